@@ -1,0 +1,34 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Caravan",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "caravan", targets: ["CaravanCLI"]),
+        .library(name: "Caravan", targets: ["Caravan"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // libxml2 is used directly (not through FoundationXML) because Caravan needs its
+        // XPath API for scalar results and control over the parser's hardening options.
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+        // The pure core: messages, documents and codecs, expression languages. No I/O.
+        .target(name: "Caravan", dependencies: ["CLibXML2"]),
+        .executableTarget(
+            name: "CaravanCLI",
+            dependencies: [
+                "Caravan",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CaravanTests", dependencies: ["Caravan"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
