@@ -53,12 +53,13 @@ public enum Document: Sendable, Hashable {
     }
 }
 
-extension Document: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral, ExpressibleByNilLiteral,
+// Not ExpressibleByNilLiteral on purpose: `nil` must always mean a missing value, never
+// JSON null, or `Document?` lookups silently turn "absent" into `.null`.
+extension Document: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByIntegerLiteral
 {
     public init(stringLiteral value: String) { self = .string(value) }
     public init(booleanLiteral value: Bool) { self = .bool(value) }
-    public init(nilLiteral: ()) { self = .null }
     public init(arrayLiteral elements: Document...) { self = .array(elements) }
     public init(integerLiteral value: Int) { self = .number(DecimalText(value)) }
     public init(dictionaryLiteral elements: (String, Document)...) {

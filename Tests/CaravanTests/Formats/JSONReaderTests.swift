@@ -72,7 +72,7 @@ import Testing
 
     @Test func scalarsAtTheTopLevelAreDocuments() throws {
         #expect(try reader.read(" 42 ") == 42)
-        #expect(try reader.read("null") == nil)
+        #expect(try reader.read("null") == .null)
         #expect(try reader.read("\"x\"") == "x")
     }
 }
@@ -88,7 +88,7 @@ import Testing
     }
 
     @Test func writtenDocumentsReadBackEqual() throws {
-        let doc: Document = ["s": "é\u{7F}\\", "n": .number(DecimalText(unchecked: "1E400")), "t": true, "z": nil, "a": [[], [:] as Document]]
+        let doc: Document = ["s": "é\u{7F}\\", "n": .number(DecimalText(unchecked: "1E400")), "t": true, "z": .null, "a": [[], [:] as Document]]
         #expect(try JSONReader().read(JSONWriter().bytes(doc)) == doc)
     }
 }
