@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "Caravan",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "caravan", targets: ["CaravanCLI"]),
         .library(name: "Caravan", targets: ["Caravan"]),

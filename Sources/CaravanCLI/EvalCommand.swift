@@ -1,5 +1,6 @@
 import ArgumentParser
 import Caravan
+import Foundation
 
 /// `caravan eval`: evaluates an expression against a message.
 struct EvalCommand: AsyncParsableCommand {
@@ -21,30 +22,87 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "The message body: read this file instead of standard input.")
     var input: String?
 
-    @Option(help: "The body's content type (default: guessed from the language and the body).")
+    @Option(help: "The body's content type, e.g. application/json (default: guessed from the body).")
     var contentType: String?
 
     @Option(name: .customLong("header"), help: "A message header NAME=VALUE (repeatable).")
     var headers: [String] = []
 
     func run() async throws {
-        var parsedHeaders: [(String, String)] = []
+        var message = Message()
         for header in headers {
             guard let eq = header.firstIndex(of: "="), eq != header.startIndex else {
                 throw CLIFailure.invalid("--header '\(header)' must be NAME=VALUE")
             }
-            parsedHeaders.append((String(header[..<eq]), String(header[header.index(after: eq)...])))
+            message.headers[String(header[..<eq])] = .string(String(header[header.index(after: eq)...]))
         }
-        switch language {
-        case .jsonpath:
-            let path: JSONPath
-            do { path = try JSONPath(expression) } catch { throw CLIFailure.invalid(error.description) }
+        var mediaType: MediaType?
+        if let contentType {
+            guard let parsed = MediaType(contentType) else {
+                throw CLIFailure.invalid("--content-type '\(contentType)' is not a media type such as application/json")
+            }
+            mediaType = parsed
+            message.headers["Content-Type"] = .string(contentType)
+        }
+
+        let compiled: CompiledExpression
+        do {
+            switch language {
+            case .simple: compiled = try CompiledExpression(simpleAutomatic: expression)
+            case .jsonpath: compiled = try CompiledExpression(.jsonpath, expression)
+            case .xpath: compiled = try CompiledExpression(.xpath, expression)
+            case .constant: compiled = try CompiledExpression(.constant, expression)
+            case .header: compiled = try CompiledExpression(.header, expression)
+            }
+        } catch {
+            throw CLIFailure.invalid("\(error)\n\(error.pointer)")
+        }
+
+        // constant and header never look at the body; simple reads stdin only when it is
+        // not a terminal, so `caravan eval --language simple --expression '${uuid}'` does
+        // not wait for input.
+        let needsBody = language == .jsonpath || language == .xpath || (language == .simple && (input != nil || isatty(0) == 0))
+        if needsBody {
             let bytes = try readInput(input)
-            let document: Document
-            do { document = try JSONReader().read(bytes) } catch { throw CLIFailure.malformed(error.description) }
-            writeOutput(JSONWriter().bytes(.array(path.evaluate(document))))
-        default:
-            throw CLIFailure.invalid("the \(language.rawValue) language is not available yet")
+            switch language {
+            case .jsonpath: mediaType = mediaType ?? .json
+            case .xpath: mediaType = mediaType ?? .xml
+            default: break
+            }
+            message.body = Body(bytes: bytes, contentType: mediaType)
+            // Malformed input is reported as such (exit 1) before evaluating.
+            do {
+                switch language {
+                case .jsonpath: _ = try message.body.document()
+                case .xpath: _ = try message.body.xmlTree()
+                default: break
+                }
+            } catch {
+                throw CLIFailure.malformed(error.description)
+            }
+        }
+
+        let exchange = Exchange(message: message)
+        let context = SimpleContext(environment: ProcessInfo.processInfo.environment)
+        do {
+            switch compiled.compiled {
+            case .jsonpath(let path):
+                writeOutput(JSONWriter().bytes(.array(path.evaluate(try exchange.message.body.document()))))
+            case .xpath(let xpath):
+                switch try xpath.evaluate(try exchange.message.body.xmlTree()) {
+                case .nodes(let values): writeOutput(JSONWriter().bytes(.array(values.map(Document.string))))
+                case .string(let s): writeOutput(Array(s.utf8))
+                case .number(let d): writeOutput(Array(XPathResult.text(of: d).utf8))
+                case .boolean(let b): writeOutput(Array((b ? "true" : "false").utf8))
+                }
+            default:
+                let value = try compiled.evaluate(exchange, context: context)
+                writeOutput(Array((value.scalarText ?? (value == .null ? "null" : JSONWriter().string(value))).utf8))
+            }
+        } catch let error as FormatError {
+            throw CLIFailure.malformed(error.description)
+        } catch {
+            throw CLIFailure.malformed("\(error)")
         }
     }
 }

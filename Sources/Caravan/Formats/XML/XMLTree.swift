@@ -40,7 +40,7 @@ public final class XMLTree: @unchecked Sendable {
     public static func parse(_ buffer: UnsafeBufferPointer<UInt8>, limits: DocumentLimits = .default)
         throws(FormatError) -> XMLTree
     {
-        _ = libxml2Setup
+        _ = XMLTree.setUp
         if buffer.count > limits.maxBytes {
             throw FormatError(
                 .xml, line: 0, column: 0, "input is \(buffer.count) bytes, over the limit of \(limits.maxBytes)",
@@ -248,12 +248,14 @@ private final class ErrorCollector {
     }
 }
 
-/// Initialises libxml2 once and replaces its external entity loader with one that refuses
-/// everything: Caravan never reads a file or URL named by a document.
-private let libxml2Setup: Void = {
-    xmlInitParser()
-    xmlSetExternalEntityLoader { _, _, _ in nil }
-}()
+extension XMLTree {
+    /// Initialises libxml2 once and replaces its external entity loader with one that
+    /// refuses everything: Caravan never reads a file or URL named by a document.
+    static let setUp: Void = {
+        xmlInitParser()
+        xmlSetExternalEntityLoader { _, _, _ in nil }
+    }()
+}
 
 extension XMLTree {
     /// The text of a node as libxml2 computes it (XPath `string()`), entities expanded.

@@ -1,0 +1,49 @@
+
+/// One message's trip through a route: the message, exchange properties, the error caught
+/// while processing, and route bookkeeping (the EIP Exchange).
+///
+/// Exchanges are values: a processor that changes one changes its own copy.
+public struct Exchange: Sendable {
+    /// A unique id, stable for the exchange's life (`${exchangeId}`).
+    public let id: String
+    public var message: Message
+    /// Exchange properties (`${exchangeProperty.x}`); names are case-sensitive, as in Camel.
+    public var properties: [String: Document]
+    /// The route currently processing the exchange (`${routeId}`).
+    public var routeId: String?
+    /// The error being handled, if any (`${exception.message}`).
+    public var error: ExchangeError?
+
+    public init(id: String = Exchange.newId(), message: Message = Message(), properties: [String: Document] = [:], routeId: String? = nil) {
+        self.id = id
+        self.message = message
+        self.properties = properties
+        self.routeId = routeId
+    }
+
+    /// A new random id (a UUID in its text form).
+    public static func newId() -> String { UUID.random() }
+}
+
+/// An error carried by an exchange while it is handled: its kind and message.
+public struct ExchangeError: Error, Sendable, Hashable {
+    public var kind: String
+    public var message: String
+
+    public init(kind: String, message: String) {
+        self.kind = kind
+        self.message = message
+    }
+}
+
+/// Random version-4 UUIDs without Foundation (the core stays free of it).
+enum UUID {
+    static func random() -> String {
+        var g = SystemRandomNumberGenerator()
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
+        bytes[6] = (bytes[6] & 0x0F) | 0x40
+        bytes[8] = (bytes[8] & 0x3F) | 0x80
+        let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
+        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
+    }
+}
