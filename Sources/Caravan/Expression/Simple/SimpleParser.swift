@@ -84,6 +84,9 @@ struct SimpleParser {
         var raw: String
         /// Whether it holds `${...}`.
         var hasFunction: Bool
+
+        /// Where the word starts, its opening quote included.
+        var position: Int { quoted ? start - 1 : start }
     }
 
     static let operators: Set<String> = Set(SimpleOperator.allCases.map(\.rawValue))
@@ -159,10 +162,10 @@ struct SimpleParser {
         while i < ws.count {
             let w = ws[i]
             guard isLogical(w) else {
-                throw error(at: w.start, "expected && or || before '\(w.raw)'", hint: "combine conditions with && or ||; quote text that contains spaces")
+                throw error(at: w.position, "expected && or || before '\(w.raw)'", hint: "combine conditions with && or ||; quote text that contains spaces")
             }
             i += 1
-            guard i < ws.count else { throw error(at: w.start, "\(w.raw) has no right-hand condition") }
+            guard i < ws.count else { throw error(at: w.position, "\(w.raw) has no right-hand condition") }
             let right = try condition(ws, &i)
             node = w.raw == "&&" ? .and(node, right) : .or(node, right)
         }
@@ -172,13 +175,13 @@ struct SimpleParser {
     func condition(_ ws: [Word], _ i: inout Int) throws(ExpressionError) -> SimpleNode {
         let leftWord = ws[i]
         if isOperator(leftWord) || isLogical(leftWord) {
-            throw error(at: leftWord.start, "\(leftWord.raw) has no left-hand side", hint: "write e.g. ${header.x} \(leftWord.raw) 'value'")
+            throw error(at: leftWord.position, "\(leftWord.raw) has no left-hand side", hint: "write e.g. ${header.x} \(leftWord.raw) 'value'")
         }
         let left = try operand(leftWord)
         i += 1
         guard i < ws.count, isOperator(ws[i]) else {
             if i < ws.count, !isLogical(ws[i]) {
-                throw error(at: ws[i].start, "expected an operator after '\(leftWord.raw)', found '\(ws[i].raw)'", hint: "operators need a space on each side, e.g. ${body} == 'x'; quote text with spaces")
+                throw error(at: ws[i].position, "expected an operator after '\(leftWord.raw)', found '\(ws[i].raw)'", hint: "operators need a space on each side, e.g. ${body} == 'x'; quote text with spaces")
             }
             guard case .template(let t) = left else {
                 // A lone literal: its truthiness.
@@ -196,13 +199,13 @@ struct SimpleParser {
         let right = try operand(rightWord)
         i += 1
         if case .template(let lt) = left, lt.parts.isEmpty {
-            throw error(at: leftWord.start, "empty left-hand side")
+            throw error(at: leftWord.position, "empty left-hand side")
         }
         return .binary(left, op, right, try compileRegex(op, right, at: rightWord))
     }
 
     func operand(_ w: Word) throws(ExpressionError) -> SimpleOperand {
-        let template = try parseTemplate(from: w.quoted ? w.start : w.start, to: w.end)
+        let template = try parseTemplate(from: w.start, to: w.end)
         if w.quoted { return .quoted(template) }
         if !w.hasFunction {
             switch w.raw {
