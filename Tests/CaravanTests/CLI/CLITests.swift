@@ -1,0 +1,155 @@
+import Foundation
+import Testing
+
+struct CLIMissing: Error, CustomStringConvertible {
+    var description: String { "the caravan executable was not found next to the tests; run `swift build` first" }
+}
+
+/// Collects a pipe's bytes from another thread.
+final class ErrorBox: @unchecked Sendable {
+    var data = Data()
+    let done = DispatchSemaphore(value: 0)
+}
+
+/// Runs the built `caravan` executable, as other tools do, and checks the exit-status contract.
+@Suite struct CLITests {
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static let executable: URL? = {
+        let candidates = [
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
+            Bundle.main.bundleURL.deletingLastPathComponent(),
+            Bundle.main.bundleURL,
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../.build/debug").standardized,
+        ]
+        return candidates.map { $0.appendingPathComponent("caravan") }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    }()
+
+    func caravan(_ arguments: [String], stdin: [UInt8] = []) throws -> Run {
+        let process = Process()
+        guard let executable = CLITests.executable else { throw CLIMissing() }
+        process.executableURL = executable
+        process.arguments = arguments
+        let input = Pipe(), output = Pipe(), error = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        process.standardError = error
+        try process.run()
+        let writer = Thread {
+            input.fileHandleForWriting.write(Data(stdin))
+            try? input.fileHandleForWriting.close()
+        }
+        writer.start()
+        // Drain stderr on its own thread so a chatty child never blocks on a full pipe.
+        let errBox = ErrorBox()
+        let reader = Thread { errBox.data = error.fileHandleForReading.readDataToEndOfFile(); errBox.done.signal() }
+        reader.start()
+        let out = output.fileHandleForReading.readDataToEndOfFile()
+        errBox.done.wait()
+        let err = errBox.data
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+    }
+
+    @Test func convertsJSONToXMLAndBack() throws {
+        let xml = try caravan(["convert", "--from", "json", "--to", "xml"], stdin: Array(#"{"order": {"id": 7}}"#.utf8))
+        #expect(xml.status == 0)
+        #expect(xml.stdout == "<?xml version=\"1.0\" encoding=\"UTF-8\"?><order><id>7</id></order>\n")
+        let json = try caravan(["convert", "--from", "xml", "--to", "json"], stdin: Array(xml.stdout.utf8))
+        #expect(json.stdout == "{\"order\":{\"id\":\"7\"}}\n")
+    }
+
+    @Test func convertsCSVWithOptions() throws {
+        let run = try caravan(["convert", "--from", "csv", "--to", "json", "--csv-delimiter", ";", "--no-csv-header"], stdin: Array("a;b\n1;2\n".utf8))
+        #expect(run.status == 0)
+        #expect(run.stdout == "[[\"1\",\"2\"]]\n")
+    }
+
+    static let malformed: [(String, [UInt8])] = {
+        var cases: [(String, [UInt8])] = []
+        cases.append(("json", Array("{\"a\": [1, 2".utf8)))  // truncated
+        cases.append(("json", Array("[\"a".utf8) + [0xFF] + Array("\"]".utf8)))  // invalid UTF-8
+        cases.append(("json", Array(String(repeating: "[", count: 100_000).utf8)))  // 100,000 deep
+        cases.append(("xml", Array(String(repeating: "<a>", count: 100_000).utf8)))
+        cases.append(("xml", Array("<a><b></a>".utf8)))
+        cases.append(("csv", Array("a\n\"x".utf8)))
+        cases.append(("json", []))
+        return cases
+    }()
+
+    @Test(arguments: malformed)
+    func malformedInputExitsOneWithAPosition(_ format: String, _ input: [UInt8]) throws {
+        let run = try caravan(["convert", "--from", format, "--to", "json"], stdin: input)
+        #expect(run.status == 1)
+        #expect(run.stderr.hasPrefix("caravan: error: \(format.uppercased())"))
+        #expect(run.stdout.isEmpty)
+    }
+
+    @Test func aFiftyMegabyteDocumentConverts() throws {
+        let big = "[\"" + String(repeating: "x", count: 50 << 20) + "\"]"
+        let run = try caravan(["convert", "--from", "json", "--to", "json"], stdin: Array(big.utf8))
+        #expect(run.status == 0)
+        #expect(run.stdout.utf8.count == big.utf8.count + 1)
+    }
+
+    @Test(arguments: [
+        ["convert", "--from", "yaml", "--to", "json"],
+        ["convert", "--from", "json"],
+        ["convert", "--from", "csv", "--to", "json", "--csv-delimiter", ";;"],
+        ["convert", "--from", "json", "--to", "xml", "--xml-root", "1bad"],
+        ["convert", "--from", "json", "--to", "json", "--input", "/nonexistent/file.json"],
+        ["eval", "--language", "jsonpath", "--expression", "$[", "--input", "/dev/null"],
+        ["eval", "--language", "cobol", "--expression", "x"],
+        ["frobnicate"],
+    ])
+    func invalidArgumentsExitTwo(_ arguments: [String]) throws {
+        let run = try caravan(arguments)
+        #expect(run.status == 2, "\(run.stderr)")
+        #expect(!run.stderr.isEmpty)
+    }
+
+    @Test func evalJSONPathPrintsTheNodeList() throws {
+        let run = try caravan(["eval", "--language", "jsonpath", "--expression", "$.items[?@.qty > 1].sku"], stdin: Array(#"{"items": [{"sku": "a", "qty": 2}, {"sku": "b", "qty": 1}]}"#.utf8))
+        #expect(run.status == 0)
+        #expect(run.stdout == "[\"a\"]\n")
+    }
+
+    @Test func evalXPathPrintsNodeSetsAsArraysAndScalarsAsThemselves() throws {
+        let xml = Array("<a><b>1</b><b>2</b></a>".utf8)
+        #expect(try caravan(["eval", "--language", "xpath", "--expression", "/a/b"], stdin: xml).stdout == "[\"1\",\"2\"]\n")
+        #expect(try caravan(["eval", "--language", "xpath", "--expression", "count(/a/b)"], stdin: xml).stdout == "2\n")
+        #expect(try caravan(["eval", "--language", "xpath", "--expression", "/a/b = 2"], stdin: xml).stdout == "true\n")
+    }
+
+    @Test func evalSimpleWithHeadersAndContentType() throws {
+        let run = try caravan(
+            ["eval", "--language", "simple", "--expression", "${header.tier} == 'gold' && ${body[total]} > 100", "--header", "tier=gold", "--content-type", "application/json"],
+            stdin: Array(#"{"total": "250"}"#.utf8))
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == "true\n")
+    }
+
+    @Test func evalSimpleReportsThePositionOfAnError() throws {
+        let run = try caravan(["eval", "--language", "simple", "--expression", "${body[a} > 1"])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("position 7"))
+    }
+
+    @Test func evalOnAMalformedBodyExitsOne() throws {
+        let run = try caravan(["eval", "--language", "simple", "--expression", "${body[a]}", "--content-type", "application/json"], stdin: Array("{".utf8))
+        #expect(run.status == 1)
+    }
+
+    @Test func helpListsTheCommandsAndVersionPrints() throws {
+        let help = try caravan(["--help"])
+        #expect(help.status == 0)
+        #expect(help.stdout.contains("convert") && help.stdout.contains("eval"))
+        let version = try caravan(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout.hasPrefix("0."))
+    }
+}
