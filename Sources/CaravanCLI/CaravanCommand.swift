@@ -9,7 +9,8 @@ struct CaravanCommand: AsyncParsableCommand {
 
     static let configuration = CommandConfiguration(
         commandName: "caravan",
-        abstract: "A lightweight enterprise service bus: routes, transforms and durably delivers messages.",
+        abstract:
+            "A lightweight enterprise service bus: routes, transforms and durably delivers messages.",
         version: version,
         subcommands: [ConvertCommand.self, EvalCommand.self]
     )
@@ -57,13 +58,15 @@ func readInput(_ path: String?) throws -> [UInt8] {
         return Array(FileHandle.standardInput.readDataToEndOfFile())
     }
     guard let handle = FileHandle(forReadingAtPath: path) else {
-        throw CLIFailure.invalid("cannot open the input file '\(path)' — check the path and its permissions")
+        throw CLIFailure.invalid(
+            "cannot open the input file '\(path)' — check the path and its permissions")
     }
     defer { try? handle.close() }
     do {
         return Array(try handle.readToEnd() ?? Data())
     } catch {
-        throw CLIFailure.invalid("cannot read the input file '\(path)': \(error.localizedDescription)")
+        throw CLIFailure.invalid(
+            "cannot read the input file '\(path)': \(error.localizedDescription)")
     }
 }
 

@@ -35,8 +35,11 @@ struct ConvertCommand: AsyncParsableCommand {
 
     func run() async throws {
         var csv = CSVOptions()
-        guard csvDelimiter.unicodeScalars.count == 1, let delimiter = csvDelimiter.unicodeScalars.first else {
-            throw CLIFailure.invalid("--csv-delimiter must be exactly one character, not '\(csvDelimiter)'")
+        guard csvDelimiter.unicodeScalars.count == 1,
+            let delimiter = csvDelimiter.unicodeScalars.first
+        else {
+            throw CLIFailure.invalid(
+                "--csv-delimiter must be exactly one character, not '\(csvDelimiter)'")
         }
         csv.delimiter = delimiter
         csv.useMaps = !noCsvHeader

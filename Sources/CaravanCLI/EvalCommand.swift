@@ -6,7 +6,8 @@ import Foundation
 struct EvalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate a simple, jsonpath, xpath, constant or header expression against a message."
+        abstract:
+            "Evaluate a simple, jsonpath, xpath, constant or header expression against a message."
     )
 
     enum Language: String, ExpressibleByArgument, CaseIterable {
@@ -22,7 +23,8 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "The message body: read this file instead of standard input.")
     var input: String?
 
-    @Option(help: "The body's content type, e.g. application/json (default: guessed from the body).")
+    @Option(
+        help: "The body's content type, e.g. application/json (default: guessed from the body).")
     var contentType: String?
 
     @Option(name: .customLong("header"), help: "A message header NAME=VALUE (repeatable).")
@@ -34,12 +36,14 @@ struct EvalCommand: AsyncParsableCommand {
             guard let eq = header.firstIndex(of: "="), eq != header.startIndex else {
                 throw CLIFailure.invalid("--header '\(header)' must be NAME=VALUE")
             }
-            message.headers[String(header[..<eq])] = .string(String(header[header.index(after: eq)...]))
+            message.headers[String(header[..<eq])] = .string(
+                String(header[header.index(after: eq)...]))
         }
         var mediaType: MediaType?
         if let contentType {
             guard let parsed = MediaType(contentType) else {
-                throw CLIFailure.invalid("--content-type '\(contentType)' is not a media type such as application/json")
+                throw CLIFailure.invalid(
+                    "--content-type '\(contentType)' is not a media type such as application/json")
             }
             mediaType = parsed
             message.headers["Content-Type"] = .string(contentType)
@@ -61,7 +65,9 @@ struct EvalCommand: AsyncParsableCommand {
         // constant and header never look at the body; simple reads stdin only when it is
         // not a terminal, so `caravan eval --language simple --expression '${uuid}'` does
         // not wait for input.
-        let needsBody = language == .jsonpath || language == .xpath || (language == .simple && (input != nil || isatty(0) == 0))
+        let needsBody =
+            language == .jsonpath || language == .xpath
+            || (language == .simple && (input != nil || isatty(0) == 0))
         if needsBody {
             let bytes = try readInput(input)
             switch language {
@@ -87,17 +93,22 @@ struct EvalCommand: AsyncParsableCommand {
         do {
             switch compiled.compiled {
             case .jsonpath(let path):
-                writeOutput(JSONWriter().bytes(.array(path.evaluate(try exchange.message.body.document()))))
+                writeOutput(
+                    JSONWriter().bytes(.array(path.evaluate(try exchange.message.body.document()))))
             case .xpath(let xpath):
                 switch try xpath.evaluate(try exchange.message.body.xmlTree()) {
-                case .nodes(let values): writeOutput(JSONWriter().bytes(.array(values.map(Document.string))))
+                case .nodes(let values):
+                    writeOutput(JSONWriter().bytes(.array(values.map(Document.string))))
                 case .string(let s): writeOutput(Array(s.utf8))
                 case .number(let d): writeOutput(Array(XPathResult.text(of: d).utf8))
                 case .boolean(let b): writeOutput(Array((b ? "true" : "false").utf8))
                 }
             default:
                 let value = try compiled.evaluate(exchange, context: context)
-                writeOutput(Array((value.scalarText ?? (value == .null ? "null" : JSONWriter().string(value))).utf8))
+                writeOutput(
+                    Array(
+                        (value.scalarText ?? (value == .null ? "null" : JSONWriter().string(value)))
+                            .utf8))
             }
         } catch let error as FormatError {
             throw CLIFailure.malformed(error.description)

@@ -63,6 +63,7 @@ extension Document: ExpressibleByStringLiteral, ExpressibleByBooleanLiteral,
     public init(arrayLiteral elements: Document...) { self = .array(elements) }
     public init(integerLiteral value: Int) { self = .number(DecimalText(value)) }
     public init(dictionaryLiteral elements: (String, Document)...) {
-        self = .object(DocumentObject(elements.map { DocumentObject.Member(key: $0.0, value: $0.1) }))
+        self = .object(
+            DocumentObject(elements.map { DocumentObject.Member(key: $0.0, value: $0.1) }))
     }
 }

@@ -27,16 +27,23 @@ public struct CompiledExpression: Sendable {
 
     /// Compiles `text`. Simple compiles as a template; use ``predicate(_:_:)`` where a
     /// condition is expected (`filter`, `when`).
-    public init(_ language: ExpressionLanguage, _ text: String, namespaces: [String: String] = [:]) throws(ExpressionError) {
+    public init(_ language: ExpressionLanguage, _ text: String, namespaces: [String: String] = [:])
+        throws(ExpressionError)
+    {
         try self.init(language, text, namespaces: namespaces, simpleMode: .expression)
     }
 
     /// Compiles `text` where a condition is expected.
-    public static func predicate(_ language: ExpressionLanguage, _ text: String, namespaces: [String: String] = [:]) throws(ExpressionError) -> CompiledExpression {
+    public static func predicate(
+        _ language: ExpressionLanguage, _ text: String, namespaces: [String: String] = [:]
+    ) throws(ExpressionError) -> CompiledExpression {
         try CompiledExpression(language, text, namespaces: namespaces, simpleMode: .predicate)
     }
 
-    init(_ language: ExpressionLanguage, _ text: String, namespaces: [String: String], simpleMode: Simple.Mode) throws(ExpressionError) {
+    init(
+        _ language: ExpressionLanguage, _ text: String, namespaces: [String: String],
+        simpleMode: Simple.Mode
+    ) throws(ExpressionError) {
         self.language = language
         self.text = text
         switch language {
@@ -46,7 +53,9 @@ public struct CompiledExpression: Sendable {
         case .constant: compiled = .constant(text)
         case .header, .exchangeProperty:
             guard !text.isEmpty else {
-                throw ExpressionError(language: language.rawValue, expression: text, position: 1, "the name is empty", hint: "give the \(language == .header ? "header" : "property") name")
+                throw ExpressionError(
+                    language: language.rawValue, expression: text, position: 1, "the name is empty",
+                    hint: "give the \(language == .header ? "header" : "property") name")
             }
             compiled = language == .header ? .header(text) : .exchangeProperty(text)
         case .tokenize: compiled = .tokenize(try Tokenizer(token: text))
@@ -60,7 +69,9 @@ public struct CompiledExpression: Sendable {
     }
 
     /// The expression's value for `exchange`.
-    public func evaluate(_ exchange: Exchange, context: SimpleContext = SimpleContext()) throws(EvaluationError) -> Document {
+    public func evaluate(_ exchange: Exchange, context: SimpleContext = SimpleContext())
+        throws(EvaluationError) -> Document
+    {
         let message = exchange.message
         switch compiled {
         case .simple(let s): return try s.evaluate(exchange, context: context)
@@ -86,24 +97,33 @@ public struct CompiledExpression: Sendable {
 
     /// The expression's value as a condition: Simple predicates as they are, XPath's
     /// `boolean()`, a non-empty JSONPath node list, other values by Simple's truthiness.
-    public func matches(_ exchange: Exchange, context: SimpleContext = SimpleContext()) throws(EvaluationError) -> Bool {
+    public func matches(_ exchange: Exchange, context: SimpleContext = SimpleContext())
+        throws(EvaluationError) -> Bool
+    {
         switch compiled {
         case .simple(let s): return try s.matches(exchange, context: context)
         case .jsonpath(let path):
             let nodes = path.evaluate(try document(of: exchange.message.body))
-            if path.query.isSingular, let only = nodes.first { return SimpleEvaluator.truthiness(only) }
+            if path.query.isSingular, let only = nodes.first {
+                return SimpleEvaluator.truthiness(only)
+            }
             return !nodes.isEmpty
-        case .xpath(let xpath): return try xpath.evaluate(try xmlTree(of: exchange.message.body)).booleanValue
+        case .xpath(let xpath):
+            return try xpath.evaluate(try xmlTree(of: exchange.message.body)).booleanValue
         default: return SimpleEvaluator.truthiness(try evaluate(exchange, context: context))
         }
     }
 
     func document(of body: Body) throws(EvaluationError) -> Document {
-        do { return try body.document() } catch { throw EvaluationError("cannot read the body as a document: \(error)") }
+        do { return try body.document() } catch {
+            throw EvaluationError("cannot read the body as a document: \(error)")
+        }
     }
 
     func xmlTree(of body: Body) throws(EvaluationError) -> XMLTree {
-        do { return try body.xmlTree() } catch { throw EvaluationError("cannot read the body as XML: \(error)") }
+        do { return try body.xmlTree() } catch {
+            throw EvaluationError("cannot read the body as XML: \(error)")
+        }
     }
 }
 

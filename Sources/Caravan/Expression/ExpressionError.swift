@@ -12,7 +12,9 @@ public struct ExpressionError: Error, Sendable, Hashable, CustomStringConvertibl
     public let message: String
     public let hint: String?
 
-    public init(language: String, expression: String, position: Int, _ message: String, hint: String? = nil) {
+    public init(
+        language: String, expression: String, position: Int, _ message: String, hint: String? = nil
+    ) {
         self.language = language
         self.expression = expression
         self.position = position
@@ -21,7 +23,8 @@ public struct ExpressionError: Error, Sendable, Hashable, CustomStringConvertibl
     }
 
     public var description: String {
-        "\(language) expression at position \(position): \(message)" + (hint.map { " — \($0)" } ?? "")
+        "\(language) expression at position \(position): \(message)"
+            + (hint.map { " — \($0)" } ?? "")
     }
 
     /// The expression with a caret under the position, for terminals.

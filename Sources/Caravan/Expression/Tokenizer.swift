@@ -17,12 +17,19 @@ public struct Tokenizer: Sendable {
     public var skipFirst: Bool
     let compiled: CompiledRegex?
 
-    public init(token: String, regex: Bool = false, headerName: String? = nil, group: Int = 0, groupDelimiter: String? = nil, skipFirst: Bool = false) throws(ExpressionError) {
+    public init(
+        token: String, regex: Bool = false, headerName: String? = nil, group: Int = 0,
+        groupDelimiter: String? = nil, skipFirst: Bool = false
+    ) throws(ExpressionError) {
         guard !token.isEmpty else {
-            throw ExpressionError(language: "tokenize", expression: token, position: 1, "the token is empty", hint: "set token, e.g. \",\" or \"\\n\"")
+            throw ExpressionError(
+                language: "tokenize", expression: token, position: 1, "the token is empty",
+                hint: "set token, e.g. \",\" or \"\\n\"")
         }
         guard group >= 0 else {
-            throw ExpressionError(language: "tokenize", expression: token, position: 1, "group must be 0 or more, not \(group)")
+            throw ExpressionError(
+                language: "tokenize", expression: token, position: 1,
+                "group must be 0 or more, not \(group)")
         }
         self.token = token
         self.regex = regex
@@ -34,7 +41,9 @@ public struct Tokenizer: Sendable {
             do {
                 compiled = CompiledRegex(try Regex(token))
             } catch {
-                throw ExpressionError(language: "tokenize", expression: token, position: 1, "invalid regular expression: \(error)")
+                throw ExpressionError(
+                    language: "tokenize", expression: token, position: 1,
+                    "invalid regular expression: \(error)")
             }
         } else {
             compiled = nil
@@ -46,10 +55,13 @@ public struct Tokenizer: Sendable {
     public func tokenize(_ text: String) -> [Document] {
         var pieces: [String]
         if let compiled {
-            pieces = text.split(separator: compiled.regex, omittingEmptySubsequences: false).map(String.init)
+            pieces = text.split(separator: compiled.regex, omittingEmptySubsequences: false).map(
+                String.init)
         } else if token == "\n" {
             // A newline token also splits CRLF text cleanly.
-            pieces = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
+            pieces = text.split(
+                omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }
+            ).map(String.init)
         } else {
             pieces = text.split(separator: token, omittingEmptySubsequences: false).map(String.init)
         }

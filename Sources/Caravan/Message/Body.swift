@@ -30,7 +30,9 @@ public struct Body: Sendable {
 
     public static let empty = Body(.empty)
 
-    public init(bytes: [UInt8], contentType: MediaType?) { self.init(.bytes(bytes, contentType: contentType)) }
+    public init(bytes: [UInt8], contentType: MediaType?) {
+        self.init(.bytes(bytes, contentType: contentType))
+    }
     public init(text: String) { self.init(.text(text)) }
     public init(document: Document) { self.init(.document(document)) }
 
@@ -80,7 +82,9 @@ public struct Body: Sendable {
     static func sniff(_ bytes: [UInt8]) -> DocumentFormat? {
         var slice = bytes[...]
         if slice.starts(with: [0xEF, 0xBB, 0xBF]) { slice = slice.dropFirst(3) }
-        guard let first = slice.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 }) else {
+        guard
+            let first = slice.first(where: { $0 != 0x20 && $0 != 0x0A && $0 != 0x0D && $0 != 0x09 })
+        else {
             return nil
         }
         switch first {
@@ -109,7 +113,8 @@ public struct Body: Sendable {
             if case .text(let t) = content { return .string(t) }
             if isEmpty { return .null }
             throw FormatError(
-                .json, line: 1, column: 1, "the body is neither JSON nor XML and has no content type that says what it is",
+                .json, line: 1, column: 1,
+                "the body is neither JSON nor XML and has no content type that says what it is",
                 hint: "set Content-Type (application/json, application/xml, text/csv)")
         }
     }

@@ -1,4 +1,3 @@
-
 /// One message's trip through a route: the message, exchange properties, the error caught
 /// while processing, and route bookkeeping (the EIP Exchange).
 ///
@@ -14,7 +13,10 @@ public struct Exchange: Sendable {
     /// The error being handled, if any (`${exception.message}`).
     public var error: ExchangeError?
 
-    public init(id: String = Exchange.newId(), message: Message = Message(), properties: [String: Document] = [:], routeId: String? = nil) {
+    public init(
+        id: String = Exchange.newId(), message: Message = Message(),
+        properties: [String: Document] = [:], routeId: String? = nil
+    ) {
         self.id = id
         self.message = message
         self.properties = properties
@@ -44,6 +46,7 @@ enum UUID {
         bytes[6] = (bytes[6] & 0x0F) | 0x40
         bytes[8] = (bytes[8] & 0x3F) | 0x80
         let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
-        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }.joined(separator: "-")
+        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }
+            .joined(separator: "-")
     }
 }

@@ -46,7 +46,8 @@ public struct Headers: Sendable, Hashable, Sequence {
 
     /// The headers as an object, for `${headers}` and for storage.
     public var document: Document {
-        .object(DocumentObject(entries.map { DocumentObject.Member(key: $0.name, value: $0.value) }))
+        .object(
+            DocumentObject(entries.map { DocumentObject.Member(key: $0.name, value: $0.value) }))
     }
 
     public static func == (a: Headers, b: Headers) -> Bool { a.entries == b.entries }

@@ -32,7 +32,9 @@ public struct MediaType: Sendable, Hashable, CustomStringConvertible {
             let kv = parameter.split(separator: "=", maxSplits: 1)
             guard kv.count == 2 else { continue }
             var value = String(kv[1]).trimmingXMLWhitespace()
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") {
+                value = String(value.dropFirst().dropLast())
+            }
             parameters[String(kv[0]).trimmingXMLWhitespace().lowercased()] = value
         }
         self.init(type: String(halves[0]), subtype: String(halves[1]), parameters: parameters)
@@ -48,7 +50,8 @@ public struct MediaType: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String {
-        ([type + "/" + subtype] + parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
+        ([type + "/" + subtype]
+            + parameters.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" })
             .joined(separator: "; ")
     }
 }

@@ -11,7 +11,9 @@ public struct Message: Sendable, Equatable {
     /// The body's media type: the `Content-Type` header when it parses, else the type the
     /// raw bytes came with.
     public var contentType: MediaType? {
-        if let header = headers["Content-Type"]?.scalarText, let type = MediaType(header) { return type }
+        if let header = headers["Content-Type"]?.scalarText, let type = MediaType(header) {
+            return type
+        }
         if case .bytes(_, let type) = body.content { return type }
         return nil
     }

@@ -2,7 +2,9 @@ import Foundation
 import Testing
 
 struct CLIMissing: Error, CustomStringConvertible {
-    var description: String { "the caravan executable was not found next to the tests; run `swift build` first" }
+    var description: String {
+        "the caravan executable was not found next to the tests; run `swift build` first"
+    }
 }
 
 /// Collects a pipe's bytes from another thread.
@@ -24,9 +26,13 @@ final class ErrorBox: @unchecked Sendable {
             URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
             Bundle.main.bundleURL.deletingLastPathComponent(),
             Bundle.main.bundleURL,
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../.build/debug").standardized,
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
+                "../../../.build/debug"
+            ).standardized,
         ]
-        return candidates.map { $0.appendingPathComponent("caravan") }.first { FileManager.default.isExecutableFile(atPath: $0.path) }
+        return candidates.map { $0.appendingPathComponent("caravan") }.first {
+            FileManager.default.isExecutableFile(atPath: $0.path)
+        }
     }()
 
     func caravan(_ arguments: [String], stdin: [UInt8] = []) throws -> Run {
@@ -46,25 +52,37 @@ final class ErrorBox: @unchecked Sendable {
         writer.start()
         // Drain stderr on its own thread so a chatty child never blocks on a full pipe.
         let errBox = ErrorBox()
-        let reader = Thread { errBox.data = error.fileHandleForReading.readDataToEndOfFile(); errBox.done.signal() }
+        let reader = Thread {
+            errBox.data = error.fileHandleForReading.readDataToEndOfFile(); errBox.done.signal()
+        }
         reader.start()
         let out = output.fileHandleForReading.readDataToEndOfFile()
         errBox.done.wait()
         let err = errBox.data
         process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self), stderr: String(decoding: err, as: UTF8.self))
+        return Run(
+            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
+            stderr: String(decoding: err, as: UTF8.self))
     }
 
     @Test func convertsJSONToXMLAndBack() throws {
-        let xml = try caravan(["convert", "--from", "json", "--to", "xml"], stdin: Array(#"{"order": {"id": 7}}"#.utf8))
+        let xml = try caravan(
+            ["convert", "--from", "json", "--to", "xml"],
+            stdin: Array(#"{"order": {"id": 7}}"#.utf8))
         #expect(xml.status == 0)
-        #expect(xml.stdout == "<?xml version=\"1.0\" encoding=\"UTF-8\"?><order><id>7</id></order>\n")
-        let json = try caravan(["convert", "--from", "xml", "--to", "json"], stdin: Array(xml.stdout.utf8))
+        #expect(
+            xml.stdout == "<?xml version=\"1.0\" encoding=\"UTF-8\"?><order><id>7</id></order>\n")
+        let json = try caravan(
+            ["convert", "--from", "xml", "--to", "json"], stdin: Array(xml.stdout.utf8))
         #expect(json.stdout == "{\"order\":{\"id\":\"7\"}}\n")
     }
 
     @Test func convertsCSVWithOptions() throws {
-        let run = try caravan(["convert", "--from", "csv", "--to", "json", "--csv-delimiter", ";", "--no-csv-header"], stdin: Array("a;b\n1;2\n".utf8))
+        let run = try caravan(
+            [
+                "convert", "--from", "csv", "--to", "json", "--csv-delimiter", ";",
+                "--no-csv-header",
+            ], stdin: Array("a;b\n1;2\n".utf8))
         #expect(run.status == 0)
         #expect(run.stdout == "[[\"1\",\"2\"]]\n")
     }
@@ -91,7 +109,8 @@ final class ErrorBox: @unchecked Sendable {
 
     @Test func aFiftyMegabyteDocumentConverts() throws {
         let big = "[\"" + String(repeating: "x", count: 50 << 20) + "\"]"
-        let run = try caravan(["convert", "--from", "json", "--to", "json"], stdin: Array(big.utf8))
+        let run = try caravan(
+            ["convert", "--from", "json", "--to", "json"], stdin: Array(big.utf8))
         #expect(run.status == 0)
         #expect(run.stdout.utf8.count == big.utf8.count + 1)
     }
@@ -113,21 +132,33 @@ final class ErrorBox: @unchecked Sendable {
     }
 
     @Test func evalJSONPathPrintsTheNodeList() throws {
-        let run = try caravan(["eval", "--language", "jsonpath", "--expression", "$.items[?@.qty > 1].sku"], stdin: Array(#"{"items": [{"sku": "a", "qty": 2}, {"sku": "b", "qty": 1}]}"#.utf8))
+        let run = try caravan(
+            ["eval", "--language", "jsonpath", "--expression", "$.items[?@.qty > 1].sku"],
+            stdin: Array(#"{"items": [{"sku": "a", "qty": 2}, {"sku": "b", "qty": 1}]}"#.utf8))
         #expect(run.status == 0)
         #expect(run.stdout == "[\"a\"]\n")
     }
 
     @Test func evalXPathPrintsNodeSetsAsArraysAndScalarsAsThemselves() throws {
         let xml = Array("<a><b>1</b><b>2</b></a>".utf8)
-        #expect(try caravan(["eval", "--language", "xpath", "--expression", "/a/b"], stdin: xml).stdout == "[\"1\",\"2\"]\n")
-        #expect(try caravan(["eval", "--language", "xpath", "--expression", "count(/a/b)"], stdin: xml).stdout == "2\n")
-        #expect(try caravan(["eval", "--language", "xpath", "--expression", "/a/b = 2"], stdin: xml).stdout == "true\n")
+        #expect(
+            try caravan(["eval", "--language", "xpath", "--expression", "/a/b"], stdin: xml).stdout
+                == "[\"1\",\"2\"]\n")
+        #expect(
+            try caravan(["eval", "--language", "xpath", "--expression", "count(/a/b)"], stdin: xml)
+                .stdout == "2\n")
+        #expect(
+            try caravan(["eval", "--language", "xpath", "--expression", "/a/b = 2"], stdin: xml)
+                .stdout == "true\n")
     }
 
     @Test func evalSimpleWithHeadersAndContentType() throws {
         let run = try caravan(
-            ["eval", "--language", "simple", "--expression", "${header.tier} == 'gold' && ${body[total]} > 100", "--header", "tier=gold", "--content-type", "application/json"],
+            [
+                "eval", "--language", "simple", "--expression",
+                "${header.tier} == 'gold' && ${body[total]} > 100", "--header", "tier=gold",
+                "--content-type", "application/json",
+            ],
             stdin: Array(#"{"total": "250"}"#.utf8))
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout == "true\n")
@@ -140,7 +171,11 @@ final class ErrorBox: @unchecked Sendable {
     }
 
     @Test func evalOnAMalformedBodyExitsOne() throws {
-        let run = try caravan(["eval", "--language", "simple", "--expression", "${body[a]}", "--content-type", "application/json"], stdin: Array("{".utf8))
+        let run = try caravan(
+            [
+                "eval", "--language", "simple", "--expression", "${body[a]}", "--content-type",
+                "application/json",
+            ], stdin: Array("{".utf8))
         #expect(run.status == 1)
     }
 

@@ -3,7 +3,8 @@ import Testing
 @testable import Caravan
 
 /// RFC 9535's own example document (§1.5).
-let bookstore: Document = try! JSONReader().read(#"""
+let bookstore: Document = try! JSONReader().read(
+    #"""
     { "store": {
         "book": [
           { "category": "reference", "author": "Nigel Rees", "title": "Sayings of the Century", "price": 8.95 },
@@ -31,7 +32,8 @@ let bookstore: Document = try! JSONReader().read(#"""
         #expect(try select("$..book[0,1].title") == ["Sayings of the Century", "Sword of Honour"])
         #expect(try select("$..book[:2].title") == ["Sayings of the Century", "Sword of Honour"])
         #expect(try select("$..book[?@.isbn].title") == ["Moby Dick", "The Lord of the Rings"])
-        #expect(try select("$..book[?@.price<10].title") == ["Sayings of the Century", "Moby Dick"])
+        #expect(
+            try select("$..book[?@.price<10].title") == ["Sayings of the Century", "Moby Dick"])
         #expect(try select("$..*").count == 27)
     }
 
@@ -80,7 +82,9 @@ let bookstore: Document = try! JSONReader().read(#"""
     }
 
     @Test func errorsPointIntoTheQuery() throws {
-        let error = try #require(throws: ExpressionError.self) { try JSONPath("$.store[?@.price > ]") }
+        let error = try #require(throws: ExpressionError.self) {
+            try JSONPath("$.store[?@.price > ]")
+        }
         #expect(error.position == 20)
         #expect(error.language == "jsonpath")
     }

@@ -3,16 +3,26 @@ import Testing
 @testable import Caravan
 
 /// An exchange with a JSON order body and a few headers, for Simple tests.
-func orderExchange(headers: [(String, Document)] = [], properties: [String: Document] = [:]) -> Exchange {
-    let body = #"{"id": "A-1", "total": 1250.50, "customer": {"name": "Ada", "tier": "gold"}, "items": [{"sku": "X"}, {"sku": "Y"}, {"sku": "Z"}]}"#
-    var message = Message(headers: Headers(headers), body: Body(bytes: Array(body.utf8), contentType: .json))
+func orderExchange(headers: [(String, Document)] = [], properties: [String: Document] = [:])
+    -> Exchange
+{
+    let body =
+        #"{"id": "A-1", "total": 1250.50, "customer": {"name": "Ada", "tier": "gold"}, "items": [{"sku": "X"}, {"sku": "Y"}, {"sku": "Z"}]}"#
+    var message = Message(
+        headers: Headers(headers), body: Body(bytes: Array(body.utf8), contentType: .json))
     message.headers["Content-Type"] = "application/json"
     return Exchange(id: "ex-1", message: message, properties: properties, routeId: "orders")
 }
 
 @Suite struct SimpleTemplateTests {
-    func eval(_ text: String, _ exchange: Exchange = orderExchange(headers: [("region", "EU")])) throws -> Document {
-        try Simple(text).evaluate(exchange, context: SimpleContext(now: { 1_700_000_000 }, environment: ["HOME": "/home/ada"], timeZoneIdentifier: "UTC"))
+    func eval(_ text: String, _ exchange: Exchange = orderExchange(headers: [("region", "EU")]))
+        throws -> Document
+    {
+        try Simple(text).evaluate(
+            exchange,
+            context: SimpleContext(
+                now: { 1_700_000_000 }, environment: ["HOME": "/home/ada"],
+                timeZoneIdentifier: "UTC"))
     }
 
     @Test func bodyMembersByBracketAndDot() throws {
@@ -30,7 +40,9 @@ func orderExchange(headers: [(String, Document)] = [], properties: [String: Docu
     }
 
     @Test func textWithFunctionsIsAString() throws {
-        #expect(try eval("Order ${body[id]} (${body[items].size()} items) ${header.REGION}") == "Order A-1 (3 items) EU")
+        #expect(
+            try eval("Order ${body[id]} (${body[items].size()} items) ${header.REGION}")
+                == "Order A-1 (3 items) EU")
     }
 
     @Test func missingValuesRenderEmptyAndEvaluateToNull() throws {
@@ -41,10 +53,16 @@ func orderExchange(headers: [(String, Document)] = [], properties: [String: Docu
     @Test func exchangeFunctions() throws {
         var exchange = orderExchange(properties: ["count": 3])
         exchange.error = ExchangeError(kind: "transport", message: "connection refused")
-        #expect(try eval("${exchangeId}/${routeId}/${exchangeProperty.count}/${exchangeProperty[count]}", exchange) == "ex-1/orders/3/3")
+        #expect(
+            try eval(
+                "${exchangeId}/${routeId}/${exchangeProperty.count}/${exchangeProperty[count]}",
+                exchange) == "ex-1/orders/3/3")
         #expect(try eval("${exception.message}", exchange) == "connection refused")
         #expect(try eval("${env.HOME}") == "/home/ada")
-        #expect(try eval("${headers}", orderExchange(headers: [("a", "1")])) == ["a": "1", "Content-Type": "application/json"])
+        #expect(
+            try eval("${headers}", orderExchange(headers: [("a", "1")])) == [
+                "a": "1", "Content-Type": "application/json",
+            ])
     }
 
     @Test func datesFormatWithJavaPatterns() throws {
@@ -65,7 +83,9 @@ func orderExchange(headers: [(String, Document)] = [], properties: [String: Docu
 
     @Test func fileFunctionsReadTheFileHeaders() throws {
         let exchange = orderExchange(headers: [("CamelFileName", "in/orders-7.csv")])
-        #expect(try eval("${file:name}|${file:name.noext}|${file:ext}|${file:onlyname}", exchange) == "in/orders-7.csv|in/orders-7|csv|orders-7.csv")
+        #expect(
+            try eval("${file:name}|${file:name.noext}|${file:ext}|${file:onlyname}", exchange)
+                == "in/orders-7.csv|in/orders-7|csv|orders-7.csv")
     }
 
     @Test func jsonpathInsideSimple() throws {
@@ -89,19 +109,28 @@ func orderExchange(headers: [(String, Document)] = [], properties: [String: Docu
     }
 
     @Test func anXMLBodyIsReadByTheXMLConvention() throws {
-        let exchange = Exchange(message: Message(body: Body(bytes: Array("<order id=\"7\"><item>a</item></order>".utf8), contentType: nil)))
+        let exchange = Exchange(
+            message: Message(
+                body: Body(
+                    bytes: Array("<order id=\"7\"><item>a</item></order>".utf8), contentType: nil)))
         #expect(try eval("${body[order][@id]}", exchange) == "7")
     }
 
     @Test func aBodyThatIsNotADocumentIsAnEvaluationError() throws {
-        let exchange = Exchange(message: Message(body: Body(bytes: Array("{\"a\": ".utf8), contentType: .json)))
+        let exchange = Exchange(
+            message: Message(body: Body(bytes: Array("{\"a\": ".utf8), contentType: .json)))
         let error = try #require(throws: EvaluationError.self) { try eval("${body[a]}", exchange) }
         #expect(error.message.contains("JSON 1:7"))
     }
 }
 
 @Suite struct SimplePredicateTests {
-    func check(_ text: String, _ exchange: Exchange = orderExchange(headers: [("region", "EU"), ("count", "10"), ("flag", "true")])) throws -> Bool {
+    func check(
+        _ text: String,
+        _ exchange: Exchange = orderExchange(headers: [
+            ("region", "EU"), ("count", "10"), ("flag", "true"),
+        ])
+    ) throws -> Bool {
         try Simple(text, mode: .predicate).matches(exchange)
     }
 
@@ -140,7 +169,9 @@ func orderExchange(headers: [(String, Document)] = [], properties: [String: Docu
         #expect(try !check("${header.region} == 'US' && ${body[total]} > 1000"))
         #expect(try check("${header.region} == 'US' || ${body[total]} > 1000"))
         // Camel has no precedence: (true || false) && false is false.
-        #expect(try !check("${header.region} == 'EU' || ${header.region} == 'US' && ${header.region} == 'FR'"))
+        #expect(
+            try !check(
+                "${header.region} == 'EU' || ${header.region} == 'US' && ${header.region} == 'FR'"))
     }
 
     @Test func textOperators() throws {
@@ -174,11 +205,16 @@ func orderExchange(headers: [(String, Document)] = [], properties: [String: Docu
     }
 
     @Test func quotedRightSidesMayHoldFunctions() throws {
-        #expect(try check("${body[id]} == 'A-${header.count.length()}'", orderExchange(headers: [("count", "7")])))
+        #expect(
+            try check(
+                "${body[id]} == 'A-${header.count.length()}'",
+                orderExchange(headers: [("count", "7")])))
     }
 
     @Test func aBadRegexIsALoadError() {
-        let error = #expect(throws: ExpressionError.self) { try Simple("${header.a} regex '[a-'", mode: .predicate) }
+        let error = #expect(throws: ExpressionError.self) {
+            try Simple("${header.a} regex '[a-'", mode: .predicate)
+        }
         #expect(error?.position == 20)
     }
 
@@ -195,7 +231,9 @@ func orderExchange(headers: [(String, Document)] = [], properties: [String: Docu
         ("${bean:foo} == 1", 3, "outside the Simple subset"),
     ])
     func syntaxErrorsSayWhere(_ text: String, _ position: Int, _ fragment: String) throws {
-        let error = try #require(throws: ExpressionError.self) { try Simple(text, mode: .predicate) }
+        let error = try #require(throws: ExpressionError.self) {
+            try Simple(text, mode: .predicate)
+        }
         #expect(error.position == position, "\(error)")
         #expect(error.description.contains(fragment), "\(error)")
     }

@@ -3,9 +3,11 @@ import Testing
 @testable import Caravan
 
 @Suite struct XPathTests {
-    let tree = try! XMLTree.parse(Array(#"""
-        <o:order xmlns:o="urn:orders" id="7"><o:item sku="X" qty="2"/><o:item sku="Y" qty="3"/><o:note>rush</o:note></o:order>
-        """#.utf8))
+    let tree = try! XMLTree.parse(
+        Array(
+            #"""
+            <o:order xmlns:o="urn:orders" id="7"><o:item sku="X" qty="2"/><o:item sku="Y" qty="3"/><o:note>rush</o:note></o:order>
+            """#.utf8))
 
     @Test func nodeSetsGiveStringValuesInDocumentOrder() throws {
         #expect(try XPath("/o:order/o:item/@sku").evaluate(tree) == .nodes(["X", "Y"]))
@@ -41,17 +43,22 @@ import Testing
 
 @Suite struct CompiledExpressionTests {
     @Test func headerPropertyAndConstant() throws {
-        let exchange = Exchange(message: Message(headers: Headers([("X-Id", "42")])), properties: ["p": true])
+        let exchange = Exchange(
+            message: Message(headers: Headers([("X-Id", "42")])), properties: ["p": true])
         #expect(try CompiledExpression(.header, "x-id").evaluate(exchange) == "42")
         #expect(try CompiledExpression(.exchangeProperty, "p").matches(exchange))
         #expect(try CompiledExpression(.constant, "hello").evaluate(exchange) == "hello")
     }
 
     @Test func xpathAndJSONPathOverTheBody() throws {
-        let xml = Exchange(message: Message(body: Body(bytes: Array("<a><b>1</b><b>2</b></a>".utf8), contentType: .xml)))
+        let xml = Exchange(
+            message: Message(
+                body: Body(bytes: Array("<a><b>1</b><b>2</b></a>".utf8), contentType: .xml)))
         #expect(try CompiledExpression(.xpath, "/a/b").evaluate(xml) == ["1", "2"])
         #expect(try CompiledExpression.predicate(.xpath, "count(/a/b) > 1").matches(xml))
-        let json = Exchange(message: Message(body: Body(bytes: Array(#"{"a": [1, 2], "ok": false}"#.utf8), contentType: .json)))
+        let json = Exchange(
+            message: Message(
+                body: Body(bytes: Array(#"{"a": [1, 2], "ok": false}"#.utf8), contentType: .json)))
         #expect(try CompiledExpression(.jsonpath, "$.a[*]").evaluate(json) == [1, 2])
         #expect(try CompiledExpression(.jsonpath, "$.a[0]").evaluate(json) == 1)
         #expect(try !CompiledExpression.predicate(.jsonpath, "$.ok").matches(json))
@@ -60,10 +67,16 @@ import Testing
 
     @Test func tokenizeSplitsTheBody() throws {
         let exchange = Exchange(message: Message(body: Body(text: "h\r\na\r\nb\r\nc\r\n")))
-        #expect(try CompiledExpression(tokenizer: Tokenizer(token: "\n", skipFirst: true)).evaluate(exchange) == ["a", "b", "c"])
-        #expect(try CompiledExpression(tokenizer: Tokenizer(token: "\n", group: 2, skipFirst: true)).evaluate(exchange) == ["a\nb", "c"])
+        #expect(
+            try CompiledExpression(tokenizer: Tokenizer(token: "\n", skipFirst: true)).evaluate(
+                exchange) == ["a", "b", "c"])
+        #expect(
+            try CompiledExpression(tokenizer: Tokenizer(token: "\n", group: 2, skipFirst: true))
+                .evaluate(exchange) == ["a\nb", "c"])
         let csv = Exchange(message: Message(body: Body(text: "1, 2,3")))
-        #expect(try CompiledExpression(tokenizer: Tokenizer(token: ",\\s*", regex: true)).evaluate(csv) == ["1", "2", "3"])
+        #expect(
+            try CompiledExpression(tokenizer: Tokenizer(token: ",\\s*", regex: true)).evaluate(csv)
+                == ["1", "2", "3"])
     }
 
     @Test func emptyNamesAndTokensAreRejected() {

@@ -3,7 +3,8 @@ import Testing
 @testable import Caravan
 
 @Suite struct CSVReaderTests {
-    func read(_ text: String, _ configure: (inout CSVOptions) -> Void = { _ in }) throws -> Document {
+    func read(_ text: String, _ configure: (inout CSVOptions) -> Void = { _ in }) throws -> Document
+    {
         var options = CSVOptions()
         configure(&options)
         return try CSVReader(options: options).read(text)
@@ -17,7 +18,10 @@ import Testing
     }
 
     @Test func quotesEscapedQuotesAndEmbeddedNewlines() throws {
-        #expect(try read("a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\r\n\"line1\r\nline2\",3\r\n") == [["a": "x, y", "b": "say \"hi\""], ["a": "line1\r\nline2", "b": "3"]])
+        #expect(
+            try read("a,b\r\n\"x, y\",\"say \"\"hi\"\"\"\r\n\"line1\r\nline2\",3\r\n") == [
+                ["a": "x, y", "b": "say \"hi\""], ["a": "line1\r\nline2", "b": "3"],
+            ])
     }
 
     @Test func aMissingFinalLineEndAndCROnlyLinesAreFine() throws {
@@ -31,9 +35,15 @@ import Testing
         #expect(try read("a\n\n1\n\n") == [["a": "1"]])
         #expect(try read("a\n\n1") { $0.ignoreEmptyLines = false } == [["a": ""], ["a": "1"]])
         #expect(try read("a,b\n1,2") { $0.useMaps = false } == [["a", "b"], ["1", "2"]])
-        #expect(try read("a,b\n1,2") { $0.useMaps = false; $0.skipHeaderRecord = true } == [["1", "2"]])
+        #expect(
+            try read("a,b\n1,2") {
+                $0.useMaps = false; $0.skipHeaderRecord = true
+            } == [["1", "2"]])
         #expect(try read("1,2") { $0.header = ["x", "y"] } == [["x": "1", "y": "2"]])
-        #expect(try read("h1,h2\n1,2") { $0.header = ["x", "y"]; $0.skipHeaderRecord = true } == [["x": "1", "y": "2"]])
+        #expect(
+            try read("h1,h2\n1,2") {
+                $0.header = ["x", "y"]; $0.skipHeaderRecord = true
+            } == [["x": "1", "y": "2"]])
     }
 
     @Test func shortRecordsKeepTheColumnsTheyHave() throws {
@@ -64,8 +74,13 @@ import Testing
     }
 
     @Test func fieldsAreQuotedOnlyWhenNeeded() {
-        let doc: Document = [["a": "x,y", "b": "say \"hi\"", "c": "l1\nl2", "d": " pad", "e": 3, "f": ["n": 1]]]
-        #expect(CSVWriter().string(doc) == "a,b,c,d,e,f\r\n\"x,y\",\"say \"\"hi\"\"\",\"l1\nl2\",\" pad\",3,\"{\"\"n\"\":1}\"\r\n")
+        let doc: Document = [
+            ["a": "x,y", "b": "say \"hi\"", "c": "l1\nl2", "d": " pad", "e": 3, "f": ["n": 1]]
+        ]
+        #expect(
+            CSVWriter().string(doc)
+                == "a,b,c,d,e,f\r\n\"x,y\",\"say \"\"hi\"\"\",\"l1\nl2\",\" pad\",3,\"{\"\"n\"\":1}\"\r\n"
+        )
     }
 
     @Test func skipHeaderRecordAndArraysOfArrays() {

@@ -29,7 +29,12 @@ import Testing
     }
 
     @Test func errorsCarryLineAndColumn() {
-        #expect(throws: FormatError(.json, line: 2, column: 9, "unexpected '}', expected ',' or ']' after an array element", hint: "check for a missing comma or closing bracket")) {
+        #expect(
+            throws: FormatError(
+                .json, line: 2, column: 9,
+                "unexpected '}', expected ',' or ']' after an array element",
+                hint: "check for a missing comma or closing bracket")
+        ) {
             try reader.read("{\"a\":\n  [1, 2 }")
         }
     }
@@ -84,11 +89,16 @@ import Testing
 
     @Test func prettyOutputIndentsByTwoSpaces() {
         let doc: Document = ["a": [1, 2], "b": [:] as Document]
-        #expect(JSONWriter(pretty: true).string(doc) == "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {}\n}")
+        #expect(
+            JSONWriter(pretty: true).string(doc)
+                == "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {}\n}")
     }
 
     @Test func writtenDocumentsReadBackEqual() throws {
-        let doc: Document = ["s": "é\u{7F}\\", "n": .number(DecimalText(unchecked: "1E400")), "t": true, "z": .null, "a": [[], [:] as Document]]
+        let doc: Document = [
+            "s": "é\u{7F}\\", "n": .number(DecimalText(unchecked: "1E400")), "t": true, "z": .null,
+            "a": [[], [:] as Document],
+        ]
         #expect(try JSONReader().read(JSONWriter().bytes(doc)) == doc)
     }
 }

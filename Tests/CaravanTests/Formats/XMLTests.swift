@@ -6,13 +6,17 @@ import Testing
     func read(_ xml: String) throws -> Document { try XMLReader().read(xml) }
 
     @Test func theConventionAttributesRepeatedElementsAndText() throws {
-        let doc = try read(#"<order id="7"><item>a</item><item>b</item><note>rush</note><empty/></order>"#)
+        let doc = try read(
+            #"<order id="7"><item>a</item><item>b</item><note>rush</note><empty/></order>"#)
         #expect(doc == ["order": ["@id": "7", "item": ["a", "b"], "note": "rush", "empty": ""]])
     }
 
     @Test func mixedTextBesideElementsIsHashText() throws {
         #expect(try read("<p>Hello <b>you</b></p>") == ["p": ["#text": "Hello", "b": "you"]])
-        #expect(try read(#"<price currency="EUR">12.50</price>"#) == ["price": ["@currency": "EUR", "#text": "12.50"]])
+        #expect(
+            try read(#"<price currency="EUR">12.50</price>"#) == [
+                "price": ["@currency": "EUR", "#text": "12.50"]
+            ])
     }
 
     @Test func namespacesKeepPrefixesAndDeclarations() throws {
@@ -21,7 +25,8 @@ import Testing
     }
 
     @Test func internalEntitiesAndCDATAExpand() throws {
-        let doc = try read(#"<!DOCTYPE a [<!ENTITY who "world">]><a>hello &who; <![CDATA[<raw>]]></a>"#)
+        let doc = try read(
+            #"<!DOCTYPE a [<!ENTITY who "world">]><a>hello &who; <![CDATA[<raw>]]></a>"#)
         #expect(doc == ["a": "hello world <raw>"])
     }
 
@@ -39,20 +44,26 @@ import Testing
     }
 
     @Test func anExternalDTDIsRefused() throws {
-        let error = try #require(throws: FormatError.self) { try read(#"<!DOCTYPE a SYSTEM "http://127.0.0.1:9/x.dtd"><a/>"#) }
+        let error = try #require(throws: FormatError.self) {
+            try read(#"<!DOCTYPE a SYSTEM "http://127.0.0.1:9/x.dtd"><a/>"#)
+        }
         #expect(error.message.contains("external DTD"))
     }
 
     @Test func billionLaughsIsRefused() {
         var dtd = #"<!ENTITY l0 "lol">"#
-        for i in 1...9 { dtd += "<!ENTITY l\(i) \"" + String(repeating: "&l\(i - 1);", count: 10) + "\">" }
+        for i in 1...9 {
+            dtd += "<!ENTITY l\(i) \"" + String(repeating: "&l\(i - 1);", count: 10) + "\">"
+        }
         #expect(throws: FormatError.self) { try read("<!DOCTYPE a [\(dtd)]><a>&l9;</a>") }
     }
 
     @Test func quadraticBlowUpIsRefused() throws {
         let entity = String(repeating: "a", count: 50_000)
         let refs = String(repeating: "&e;", count: 30_000)
-        let error = try #require(throws: FormatError.self) { try read("<!DOCTYPE a [<!ENTITY e \"\(entity)\">]><a>\(refs)</a>") }
+        let error = try #require(throws: FormatError.self) {
+            try read("<!DOCTYPE a [<!ENTITY e \"\(entity)\">]><a>\(refs)</a>")
+        }
         #expect(error.message.contains("expand"))
     }
 
@@ -62,14 +73,16 @@ import Testing
     }
 
     @Test func aByteOrderMarkThatContradictsTheDeclarationIsRefused() throws {
-        let bytes: [UInt8] = [0xEF, 0xBB, 0xBF] + Array(#"<?xml version="1.0" encoding="ISO-8859-1"?><a/>"#.utf8)
+        let bytes: [UInt8] =
+            [0xEF, 0xBB, 0xBF] + Array(#"<?xml version="1.0" encoding="ISO-8859-1"?><a/>"#.utf8)
         let error = try #require(throws: FormatError.self) { try XMLReader().read(bytes) }
         #expect(error.message.contains("byte-order mark"))
         #expect(try XMLReader().read([0xEF, 0xBB, 0xBF] + Array("<a/>".utf8)) == ["a": ""])
     }
 
     @Test func deepNestingIsAnErrorNotACrash() throws {
-        let xml = String(repeating: "<a>", count: 100_000) + String(repeating: "</a>", count: 100_000)
+        let xml =
+            String(repeating: "<a>", count: 100_000) + String(repeating: "</a>", count: 100_000)
         let error = try #require(throws: FormatError.self) { try read(xml) }
         #expect(error.message.contains("nested deeper"))
     }
@@ -82,13 +95,26 @@ import Testing
 
 @Suite struct XMLWriterTests {
     @Test func aSingleKeyObjectNamesTheRoot() throws {
-        let xml = try XMLWriter().string(["order": ["@id": "7", "item": ["a", "b"], "total": .number(DecimalText(unchecked: "12345678901234567890.10"))]])
-        #expect(xml == #"<?xml version="1.0" encoding="UTF-8"?><order id="7"><item>a</item><item>b</item><total>12345678901234567890.10</total></order>"#)
+        let xml = try XMLWriter().string([
+            "order": [
+                "@id": "7", "item": ["a", "b"],
+                "total": .number(DecimalText(unchecked: "12345678901234567890.10")),
+            ]
+        ])
+        #expect(
+            xml
+                == #"<?xml version="1.0" encoding="UTF-8"?><order id="7"><item>a</item><item>b</item><total>12345678901234567890.10</total></order>"#
+        )
     }
 
     @Test func otherDocumentsAreWrappedInTheRootName() throws {
-        #expect(try XMLWriter(rootName: "orders").string(["a": 1, "b": .null]) == #"<?xml version="1.0" encoding="UTF-8"?><orders><a>1</a><b/></orders>"#)
-        #expect(try XMLWriter().string([1, 2]) == #"<?xml version="1.0" encoding="UTF-8"?><root><item>1</item><item>2</item></root>"#)
+        #expect(
+            try XMLWriter(rootName: "orders").string(["a": 1, "b": .null])
+                == #"<?xml version="1.0" encoding="UTF-8"?><orders><a>1</a><b/></orders>"#)
+        #expect(
+            try XMLWriter().string([1, 2])
+                == #"<?xml version="1.0" encoding="UTF-8"?><root><item>1</item><item>2</item></root>"#
+        )
     }
 
     @Test func textAndAttributesAreEscaped() throws {
@@ -122,6 +148,9 @@ import Testing
 
     @Test func prettyOutputIndents() throws {
         let xml = try XMLWriter(pretty: true).string(["a": ["b": "1", "c": ["d": "2"]]])
-        #expect(xml == "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<a>\n  <b>1</b>\n  <c>\n    <d>2</d>\n  </c>\n</a>\n")
+        #expect(
+            xml
+                == "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<a>\n  <b>1</b>\n  <c>\n    <d>2</d>\n  </c>\n</a>\n"
+        )
     }
 }

@@ -22,15 +22,27 @@ import Testing
 
 @Suite struct BodyTests {
     @Test func rawBytesParseByTheirContentType() throws {
-        #expect(try Body(bytes: Array("a,b\n1,2".utf8), contentType: .csv).document() == [["a": "1", "b": "2"]])
-        #expect(try Body(bytes: Array("<a>1</a>".utf8), contentType: MediaType("application/soap+xml")).document() == ["a": "1"])
-        #expect(try Body(bytes: Array("[1]".utf8), contentType: MediaType("application/vnd.api+json; charset=utf-8")).document() == [1])
+        #expect(
+            try Body(bytes: Array("a,b\n1,2".utf8), contentType: .csv).document() == [
+                ["a": "1", "b": "2"]
+            ])
+        #expect(
+            try Body(bytes: Array("<a>1</a>".utf8), contentType: MediaType("application/soap+xml"))
+                .document() == ["a": "1"])
+        #expect(
+            try Body(
+                bytes: Array("[1]".utf8),
+                contentType: MediaType("application/vnd.api+json; charset=utf-8")
+            ).document() == [1])
     }
 
     @Test func withoutAContentTypeTheFirstCharacterDecides() throws {
-        #expect(try Body(bytes: Array("  {\"a\": 1}".utf8), contentType: nil).document() == ["a": 1])
+        #expect(
+            try Body(bytes: Array("  {\"a\": 1}".utf8), contentType: nil).document() == ["a": 1])
         #expect(try Body(bytes: Array("\n<a/>".utf8), contentType: nil).document() == ["a": ""])
-        #expect(throws: FormatError.self) { try Body(bytes: Array("hello".utf8), contentType: nil).document() }
+        #expect(throws: FormatError.self) {
+            try Body(bytes: Array("hello".utf8), contentType: nil).document()
+        }
     }
 
     @Test func copiesShareTheParsedDocument() throws {

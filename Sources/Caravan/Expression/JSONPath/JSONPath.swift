@@ -73,7 +73,8 @@ indirect enum JSONPathLogical: Sendable {
 }
 
 enum JSONPathComparison: String, Sendable {
-    case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">="
+    case equal = "==", notEqual = "!=", less = "<", lessOrEqual = "<=", greater = ">",
+        greaterOrEqual = ">="
 }
 
 /// One side of a comparison: a value, or "nothing" when a query selects no node.

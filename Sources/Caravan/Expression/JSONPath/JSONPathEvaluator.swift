@@ -34,7 +34,9 @@ struct JSONPathEvaluator {
         }
     }
 
-    mutating func apply(_ selectors: [JSONPathSelector], to node: Document, into out: inout [Document]) {
+    mutating func apply(
+        _ selectors: [JSONPathSelector], to node: Document, into out: inout [Document]
+    ) {
         for selector in selectors {
             switch selector {
             case .name(let name):
@@ -49,7 +51,9 @@ struct JSONPathEvaluator {
                 if let v = node[i] { out.append(v) }
             case .slice(let start, let end, let step):
                 if case .array(let elements) = node {
-                    for i in JSONPathEvaluator.sliceIndices(count: elements.count, start: start, end: end, step: step ?? 1) {
+                    for i in JSONPathEvaluator.sliceIndices(
+                        count: elements.count, start: start, end: end, step: step ?? 1)
+                    {
                         out.append(elements[i])
                     }
                 }
@@ -113,9 +117,11 @@ struct JSONPathEvaluator {
             case .equal: return JSONPathEvaluator.equal(left, right)
             case .notEqual: return !JSONPathEvaluator.equal(left, right)
             case .less: return JSONPathEvaluator.less(left, right)
-            case .lessOrEqual: return JSONPathEvaluator.less(left, right) || JSONPathEvaluator.equal(left, right)
+            case .lessOrEqual:
+                return JSONPathEvaluator.less(left, right) || JSONPathEvaluator.equal(left, right)
             case .greater: return JSONPathEvaluator.less(right, left)
-            case .greaterOrEqual: return JSONPathEvaluator.less(right, left) || JSONPathEvaluator.equal(left, right)
+            case .greaterOrEqual:
+                return JSONPathEvaluator.less(right, left) || JSONPathEvaluator.equal(left, right)
             }
         }
     }
@@ -132,7 +138,9 @@ struct JSONPathEvaluator {
     mutating func valueFunction(_ call: JSONPathFunctionCall, _ current: Document) -> Document? {
         switch call.function {
         case .length:
-            guard case .value(let c) = call.arguments[0], let v = value(c, current) else { return nil }
+            guard case .value(let c) = call.arguments[0], let v = value(c, current) else {
+                return nil
+            }
             switch v {
             case .string(let s): return .number(DecimalText(s.unicodeScalars.count))
             case .array(let a): return .number(DecimalText(a.count))
@@ -154,7 +162,8 @@ struct JSONPathEvaluator {
     mutating func logical(_ call: JSONPathFunctionCall, _ current: Document) -> Bool {
         guard call.function == .match || call.function == .search,
             case .value(let a) = call.arguments[0], case .value(let b) = call.arguments[1],
-            case .string(let text)? = value(a, current), case .string(let pattern)? = value(b, current)
+            case .string(let text)? = value(a, current),
+            case .string(let pattern)? = value(b, current)
         else { return false }
         return regexes.matches(pattern, text, whole: call.function == .match)
     }

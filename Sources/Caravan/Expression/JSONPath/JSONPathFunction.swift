@@ -67,7 +67,8 @@ struct IRegexpMatcher {
         if let cached = cache[pattern] {
             regex = cached
         } else {
-            regex = translateIRegexp(pattern).flatMap { try? Regex($0) }?.matchingSemantics(.unicodeScalar)
+            regex = translateIRegexp(pattern).flatMap { try? Regex($0) }?.matchingSemantics(
+                .unicodeScalar)
             cache[pattern] = regex
         }
         guard let regex else { return false }

@@ -19,7 +19,9 @@ struct JSONPathParser {
         index += 1
         let query = JSONPathQuery(absolute: true, segments: try parseSegments())
         if index < scalars.count {
-            throw error("unexpected '\(scalars[index].escapedForMessage)'", hint: "segments are .name, ..name, [selectors] or ..[selectors]")
+            throw error(
+                "unexpected '\(scalars[index].escapedForMessage)'",
+                hint: "segments are .name, ..name, [selectors] or ..[selectors]")
         }
         return query
     }
@@ -37,18 +39,23 @@ struct JSONPathParser {
                 if peek() == "." {
                     index += 1
                     if peek() == "[" {
-                        segments.append(JSONPathSegment(descendant: true, selectors: try parseBracketed()))
+                        segments.append(
+                            JSONPathSegment(descendant: true, selectors: try parseBracketed()))
                     } else if peek() == "*" {
                         index += 1
                         segments.append(JSONPathSegment(descendant: true, selectors: [.wildcard]))
                     } else {
-                        segments.append(JSONPathSegment(descendant: true, selectors: [.name(try parseMemberName())]))
+                        segments.append(
+                            JSONPathSegment(
+                                descendant: true, selectors: [.name(try parseMemberName())]))
                     }
                 } else if peek() == "*" {
                     index += 1
                     segments.append(JSONPathSegment(descendant: false, selectors: [.wildcard]))
                 } else {
-                    segments.append(JSONPathSegment(descendant: false, selectors: [.name(try parseMemberName())]))
+                    segments.append(
+                        JSONPathSegment(
+                            descendant: false, selectors: [.name(try parseMemberName())]))
                 }
             } else if c == "[" {
                 segments.append(JSONPathSegment(descendant: false, selectors: try parseBracketed()))
@@ -61,7 +68,9 @@ struct JSONPathParser {
 
     mutating func parseMemberName() throws(ExpressionError) -> String {
         guard let first = peek(), isNameFirst(first) else {
-            throw error("expected a member name, '*' or '[' here", hint: "names with other characters need brackets: ['my name']")
+            throw error(
+                "expected a member name, '*' or '[' here",
+                hint: "names with other characters need brackets: ['my name']")
         }
         var name = String.UnicodeScalarView()
         while let c = peek(), isNameFirst(c) || ("0"..."9").contains(c) {
@@ -72,7 +81,8 @@ struct JSONPathParser {
     }
 
     func isNameFirst(_ c: Unicode.Scalar) -> Bool {
-        ("a"..."z").contains(c) || ("A"..."Z").contains(c) || c == "_" || (c.value >= 0x80 && !(0xD800...0xDFFF).contains(c.value))
+        ("a"..."z").contains(c) || ("A"..."Z").contains(c) || c == "_"
+            || (c.value >= 0x80 && !(0xD800...0xDFFF).contains(c.value))
     }
 
     mutating func parseBracketed() throws(ExpressionError) -> [JSONPathSelector] {
@@ -98,7 +108,9 @@ struct JSONPathParser {
     }
 
     mutating func parseSelector() throws(ExpressionError) -> JSONPathSelector {
-        guard let c = peek() else { throw error("expected a selector", hint: "add e.g. 0, 'name', *, 1:3 or ?@.x") }
+        guard let c = peek() else {
+            throw error("expected a selector", hint: "add e.g. 0, 'name', *, 1:3 or ?@.x")
+        }
         switch c {
         case "'", "\"":
             return .name(try parseStringLiteral())
@@ -128,7 +140,9 @@ struct JSONPathParser {
             }
             return .slice(start: start, end: end, step: step)
         default:
-            throw error("'\(c.escapedForMessage)' cannot start a selector", hint: "selectors are 'name', *, an index, a slice start:end:step or a filter ?expr")
+            throw error(
+                "'\(c.escapedForMessage)' cannot start a selector",
+                hint: "selectors are 'name', *, an index, a slice start:end:step or a filter ?expr")
         }
     }
 
@@ -176,7 +190,9 @@ struct JSONPathParser {
             index += 1
             if c == quote { return String(value) }
             if c.value < 0x20 {
-                throw error(at: index - 1, "a control character in a string literal", hint: "escape it, e.g. \\n")
+                throw error(
+                    at: index - 1, "a control character in a string literal",
+                    hint: "escape it, e.g. \\n")
             }
             if c != "\\" {
                 value.append(c)
@@ -196,13 +212,16 @@ struct JSONPathParser {
             case "u":
                 var code = try parseHex4()
                 if (0xD800...0xDBFF).contains(code) {
-                    guard peek() == "\\", index + 1 < scalars.count, scalars[index + 1] == "u" else {
+                    guard peek() == "\\", index + 1 < scalars.count, scalars[index + 1] == "u"
+                    else {
                         throw error(at: index - 6, "a high surrogate without its low surrogate")
                     }
                     index += 2
                     let low = try parseHex4()
                     guard (0xDC00...0xDFFF).contains(low) else {
-                        throw error(at: index - 6, "a high surrogate followed by something other than a low surrogate")
+                        throw error(
+                            at: index - 6,
+                            "a high surrogate followed by something other than a low surrogate")
                     }
                     code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                 } else if (0xDC00...0xDFFF).contains(code) {
@@ -210,7 +229,9 @@ struct JSONPathParser {
                 }
                 value.append(Unicode.Scalar(code)!)
             default:
-                throw error(at: index - 2, "invalid escape '\\\(e.escapedForMessage)' in a string literal", hint: "valid escapes are \\b \\f \\n \\r \\t \\/ \\\\ \\uXXXX and the quote")
+                throw error(
+                    at: index - 2, "invalid escape '\\\(e.escapedForMessage)' in a string literal",
+                    hint: "valid escapes are \\b \\f \\n \\r \\t \\/ \\\\ \\uXXXX and the quote")
             }
         }
         throw error(at: open, "the string literal is never closed", hint: "end it with \(quote)")
@@ -276,9 +297,12 @@ struct JSONPathParser {
             let operand = try parseOperand()
             switch operand {
             case .query(let q): return .not(.exists(q))
-            case .function(let call) where call.function.result == .logical: return .not(.function(call))
+            case .function(let call) where call.function.result == .logical:
+                return .not(.function(call))
             default:
-                throw error(at: start, "'!' applies to a query, a logical function or a parenthesised expression")
+                throw error(
+                    at: start,
+                    "'!' applies to a query, a logical function or a parenthesised expression")
             }
         }
         if peek() == "(" { return try parseParenthesized() }
@@ -299,11 +323,16 @@ struct JSONPathParser {
         case .query(let q): return .exists(q)
         case .function(let call):
             guard call.function.result == .logical else {
-                throw error(at: leftStart, "\(call.function.rawValue)() returns a value, which cannot be a test on its own", hint: "compare it, e.g. \(call.function.rawValue)(@.x) > 0")
+                throw error(
+                    at: leftStart,
+                    "\(call.function.rawValue)() returns a value, which cannot be a test on its own",
+                    hint: "compare it, e.g. \(call.function.rawValue)(@.x) > 0")
             }
             return .function(call)
         case .literal:
-            throw error(at: leftStart, "a literal cannot be a test on its own", hint: "compare it with something, e.g. @.x == 1")
+            throw error(
+                at: leftStart, "a literal cannot be a test on its own",
+                hint: "compare it with something, e.g. @.x == 1")
         }
     }
 
@@ -364,17 +393,24 @@ struct JSONPathParser {
             case "false": return .literal(.bool(false))
             case "null": return .literal(.null)
             default:
-                throw error(at: start, "unknown word '\(word)'", hint: "literals are true, false, null, numbers and 'strings'; functions need '('")
+                throw error(
+                    at: start, "unknown word '\(word)'",
+                    hint:
+                        "literals are true, false, null, numbers and 'strings'; functions need '('")
             }
         default:
-            throw error("'\(c.escapedForMessage)' cannot start an operand", hint: "write @.x, $.x, a literal or a function call")
+            throw error(
+                "'\(c.escapedForMessage)' cannot start an operand",
+                hint: "write @.x, $.x, a literal or a function call")
         }
     }
 
     mutating func parseNumberLiteral() throws(ExpressionError) -> DecimalText {
         let start = index
         var text = String.UnicodeScalarView()
-        while let c = peek(), ("0"..."9").contains(c) || c == "-" || c == "+" || c == "." || c == "e" || c == "E" {
+        while let c = peek(),
+            ("0"..."9").contains(c) || c == "-" || c == "+" || c == "." || c == "e" || c == "E"
+        {
             // '+'/'-' only directly after an exponent marker or at the start
             if (c == "+" || c == "-"), let last = text.last, last != "e", last != "E" { break }
             text.append(c)
@@ -386,9 +422,13 @@ struct JSONPathParser {
         return number
     }
 
-    mutating func parseFunctionCall(_ name: String, at start: Int) throws(ExpressionError) -> JSONPathFunctionCall {
+    mutating func parseFunctionCall(_ name: String, at start: Int) throws(ExpressionError)
+        -> JSONPathFunctionCall
+    {
         guard let function = JSONPathFunction(rawValue: name) else {
-            throw error(at: start, "unknown function '\(name)'", hint: "the functions are length, count, match, search and value")
+            throw error(
+                at: start, "unknown function '\(name)'",
+                hint: "the functions are length, count, match, search and value")
         }
         index += 1  // (
         var arguments: [JSONPathArgument] = []
@@ -398,9 +438,13 @@ struct JSONPathParser {
                 skipBlank()
                 let argStart = index
                 guard arguments.count < function.parameters.count else {
-                    throw error(at: argStart, "\(name)() takes \(function.parameters.count) argument\(function.parameters.count == 1 ? "" : "s")")
+                    throw error(
+                        at: argStart,
+                        "\(name)() takes \(function.parameters.count) argument\(function.parameters.count == 1 ? "" : "s")"
+                    )
                 }
-                arguments.append(try parseArgument(for: function.parameters[arguments.count], of: function))
+                arguments.append(
+                    try parseArgument(for: function.parameters[arguments.count], of: function))
                 skipBlank()
                 if peek() == "," {
                     index += 1
@@ -412,13 +456,18 @@ struct JSONPathParser {
         guard peek() == ")" else { throw error("expected ',' or ')' in the call to \(name)()") }
         index += 1
         guard arguments.count == function.parameters.count else {
-            throw error(at: start, "\(name)() takes \(function.parameters.count) argument\(function.parameters.count == 1 ? "" : "s"), not \(arguments.count)")
+            throw error(
+                at: start,
+                "\(name)() takes \(function.parameters.count) argument\(function.parameters.count == 1 ? "" : "s"), not \(arguments.count)"
+            )
         }
         return JSONPathFunctionCall(function: function, arguments: arguments)
     }
 
     /// Parses one argument and applies the RFC's type rules (§2.4.3) to it.
-    mutating func parseArgument(for parameter: JSONPathFunction.ParameterType, of function: JSONPathFunction)
+    mutating func parseArgument(
+        for parameter: JSONPathFunction.ParameterType, of function: JSONPathFunction
+    )
         throws(ExpressionError) -> JSONPathArgument
     {
         let start = index
@@ -433,12 +482,18 @@ struct JSONPathParser {
                 case (.value, .literal(let d)): return .value(.literal(d))
                 case (.value, .query(let q)):
                     guard q.isSingular else {
-                        throw error(at: start, "\(name)() needs a single value here, but the query can select several nodes", hint: "use a singular query (names and indexes only) or value(...)")
+                        throw error(
+                            at: start,
+                            "\(name)() needs a single value here, but the query can select several nodes",
+                            hint: "use a singular query (names and indexes only) or value(...)")
                     }
                     return .value(.singularQuery(q))
                 case (.value, .function(let call)):
                     guard call.function.result == .value else {
-                        throw error(at: start, "\(call.function.rawValue)() returns a logical value, not a value \(name)() can use")
+                        throw error(
+                            at: start,
+                            "\(call.function.rawValue)() returns a logical value, not a value \(name)() can use"
+                        )
                     }
                     return .value(.function(call))
                 case (.nodes, .query(let q)): return .nodes(q)
@@ -455,22 +510,32 @@ struct JSONPathParser {
         }
         let logical = try parseLogicalOr()
         guard parameter == .logical else {
-            throw error(at: start, "\(name)() needs a \(parameter == .nodes ? "query" : "value") here, not a logical expression")
+            throw error(
+                at: start,
+                "\(name)() needs a \(parameter == .nodes ? "query" : "value") here, not a logical expression"
+            )
         }
         return .logical(logical)
     }
 
-    func comparable(_ operand: Operand, at position: Int) throws(ExpressionError) -> JSONPathComparable {
+    func comparable(_ operand: Operand, at position: Int) throws(ExpressionError)
+        -> JSONPathComparable
+    {
         switch operand {
         case .literal(let d): return .literal(d)
         case .query(let q):
             guard q.isSingular else {
-                throw error(at: position, "a comparison needs a singular query (names and indexes only)", hint: "wildcards, slices, filters and '..' can select several nodes")
+                throw error(
+                    at: position, "a comparison needs a singular query (names and indexes only)",
+                    hint: "wildcards, slices, filters and '..' can select several nodes")
             }
             return .singularQuery(q)
         case .function(let call):
             guard call.function.result == .value else {
-                throw error(at: position, "\(call.function.rawValue)() returns a logical value, which cannot be compared", hint: "use it as a test on its own: ?\(call.function.rawValue)(...)")
+                throw error(
+                    at: position,
+                    "\(call.function.rawValue)() returns a logical value, which cannot be compared",
+                    hint: "use it as a test on its own: ?\(call.function.rawValue)(...)")
             }
             return .function(call)
         }
@@ -491,7 +556,8 @@ struct JSONPathParser {
     }
 
     func error(at position: Int, _ message: String, hint: String? = nil) -> ExpressionError {
-        ExpressionError(language: "jsonpath", expression: text, position: position + 1, message, hint: hint)
+        ExpressionError(
+            language: "jsonpath", expression: text, position: position + 1, message, hint: hint)
     }
 }
 

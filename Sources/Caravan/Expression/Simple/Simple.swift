@@ -40,13 +40,18 @@ public struct Simple: Sendable {
         switch mode {
         case .expression: root = .template(try parser.parseTemplate())
         case .predicate: root = try parser.parsePredicate()
-        case .automatic: root = try parser.hasOperators() ? parser.parsePredicate() : .template(try parser.parseTemplate())
+        case .automatic:
+            root =
+                try parser.hasOperators()
+                ? parser.parsePredicate() : .template(try parser.parseTemplate())
         }
     }
 
     /// The value: a string for templates with text, the function's own value for a lone
     /// `${...}`, a boolean for predicates.
-    public func evaluate(_ exchange: Exchange, context: SimpleContext = SimpleContext()) throws(EvaluationError) -> Document {
+    public func evaluate(_ exchange: Exchange, context: SimpleContext = SimpleContext())
+        throws(EvaluationError) -> Document
+    {
         let evaluator = SimpleEvaluator(exchange: exchange, context: context)
         switch root {
         case .template(let t): return try evaluator.value(t)
@@ -56,7 +61,9 @@ public struct Simple: Sendable {
 
     /// The value as a condition, with Camel's rules for non-boolean values: `"true"` and
     /// `"false"` (any case) are booleans, any other non-null value is true.
-    public func matches(_ exchange: Exchange, context: SimpleContext = SimpleContext()) throws(EvaluationError) -> Bool {
+    public func matches(_ exchange: Exchange, context: SimpleContext = SimpleContext())
+        throws(EvaluationError) -> Bool
+    {
         try SimpleEvaluator(exchange: exchange, context: context).test(root)
     }
 }
@@ -71,7 +78,10 @@ public struct SimpleContext: Sendable {
     /// The time zone for `${date:...}` (default: the system's).
     public var timeZoneIdentifier: String?
 
-    public init(now: @escaping @Sendable () -> Double = { systemNow() }, environment: [String: String] = [:], timeZoneIdentifier: String? = nil) {
+    public init(
+        now: @escaping @Sendable () -> Double = { systemNow() },
+        environment: [String: String] = [:], timeZoneIdentifier: String? = nil
+    ) {
         self.now = now
         self.environment = environment
         self.timeZoneIdentifier = timeZoneIdentifier

@@ -21,7 +21,9 @@ enum SimpleCoercion {
         case .string(let s):
             let t = s.trimmingXMLWhitespace()
             if let n = DecimalText(validating: t) { return n }
-            if let d = Double(t), d.isFinite, t.first != "+" || t.count > 1 { return DecimalText(d) }
+            if let d = Double(t), d.isFinite, t.first != "+" || t.count > 1 {
+                return DecimalText(d)
+            }
             return nil
         default: return nil
         }
@@ -65,10 +67,12 @@ enum SimpleCoercion {
     static func contains(_ left: Document, _ right: Document, ignoreCase: Bool) -> Bool {
         switch left {
         case .null: return false
-        case .array(let elements): return elements.contains { equal($0, right, ignoreCase: ignoreCase) }
+        case .array(let elements):
+            return elements.contains { equal($0, right, ignoreCase: ignoreCase) }
         default:
             let haystack = text(left), needle = text(right)
-            return ignoreCase ? haystack.lowercased().contains(needle.lowercased()) : haystack.contains(needle)
+            return ignoreCase
+                ? haystack.lowercased().contains(needle.lowercased()) : haystack.contains(needle)
         }
     }
 }

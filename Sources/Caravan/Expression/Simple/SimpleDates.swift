@@ -8,7 +8,8 @@ public func systemNow() -> Double { Date().timeIntervalSince1970 }
 /// ss SSS Z XXX E a`).
 enum SimpleDates {
     static func format(
-        source: SimpleDateSource, timeZone: String?, pattern: String?, exchange: Exchange, context: SimpleContext
+        source: SimpleDateSource, timeZone: String?, pattern: String?, exchange: Exchange,
+        context: SimpleContext
     ) throws(EvaluationError) -> Document {
         let seconds: Double
         switch source {
@@ -26,7 +27,9 @@ enum SimpleDates {
         formatter.locale = Locale(identifier: "en_US_POSIX")
         if let zoneName = timeZone ?? context.timeZoneIdentifier {
             guard let zone = TimeZone(identifier: zoneName) else {
-                throw EvaluationError("unknown time zone '\(zoneName)' — use an IANA name such as UTC or Europe/Paris")
+                throw EvaluationError(
+                    "unknown time zone '\(zoneName)' — use an IANA name such as UTC or Europe/Paris"
+                )
             }
             formatter.timeZone = zone
         }
@@ -44,10 +47,14 @@ enum SimpleDates {
         if let n = SimpleCoercion.number(value) { return n / 1000 }
         let text = SimpleCoercion.text(value)
         let iso = ISO8601DateFormatter()
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime], [.withFullDate]] {
+        for options: ISO8601DateFormatter.Options in [
+            [.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime],
+            [.withFullDate],
+        ] {
             iso.formatOptions = options
             if let date = iso.date(from: text) { return date.timeIntervalSince1970 }
         }
-        throw EvaluationError("\(what) ('\(text.prefix(40))') is not a time — use epoch milliseconds or ISO-8601")
+        throw EvaluationError(
+            "\(what) ('\(text.prefix(40))') is not a time — use epoch milliseconds or ISO-8601")
     }
 }

@@ -44,7 +44,9 @@ struct SimpleEvaluator {
         }
     }
 
-    func compare(_ left: Document, _ op: SimpleOperator, _ right: Document, regex: CompiledRegex?) throws(EvaluationError) -> Bool {
+    func compare(_ left: Document, _ op: SimpleOperator, _ right: Document, regex: CompiledRegex?)
+        throws(EvaluationError) -> Bool
+    {
         switch op {
         case .equal: return SimpleCoercion.equal(left, right, ignoreCase: false)
         case .equalIgnoreCase: return SimpleCoercion.equal(left, right, ignoreCase: true)
@@ -72,19 +74,30 @@ struct SimpleEvaluator {
             let matched = (try? compiled.wholeMatch(in: SimpleCoercion.text(left))) != nil
             return op == .regex ? matched : !matched
         case .in, .notIn:
-            let items = SimpleCoercion.text(right).split(separator: ",", omittingEmptySubsequences: false)
-            let found = items.contains { SimpleCoercion.equal(left, .string(String($0).trimmingXMLWhitespace()), ignoreCase: false) }
+            let items = SimpleCoercion.text(right).split(
+                separator: ",", omittingEmptySubsequences: false)
+            let found = items.contains {
+                SimpleCoercion.equal(
+                    left, .string(String($0).trimmingXMLWhitespace()), ignoreCase: false)
+            }
             return op == .in ? found : !found
         case .is, .notIs:
             let name = SimpleCoercion.text(right)
             guard let type = SimpleType(javaName: name) else {
-                throw EvaluationError("unknown type '\(name)' after 'is' — use String, Integer, Double, Boolean, Map or List")
+                throw EvaluationError(
+                    "unknown type '\(name)' after 'is' — use String, Integer, Double, Boolean, Map or List"
+                )
             }
             return op == .is ? type.matches(left) : !type.matches(left)
         case .range, .notRange:
-            let bounds = SimpleCoercion.text(right).split(separator: "..", omittingEmptySubsequences: false).map(String.init)
-            guard bounds.count == 2, let low = Double(bounds[0].trimmingXMLWhitespace()), let high = Double(bounds[1].trimmingXMLWhitespace()) else {
-                throw EvaluationError("range needs 'from..to' with numbers, not '\(SimpleCoercion.text(right))'")
+            let bounds = SimpleCoercion.text(right).split(
+                separator: "..", omittingEmptySubsequences: false
+            ).map(String.init)
+            guard bounds.count == 2, let low = Double(bounds[0].trimmingXMLWhitespace()),
+                let high = Double(bounds[1].trimmingXMLWhitespace())
+            else {
+                throw EvaluationError(
+                    "range needs 'from..to' with numbers, not '\(SimpleCoercion.text(right))'")
             }
             guard let v = SimpleCoercion.number(left) else { return op == .notRange }
             let inside = v >= low && v <= high
@@ -124,8 +137,11 @@ struct SimpleEvaluator {
             if path.isEmpty { return bodyValue() }
             return try apply(path, to: try bodyDocument())
         case .bodyAs(let type, let mandatory, let path):
-            let converted = try convert(path.isEmpty ? bodyValue() : try bodyDocument(), to: type, what: "the body")
-            if mandatory, converted == .null { throw EvaluationError("the body is empty but mandatoryBodyAs requires one") }
+            let converted = try convert(
+                path.isEmpty ? bodyValue() : try bodyDocument(), to: type, what: "the body")
+            if mandatory, converted == .null {
+                throw EvaluationError("the body is empty but mandatoryBodyAs requires one")
+            }
             return try apply(path, to: converted)
         case .header(let name, let path):
             return try apply(path, to: message.headers[name] ?? .null)
@@ -138,9 +154,12 @@ struct SimpleEvaluator {
         case .exchangeId: return .string(exchange.id)
         case .routeId: return exchange.routeId.map(Document.string) ?? .null
         case .exceptionMessage: return exchange.error.map { .string($0.message) } ?? .null
-        case .exceptionStackTrace: return exchange.error.map { .string("\($0.kind): \($0.message)") } ?? .null
+        case .exceptionStackTrace:
+            return exchange.error.map { .string("\($0.kind): \($0.message)") } ?? .null
         case .date(let source, let zone, let pattern):
-            return try SimpleDates.format(source: source, timeZone: zone, pattern: pattern, exchange: exchange, context: context)
+            return try SimpleDates.format(
+                source: source, timeZone: zone, pattern: pattern, exchange: exchange,
+                context: context)
         case .random(let min, let max): return .number(DecimalText(Int.random(in: min..<max)))
         case .uuid: return .string(UUID.random())
         case .env(let name): return context.environment[name].map(Document.string) ?? .null
@@ -177,17 +196,21 @@ struct SimpleEvaluator {
             case .key(let key):
                 switch current {
                 case .object(let o): current = o[key] ?? .null
-                case .array(let a): current = Int(key).flatMap { a.indices.contains($0) ? a[$0] : nil } ?? .null
+                case .array(let a):
+                    current = Int(key).flatMap { a.indices.contains($0) ? a[$0] : nil } ?? .null
                 case .null: return .null
                 default:
-                    throw EvaluationError("cannot read '\(key)' of a \(current.kindName) value — only objects have members")
+                    throw EvaluationError(
+                        "cannot read '\(key)' of a \(current.kindName) value — only objects have members"
+                    )
                 }
             case .index(let i):
                 switch current {
                 case .array: current = current[i] ?? .null
                 case .object(let o): current = o[String(i)] ?? .null
                 case .null: return .null
-                default: throw EvaluationError("cannot index a \(current.kindName) value with [\(i)]")
+                default:
+                    throw EvaluationError("cannot index a \(current.kindName) value with [\(i)]")
                 }
             case .last(let minus):
                 guard case .array(let a) = current else {
@@ -205,7 +228,8 @@ struct SimpleEvaluator {
     func call(_ method: SimpleMethod, on value: Document) throws(EvaluationError) -> Document {
         switch (method, value) {
         case (.size, .array(let a)), (.length, .array(let a)): return .number(DecimalText(a.count))
-        case (.size, .object(let o)), (.length, .object(let o)): return .number(DecimalText(o.count))
+        case (.size, .object(let o)), (.length, .object(let o)):
+            return .number(DecimalText(o.count))
         case (.size, .null), (.length, .null): return .number(DecimalText(0))
         case (.size, _), (.length, _): return .number(DecimalText(SimpleCoercion.text(value).count))
         case (.isEmpty, .array(let a)): return .bool(a.isEmpty)
@@ -219,17 +243,23 @@ struct SimpleEvaluator {
         }
     }
 
-    func convert(_ value: Document, to type: SimpleType, what: String) throws(EvaluationError) -> Document {
+    func convert(_ value: Document, to type: SimpleType, what: String) throws(EvaluationError)
+        -> Document
+    {
         if value == .null { return .null }
         switch type {
         case .any: return value
         case .string: return .string(SimpleCoercion.text(value))
         case .integer, .number:
             guard let n = SimpleCoercion.numberText(value) else {
-                throw EvaluationError("cannot convert \(what) ('\(SimpleCoercion.text(value).prefix(40))') to a number")
+                throw EvaluationError(
+                    "cannot convert \(what) ('\(SimpleCoercion.text(value).prefix(40))') to a number"
+                )
             }
             if type == .integer {
-                guard let i = n.intValue else { throw EvaluationError("cannot convert \(what) (\(n.text)) to an integer") }
+                guard let i = n.intValue else {
+                    throw EvaluationError("cannot convert \(what) (\(n.text)) to an integer")
+                }
                 return .number(DecimalText(i))
             }
             return .number(n)
@@ -243,11 +273,14 @@ struct SimpleEvaluator {
             var document = value
             if case .string(let s) = value {
                 do { document = try JSONReader().read(s) } catch {
-                    throw EvaluationError("cannot convert \(what) to a \(type == .map ? "map" : "list"): \(error)")
+                    throw EvaluationError(
+                        "cannot convert \(what) to a \(type == .map ? "map" : "list"): \(error)")
                 }
             }
             guard type.matches(document) else {
-                throw EvaluationError("cannot convert \(what) (a \(document.kindName)) to a \(type == .map ? "map" : "list")")
+                throw EvaluationError(
+                    "cannot convert \(what) (a \(document.kindName)) to a \(type == .map ? "map" : "list")"
+                )
             }
             return document
         }

@@ -4,11 +4,14 @@ enum SimpleFiles {
     static func value(_ part: SimpleFilePart, headers: Headers) -> Document {
         func header(_ name: String) -> Document { headers[name] ?? .null }
         let name = headers["CamelFileName"]?.scalarText
-        let onlyName = headers["CamelFileNameOnly"]?.scalarText ?? name.map { String($0.split(separator: "/").last ?? "") }
+        let onlyName =
+            headers["CamelFileNameOnly"]?.scalarText
+            ?? name.map { String($0.split(separator: "/").last ?? "") }
         switch part {
         case .name: return name.map(Document.string) ?? .null
         case .nameNoExt: return name.map { .string(dropExtension($0)) } ?? .null
-        case .nameExt, .ext: return name.map { extensionOf($0).map(Document.string) ?? .null } ?? .null
+        case .nameExt, .ext:
+            return name.map { extensionOf($0).map(Document.string) ?? .null } ?? .null
         case .onlyname: return onlyName.map(Document.string) ?? .null
         case .onlynameNoExt: return onlyName.map { .string(dropExtension($0)) } ?? .null
         case .parent: return header("CamelFileParent")

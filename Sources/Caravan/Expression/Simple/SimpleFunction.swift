@@ -44,7 +44,8 @@ enum SimpleDateSource: Sendable {
 
 /// The parts of `${file:...}`.
 enum SimpleFilePart: String, Sendable, CaseIterable {
-    case name, nameNoExt = "name.noext", nameExt = "name.ext", ext, onlyname, onlynameNoExt = "onlyname.noext"
+    case name, nameNoExt = "name.noext", nameExt = "name.ext", ext, onlyname, onlynameNoExt =
+        "onlyname.noext"
     case parent, path, absolutePath = "absolute.path", length, size, modified
 }
 
@@ -80,11 +81,13 @@ enum SimpleType: Sendable, Hashable {
         }
         switch name {
         case "String", "CharSequence", "string": self = .string
-        case "Integer", "int", "Long", "long", "Short", "short", "Byte", "byte", "BigInteger": self = .integer
+        case "Integer", "int", "Long", "long", "Short", "short", "Byte", "byte", "BigInteger":
+            self = .integer
         case "Double", "double", "Float", "float", "BigDecimal", "Number": self = .number
         case "Boolean", "boolean": self = .boolean
         case "Map", "HashMap", "LinkedHashMap", "TreeMap": self = .map
-        case "List", "ArrayList", "LinkedList", "Collection", "Iterable", "Object[]", "Set": self = .list
+        case "List", "ArrayList", "LinkedList", "Collection", "Iterable", "Object[]", "Set":
+            self = .list
         case "Object": self = .any
         default: return nil
         }
@@ -96,7 +99,9 @@ enum SimpleType: Sendable, Hashable {
         case (.any, .null): false
         case (.any, _): true
         case (.string, .string): true
-        case (.integer, .number(let n)): n.intValue != nil && !n.text.contains(".") && !n.text.contains("e") && !n.text.contains("E")
+        case (.integer, .number(let n)):
+            n.intValue != nil && !n.text.contains(".") && !n.text.contains("e")
+                && !n.text.contains("E")
         case (.number, .number): true
         case (.boolean, .bool): true
         case (.map, .object): true

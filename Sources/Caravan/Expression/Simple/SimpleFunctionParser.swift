@@ -7,7 +7,9 @@ struct SimpleFunctionParser {
 
     func parse() throws(ExpressionError) -> SimpleFunction {
         let t = text.trimmingXMLWhitespace()
-        if t.isEmpty { throw error("an empty ${} function", hint: "write e.g. ${body} or ${header.name}") }
+        if t.isEmpty {
+            throw error("an empty ${} function", hint: "write e.g. ${body} or ${header.name}")
+        }
 
         // Fixed names first.
         switch t {
@@ -20,49 +22,70 @@ struct SimpleFunctionParser {
         default: break
         }
 
-        for prefix in ["in.body", "body", "message.body"] where t == prefix || t.hasPrefix(prefix + ".") || t.hasPrefix(prefix + "[") || t.hasPrefix(prefix + "?") {
+        for prefix in ["in.body", "body", "message.body"]
+        where t == prefix || t.hasPrefix(prefix + ".") || t.hasPrefix(prefix + "[")
+            || t.hasPrefix(prefix + "?")
+        {
             return .body(try path(String(t.dropFirst(prefix.count)), offset: prefix.count))
         }
         for prefix in ["in.headers", "headers"] where t == prefix {
             return .headers(SimplePath())
         }
         for prefix in ["in.header", "in.headers", "headers", "header"] {
-            if let rest = t.dropPrefix(prefix), let (name, tail, tailOffset) = try memberName(rest, offset: prefix.count) {
+            if let rest = t.dropPrefix(prefix),
+                let (name, tail, tailOffset) = try memberName(rest, offset: prefix.count)
+            {
                 return .header(name, try path(tail, offset: tailOffset))
             }
         }
         for prefix in ["exchangeProperty", "exchangeProperties", "property"] {
-            if let rest = t.dropPrefix(prefix), let (name, tail, tailOffset) = try memberName(rest, offset: prefix.count) {
+            if let rest = t.dropPrefix(prefix),
+                let (name, tail, tailOffset) = try memberName(rest, offset: prefix.count)
+            {
                 return .property(name, try path(tail, offset: tailOffset))
             }
         }
         for prefix in ["env.", "env:", "sysenv.", "sysenv:"] {
             if let name = t.dropPrefix(prefix) {
-                guard !name.isEmpty else { throw error("\(prefix) needs a variable name", hint: "write e.g. ${env.HOME}") }
+                guard !name.isEmpty else {
+                    throw error("\(prefix) needs a variable name", hint: "write e.g. ${env.HOME}")
+                }
                 return .env(String(name))
             }
         }
         if let rest = t.dropPrefix("file:") {
             guard let part = SimpleFilePart(rawValue: String(rest)) else {
-                throw error("unknown file function 'file:\(rest)'", hint: "use one of " + SimpleFilePart.allCases.map { "file:\($0.rawValue)" }.joined(separator: ", "))
+                throw error(
+                    "unknown file function 'file:\(rest)'",
+                    hint: "use one of "
+                        + SimpleFilePart.allCases.map { "file:\($0.rawValue)" }.joined(
+                            separator: ", "))
             }
             return .file(part)
         }
         if let rest = t.dropPrefix("date-with-timezone:") {
-            let parts = rest.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            let parts = rest.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+                .map(String.init)
             guard parts.count >= 2 else {
-                throw error("date-with-timezone needs a source and a time zone", hint: "write e.g. ${date-with-timezone:now:UTC:yyyy-MM-dd}")
+                throw error(
+                    "date-with-timezone needs a source and a time zone",
+                    hint: "write e.g. ${date-with-timezone:now:UTC:yyyy-MM-dd}")
             }
-            return .date(try dateSource(parts[0]), timeZone: parts[1], pattern: parts.count > 2 ? parts[2] : nil)
+            return .date(
+                try dateSource(parts[0]), timeZone: parts[1],
+                pattern: parts.count > 2 ? parts[2] : nil)
         }
         if let rest = t.dropPrefix("date:") {
-            let parts = rest.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
-            return .date(try dateSource(parts[0]), timeZone: nil, pattern: parts.count > 1 ? parts[1] : nil)
+            let parts = rest.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+                .map(String.init)
+            return .date(
+                try dateSource(parts[0]), timeZone: nil, pattern: parts.count > 1 ? parts[1] : nil)
         }
         if let args = call(t, "random") {
             let numbers = args.map { Int($0.trimmingXMLWhitespace()) }
             switch numbers.count {
-            case 1 where numbers[0] != nil && numbers[0]! > 0: return .random(min: 0, max: numbers[0]!)
+            case 1 where numbers[0] != nil && numbers[0]! > 0:
+                return .random(min: 0, max: numbers[0]!)
             case 2 where numbers[0] != nil && numbers[1] != nil && numbers[0]! < numbers[1]!:
                 return .random(min: numbers[0]!, max: numbers[1]!)
             default:
@@ -72,11 +95,14 @@ struct SimpleFunctionParser {
         for (name, mandatory) in [("bodyAs", false), ("mandatoryBodyAs", true)] {
             if let (inner, tail) = callWithTail(t, name) {
                 guard let type = SimpleType(javaName: inner) else { throw unknownType(inner) }
-                return .bodyAs(type, mandatory: mandatory, try path(tail, offset: t.count - tail.count))
+                return .bodyAs(
+                    type, mandatory: mandatory, try path(tail, offset: t.count - tail.count))
             }
         }
         if let args = call(t, "headerAs") {
-            guard args.count == 2 else { throw error("headerAs takes a header name and a type: headerAs(name, Integer)") }
+            guard args.count == 2 else {
+                throw error("headerAs takes a header name and a type: headerAs(name, Integer)")
+            }
             guard let type = SimpleType(javaName: args[1]) else { throw unknownType(args[1]) }
             return .headerAs(args[0].trimmingXMLWhitespace(), type)
         }
@@ -86,36 +112,53 @@ struct SimpleFunctionParser {
                 return .jsonpath(try JSONPath(inner))
             } catch {
                 throw ExpressionError(
-                    language: "simple", expression: expression, position: position + "jsonpath(".count + error.position - 1,
+                    language: "simple", expression: expression,
+                    position: position + "jsonpath(".count + error.position - 1,
                     "in jsonpath(): " + error.message, hint: error.hint)
             }
         }
-        for refused in ["bean:", "ref:", "type:", "properties:", "sys.", "camelContext", "messageHistory", "groovy", "ognl"] where t.hasPrefix(refused) {
-            throw error("'\(t)' is outside the Simple subset Caravan supports", hint: Self.supportedList)
+        for refused in [
+            "bean:", "ref:", "type:", "properties:", "sys.", "camelContext", "messageHistory",
+            "groovy", "ognl",
+        ] where t.hasPrefix(refused) {
+            throw error(
+                "'\(t)' is outside the Simple subset Caravan supports", hint: Self.supportedList)
         }
         let name = t.prefix { $0.isLetter || $0 == "." || $0 == ":" || $0 == "-" }
-        throw error("unknown function '\(name.isEmpty ? t : String(name))'" + suggestion(String(name)), hint: Self.supportedList)
+        throw error(
+            "unknown function '\(name.isEmpty ? t : String(name))'" + suggestion(String(name)),
+            hint: Self.supportedList)
     }
 
-    static let supportedList = "supported: body, header.x, headers, exchangeProperty.x, exchangeId, routeId, exception.message, date:now:pattern, random(a,b), uuid, env.NAME, file:name, jsonpath(...), bodyAs(Type), headerAs(name,Type)"
+    static let supportedList =
+        "supported: body, header.x, headers, exchangeProperty.x, exchangeId, routeId, exception.message, date:now:pattern, random(a,b), uuid, env.NAME, file:name, jsonpath(...), bodyAs(Type), headerAs(name,Type)"
 
-    static let knownNames = ["body", "header", "headers", "exchangeProperty", "exchangeId", "routeId", "exception", "date", "random", "uuid", "env", "file", "jsonpath", "bodyAs", "headerAs", "mandatoryBodyAs", "null", "in.body", "in.header"]
+    static let knownNames = [
+        "body", "header", "headers", "exchangeProperty", "exchangeId", "routeId", "exception",
+        "date", "random", "uuid", "env", "file", "jsonpath", "bodyAs", "headerAs",
+        "mandatoryBodyAs", "null", "in.body", "in.header",
+    ]
 
     func suggestion(_ name: String) -> String {
         let head = String(name.split(separator: ".").first ?? Substring(name))
-        guard let best = Self.knownNames.min(by: { editDistance($0, head) < editDistance($1, head) }),
+        guard
+            let best = Self.knownNames.min(by: { editDistance($0, head) < editDistance($1, head) }),
             editDistance(best, head) <= 2, best != head
         else { return "" }
         return " (did you mean '\(best)'?)"
     }
 
     func unknownType(_ name: String) -> ExpressionError {
-        error("unknown type '\(name.trimmingXMLWhitespace())'", hint: "use String, Integer, Long, Double, BigDecimal, Boolean, Map or List")
+        error(
+            "unknown type '\(name.trimmingXMLWhitespace())'",
+            hint: "use String, Integer, Long, Double, BigDecimal, Boolean, Map or List")
     }
 
     /// `.name`, `[name]`, `['name']` or `:name` after header/exchangeProperty; returns the
     /// name, the rest of the text and the rest's offset in the function text.
-    func memberName(_ rest: Substring, offset: Int) throws(ExpressionError) -> (String, String, Int)? {
+    func memberName(_ rest: Substring, offset: Int) throws(ExpressionError) -> (
+        String, String, Int
+    )? {
         guard let first = rest.first else { return nil }
         if first == "." || first == ":" {
             let body = rest.dropFirst()
@@ -125,14 +168,22 @@ struct SimpleFunctionParser {
             return (String(name), String(tail), offset + 1 + name.count)
         }
         if first == "[" {
-            guard let close = rest.firstIndex(of: "]") else { throw error("'[' is never closed", hint: "add ']'") }
-            var name = String(rest[rest.index(after: rest.startIndex)..<close]).trimmingXMLWhitespace()
-            if name.count >= 2, (name.hasPrefix("'") && name.hasSuffix("'")) || (name.hasPrefix("\"") && name.hasSuffix("\"")) {
+            guard let close = rest.firstIndex(of: "]") else {
+                throw error("'[' is never closed", hint: "add ']'")
+            }
+            var name = String(rest[rest.index(after: rest.startIndex)..<close])
+                .trimmingXMLWhitespace()
+            if name.count >= 2,
+                (name.hasPrefix("'") && name.hasSuffix("'"))
+                    || (name.hasPrefix("\"") && name.hasSuffix("\""))
+            {
                 name = String(name.dropFirst().dropLast())
             }
             guard !name.isEmpty else { throw error("an empty name in []") }
             let tail = rest[rest.index(after: close)...]
-            return (name, String(tail), offset + rest.distance(from: rest.startIndex, to: close) + 1)
+            return (
+                name, String(tail), offset + rest.distance(from: rest.startIndex, to: close) + 1
+            )
         }
         return nil
     }
@@ -154,22 +205,36 @@ struct SimpleFunctionParser {
                 rest = rest.dropFirst(name.count)
                 if rest.hasPrefix("()") {
                     guard let method = SimpleMethod(rawValue: String(name)) else {
-                        throw error(at: here, "unknown method '\(name)()'", hint: "supported methods: " + SimpleMethod.allCases.map { "\($0.rawValue)()" }.joined(separator: ", "))
+                        throw error(
+                            at: here, "unknown method '\(name)()'",
+                            hint: "supported methods: "
+                                + SimpleMethod.allCases.map { "\($0.rawValue)()" }.joined(
+                                    separator: ", "))
                     }
                     rest = rest.dropFirst(2)
                     steps.append(.method(method))
                 } else if rest.first == "(" {
-                    throw error(at: here, "method '\(name)' with arguments is not supported", hint: "supported methods: " + SimpleMethod.allCases.map { "\($0.rawValue)()" }.joined(separator: ", "))
+                    throw error(
+                        at: here, "method '\(name)' with arguments is not supported",
+                        hint: "supported methods: "
+                            + SimpleMethod.allCases.map { "\($0.rawValue)()" }.joined(
+                                separator: ", "))
                 } else {
                     steps.append(.key(String(name)))
                 }
                 continue
             }
             if c == "[" {
-                guard let close = rest.firstIndex(of: "]") else { throw error(at: here, "'[' is never closed", hint: "add ']'") }
-                var inner = String(rest[rest.index(after: rest.startIndex)..<close]).trimmingXMLWhitespace()
+                guard let close = rest.firstIndex(of: "]") else {
+                    throw error(at: here, "'[' is never closed", hint: "add ']'")
+                }
+                var inner = String(rest[rest.index(after: rest.startIndex)..<close])
+                    .trimmingXMLWhitespace()
                 rest = rest[rest.index(after: close)...]
-                if inner.count >= 2, (inner.hasPrefix("'") && inner.hasSuffix("'")) || (inner.hasPrefix("\"") && inner.hasSuffix("\"")) {
+                if inner.count >= 2,
+                    (inner.hasPrefix("'") && inner.hasSuffix("'"))
+                        || (inner.hasPrefix("\"") && inner.hasSuffix("\""))
+                {
                     steps.append(.key(String(inner.dropFirst().dropLast())))
                 } else if let i = Int(inner) {
                     steps.append(.index(i))
@@ -184,7 +249,9 @@ struct SimpleFunctionParser {
                 }
                 continue
             }
-            throw error(at: here, "unexpected '\(c)' after the function", hint: "access members with .name or [name], call methods with .size()")
+            throw error(
+                at: here, "unexpected '\(c)' after the function",
+                hint: "access members with .name or [name], call methods with .size()")
         }
         return SimplePath(steps: steps)
     }
@@ -194,12 +261,16 @@ struct SimpleFunctionParser {
             var offset = 0.0
             var rest = text.dropFirst(3)
             while let sign = rest.first {
-                guard sign == "+" || sign == "-" else { throw error("invalid date offset '\(rest)'", hint: "write e.g. now-1h or now+30m") }
+                guard sign == "+" || sign == "-" else {
+                    throw error(
+                        "invalid date offset '\(rest)'", hint: "write e.g. now-1h or now+30m")
+                }
                 rest = rest.dropFirst()
                 let digits = rest.prefix { $0.isNumber }
                 rest = rest.dropFirst(digits.count)
                 guard let n = Double(digits), let unit = rest.first else {
-                    throw error("invalid date offset in '\(text)'", hint: "write e.g. now-1h or now+30m")
+                    throw error(
+                        "invalid date offset in '\(text)'", hint: "write e.g. now-1h or now+30m")
                 }
                 rest = rest.dropFirst()
                 let seconds: Double
@@ -217,14 +288,19 @@ struct SimpleFunctionParser {
         for prefix in ["header.", "in.header."] where text.hasPrefix(prefix) {
             return .header(String(text.dropFirst(prefix.count)))
         }
-        if text.hasPrefix("exchangeProperty.") { return .property(String(text.dropFirst("exchangeProperty.".count))) }
-        throw error("unknown date source '\(text)'", hint: "use now, header.name or exchangeProperty.name")
+        if text.hasPrefix("exchangeProperty.") {
+            return .property(String(text.dropFirst("exchangeProperty.".count)))
+        }
+        throw error(
+            "unknown date source '\(text)'", hint: "use now, header.name or exchangeProperty.name")
     }
 
     /// `name(a,b)` → ["a", "b"].
     func call(_ t: String, _ name: String) -> [String]? {
         guard t.hasPrefix(name + "("), t.hasSuffix(")") else { return nil }
-        return t.dropFirst(name.count + 1).dropLast().split(separator: ",", omittingEmptySubsequences: false).map { String($0) }
+        return t.dropFirst(name.count + 1).dropLast().split(
+            separator: ",", omittingEmptySubsequences: false
+        ).map { String($0) }
     }
 
     /// `name(inner)rest` → (inner, rest).
@@ -235,11 +311,14 @@ struct SimpleFunctionParser {
     }
 
     func error(_ message: String, hint: String? = nil) -> ExpressionError {
-        ExpressionError(language: "simple", expression: expression, position: position, message, hint: hint)
+        ExpressionError(
+            language: "simple", expression: expression, position: position, message, hint: hint)
     }
 
     func error(at offset: Int, _ message: String, hint: String? = nil) -> ExpressionError {
-        ExpressionError(language: "simple", expression: expression, position: position + offset, message, hint: hint)
+        ExpressionError(
+            language: "simple", expression: expression, position: position + offset, message,
+            hint: hint)
     }
 }
 
@@ -258,7 +337,9 @@ func editDistance(_ a: String, _ b: String) -> Int {
     for i in 1...a.count {
         var current = [i] + Array(repeating: 0, count: b.count)
         for j in 1...b.count {
-            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            current[j] = min(
+                previous[j] + 1, current[j - 1] + 1,
+                previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
         }
         previous = current
     }

@@ -29,11 +29,17 @@ struct SimpleParser {
                     literal = ""
                 }
                 let inner = String(chars[bodyStart..<close])
-                parts.append(.function(try SimpleFunctionParser(expression: text, text: inner, position: bodyStart + 1).parse()))
+                parts.append(
+                    .function(
+                        try SimpleFunctionParser(
+                            expression: text, text: inner, position: bodyStart + 1
+                        ).parse()))
                 i = close + 1
                 continue
             }
-            if c == "\\", i + 1 < end, let escaped = ["n": "\n", "t": "\t", "r": "\r"][chars[i + 1]] {
+            if c == "\\", i + 1 < end,
+                let escaped = ["n": "\n", "t": "\t", "r": "\r"][chars[i + 1]]
+            {
                 literal += escaped
                 i += 2
                 continue
@@ -50,14 +56,18 @@ struct SimpleParser {
         guard chars[i] == "$", i + 1 < chars.count else { return nil }
         if chars[i + 1] == "{" { return (i, i + 2) }
         let simple = Array("simple{")
-        if i + 1 + simple.count <= chars.count, Array(chars[(i + 1)..<(i + 1 + simple.count)]) == simple {
+        if i + 1 + simple.count <= chars.count,
+            Array(chars[(i + 1)..<(i + 1 + simple.count)]) == simple
+        {
             return (i, i + 1 + simple.count)
         }
         return nil
     }
 
     /// The index of the `}` closing a function body, balancing nested braces.
-    func functionEnd(from bodyStart: Int, openedAt open: Int, limit: Int) throws(ExpressionError) -> Int {
+    func functionEnd(from bodyStart: Int, openedAt open: Int, limit: Int) throws(ExpressionError)
+        -> Int
+    {
         var depth = 0
         var j = bodyStart
         while j < limit {
@@ -113,9 +123,13 @@ struct SimpleParser {
                     }
                 }
                 guard j < n else {
-                    throw error(at: i, "the quote \(c) is never closed", hint: "add the closing \(c)")
+                    throw error(
+                        at: i, "the quote \(c) is never closed", hint: "add the closing \(c)")
                 }
-                result.append(Word(start: i + 1, end: j, quoted: true, raw: String(chars[(i + 1)..<j]), hasFunction: hasFunction))
+                result.append(
+                    Word(
+                        start: i + 1, end: j, quoted: true, raw: String(chars[(i + 1)..<j]),
+                        hasFunction: hasFunction))
                 i = j + 1
                 continue
             }
@@ -129,14 +143,21 @@ struct SimpleParser {
                     j += 1
                 }
             }
-            result.append(Word(start: i, end: j, quoted: false, raw: String(chars[i..<j]), hasFunction: hasFunction))
+            result.append(
+                Word(
+                    start: i, end: j, quoted: false, raw: String(chars[i..<j]),
+                    hasFunction: hasFunction))
             i = j
         }
         return result
     }
 
-    func isOperator(_ w: Word) -> Bool { !w.quoted && !w.hasFunction && SimpleParser.operators.contains(w.raw) }
-    func isLogical(_ w: Word) -> Bool { !w.quoted && !w.hasFunction && (w.raw == "&&" || w.raw == "||") }
+    func isOperator(_ w: Word) -> Bool {
+        !w.quoted && !w.hasFunction && SimpleParser.operators.contains(w.raw)
+    }
+    func isLogical(_ w: Word) -> Bool {
+        !w.quoted && !w.hasFunction && (w.raw == "&&" || w.raw == "||")
+    }
 
     func hasOperators() throws(ExpressionError) -> Bool {
         try words().contains { isOperator($0) || isLogical($0) }
@@ -147,7 +168,9 @@ struct SimpleParser {
         // `starts with` / `ends with` are accepted as two words, as in Camel.
         var k = 0
         while k + 1 < ws.count {
-            if !ws[k].quoted, !ws[k + 1].quoted, ws[k + 1].raw == "with", ws[k].raw == "starts" || ws[k].raw == "ends" {
+            if !ws[k].quoted, !ws[k + 1].quoted, ws[k + 1].raw == "with",
+                ws[k].raw == "starts" || ws[k].raw == "ends"
+            {
                 ws[k].raw = ws[k].raw == "starts" ? "startsWith" : "endsWith"
                 ws[k].end = ws[k + 1].end
                 ws.remove(at: k + 1)
@@ -162,10 +185,14 @@ struct SimpleParser {
         while i < ws.count {
             let w = ws[i]
             guard isLogical(w) else {
-                throw error(at: w.position, "expected && or || before '\(w.raw)'", hint: "combine conditions with && or ||; quote text that contains spaces")
+                throw error(
+                    at: w.position, "expected && or || before '\(w.raw)'",
+                    hint: "combine conditions with && or ||; quote text that contains spaces")
             }
             i += 1
-            guard i < ws.count else { throw error(at: w.position, "\(w.raw) has no right-hand condition") }
+            guard i < ws.count else {
+                throw error(at: w.position, "\(w.raw) has no right-hand condition")
+            }
             let right = try condition(ws, &i)
             node = w.raw == "&&" ? .and(node, right) : .or(node, right)
         }
@@ -175,13 +202,20 @@ struct SimpleParser {
     func condition(_ ws: [Word], _ i: inout Int) throws(ExpressionError) -> SimpleNode {
         let leftWord = ws[i]
         if isOperator(leftWord) || isLogical(leftWord) {
-            throw error(at: leftWord.position, "\(leftWord.raw) has no left-hand side", hint: "write e.g. ${header.x} \(leftWord.raw) 'value'")
+            throw error(
+                at: leftWord.position, "\(leftWord.raw) has no left-hand side",
+                hint: "write e.g. ${header.x} \(leftWord.raw) 'value'")
         }
         let left = try operand(leftWord)
         i += 1
         guard i < ws.count, isOperator(ws[i]) else {
             if i < ws.count, !isLogical(ws[i]) {
-                throw error(at: ws[i].position, "expected an operator after '\(leftWord.raw)', found '\(ws[i].raw)'", hint: "operators need a space on each side, e.g. ${body} == 'x'; quote text with spaces")
+                throw error(
+                    at: ws[i].position,
+                    "expected an operator after '\(leftWord.raw)', found '\(ws[i].raw)'",
+                    hint:
+                        "operators need a space on each side, e.g. ${body} == 'x'; quote text with spaces"
+                )
             }
             guard case .template(let t) = left else {
                 // A lone literal: its truthiness.
@@ -193,7 +227,9 @@ struct SimpleParser {
         let op = SimpleOperator(rawValue: opWord.raw)!
         i += 1
         guard i < ws.count, !isOperator(ws[i]), !isLogical(ws[i]) else {
-            throw error(at: opWord.start, "the operator \(opWord.raw) has no right-hand side", hint: "write e.g. ${header.x} \(opWord.raw) 'value'")
+            throw error(
+                at: opWord.start, "the operator \(opWord.raw) has no right-hand side",
+                hint: "write e.g. ${header.x} \(opWord.raw) 'value'")
         }
         let rightWord = ws[i]
         let right = try operand(rightWord)
@@ -233,7 +269,9 @@ struct SimpleParser {
     }
 
     /// A constant regex pattern compiles now, so a bad one is a load error.
-    func compileRegex(_ op: SimpleOperator, _ right: SimpleOperand, at w: Word) throws(ExpressionError) -> CompiledRegex? {
+    func compileRegex(_ op: SimpleOperator, _ right: SimpleOperand, at w: Word)
+        throws(ExpressionError) -> CompiledRegex?
+    {
         guard op == .regex || op == .notRegex else { return nil }
         let pattern: String
         switch right {
@@ -251,6 +289,7 @@ struct SimpleParser {
     }
 
     func error(at index: Int, _ message: String, hint: String? = nil) -> ExpressionError {
-        ExpressionError(language: "simple", expression: text, position: index + 1, message, hint: hint)
+        ExpressionError(
+            language: "simple", expression: text, position: index + 1, message, hint: hint)
     }
 }

@@ -39,9 +39,11 @@ enum SimpleOperand: Sendable {
 enum SimpleOperator: String, Sendable, CaseIterable {
     case equal = "==", equalIgnoreCase = "=~", notEqual = "!=", notEqualIgnoreCase = "!=~"
     case greater = ">", greaterOrEqual = ">=", less = "<", lessOrEqual = "<="
-    case contains, notContains = "!contains", containsIgnoreCase = "~~", notContainsIgnoreCase = "!~~"
+    case contains, notContains = "!contains", containsIgnoreCase = "~~", notContainsIgnoreCase =
+        "!~~"
     case regex, notRegex = "!regex", `in`, notIn = "!in", `is`, notIs = "!is"
-    case range, notRange = "!range", startsWith, notStartsWith = "!startsWith", endsWith, notEndsWith = "!endsWith"
+    case range, notRange = "!range", startsWith, notStartsWith = "!startsWith", endsWith,
+        notEndsWith = "!endsWith"
 }
 
 /// A regular expression compiled when the route loads. `Regex` is not `Sendable`, but

@@ -28,7 +28,9 @@ public struct XPath: Sendable {
         self.namespaces = namespaces
         let errors = XPathErrors()
         guard let context = xmlXPathNewContext(nil) else {
-            throw ExpressionError(language: "xpath", expression: expression, position: 1, "out of memory compiling XPath")
+            throw ExpressionError(
+                language: "xpath", expression: expression, position: 1,
+                "out of memory compiling XPath")
         }
         defer { xmlXPathFreeContext(context) }
         let box = Unmanaged.passRetained(errors)
@@ -47,7 +49,9 @@ public struct XPath: Sendable {
 
     /// Evaluates against a parsed document.
     public func evaluate(_ tree: XMLTree) throws(EvaluationError) -> XPathResult {
-        guard let context = xmlXPathNewContext(tree.doc) else { throw EvaluationError("out of memory evaluating XPath") }
+        guard let context = xmlXPathNewContext(tree.doc) else {
+            throw EvaluationError("out of memory evaluating XPath")
+        }
         defer { xmlXPathFreeContext(context) }
         let errors = XPathErrors()
         let box = Unmanaged.passRetained(errors)
@@ -57,7 +61,9 @@ public struct XPath: Sendable {
 
         var ns = tree.root?.pointee.nsDef
         while let n = ns {
-            if let prefix = n.pointee.prefix, let href = n.pointee.href { xmlXPathRegisterNs(context, prefix, href) }
+            if let prefix = n.pointee.prefix, let href = n.pointee.href {
+                xmlXPathRegisterNs(context, prefix, href)
+            }
             ns = n.pointee.next
         }
         for (prefix, uri) in namespaces { xmlXPathRegisterNs(context, prefix, uri) }
@@ -72,15 +78,19 @@ public struct XPath: Sendable {
             var values: [String] = []
             if let set = object.pointee.nodesetval, set.pointee.nodeNr > 0 {
                 for i in 0..<Int(set.pointee.nodeNr) {
-                    guard let node = set.pointee.nodeTab[i], let raw = xmlXPathCastNodeToString(node) else { continue }
+                    guard let node = set.pointee.nodeTab[i],
+                        let raw = xmlXPathCastNodeToString(node)
+                    else { continue }
                     values.append(String(cString: raw))
-                    free(raw)  // libxml2 allocates with malloc; Caravan never installs other allocators
+                    // libxml2 allocates with malloc; Caravan never installs other allocators.
+                    free(raw)
                 }
             }
             return .nodes(values)
         case XPATH_BOOLEAN: return .boolean(object.pointee.boolval != 0)
         case XPATH_NUMBER: return .number(object.pointee.floatval)
-        case XPATH_STRING: return .string(object.pointee.stringval.map { String(cString: $0) } ?? "")
+        case XPATH_STRING:
+            return .string(object.pointee.stringval.map { String(cString: $0) } ?? "")
         default: throw EvaluationError("xpath '\(expression)': unsupported result type")
         }
     }
@@ -115,7 +125,8 @@ public enum XPathResult: Sendable, Hashable {
     /// As a document: one node's value as a string, several as an array, scalars as they are.
     public var document: Document {
         switch self {
-        case .nodes(let values): values.count == 1 ? .string(values[0]) : .array(values.map(Document.string))
+        case .nodes(let values):
+            values.count == 1 ? .string(values[0]) : .array(values.map(Document.string))
         case .string(let s): .string(s)
         case .number(let d): DecimalText(d).map(Document.number) ?? .string(XPathResult.text(of: d))
         case .boolean(let b): .bool(b)

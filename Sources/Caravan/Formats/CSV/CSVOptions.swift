@@ -29,10 +29,14 @@ public struct CSVOptions: Sendable, Hashable {
     /// Checks that delimiter and quote are single ASCII characters and differ.
     public func validated() throws(CSVOptionError) -> CSVOptions {
         guard delimiter.isASCII, delimiter != "\n", delimiter != "\r" else {
-            throw CSVOptionError("the delimiter must be one ASCII character other than a newline, not '\(delimiter)'")
+            throw CSVOptionError(
+                "the delimiter must be one ASCII character other than a newline, not '\(delimiter)'"
+            )
         }
         guard quote.isASCII, quote != delimiter, quote != "\n", quote != "\r" else {
-            throw CSVOptionError("the quote must be one ASCII character that differs from the delimiter, not '\(quote)'")
+            throw CSVOptionError(
+                "the quote must be one ASCII character that differs from the delimiter, not '\(quote)'"
+            )
         }
         return self
     }

@@ -9,8 +9,9 @@
 /// Why not a listed CSV package: yaslab/CSV.swift and swiftcsv/SwiftCSV both hard-code
 /// the `"` quote (Camel's `quote` option cannot be honoured), SwiftCSV's named rows are
 /// unordered dictionaries (the column order is lost), and both walk the text one
-/// `Character`/`UnicodeScalar` at a time through iterators; the byte-level reader here
-/// measured several times faster on 10,000 rows (see `Benchmarks/`).
+/// `Character`/`UnicodeScalar` at a time through iterators. Measured on 10,000 rows in
+/// one run (`Benchmarks/`, release): this reader 13 ms, yaslab/CSV.swift 21 ms (into
+/// unordered maps), SwiftCSV 63 ms.
 public struct CSVReader: Sendable {
     public var options: CSVOptions
     public var limits: DocumentLimits
@@ -32,7 +33,8 @@ public struct CSVReader: Sendable {
     public func read(_ buffer: UnsafeBufferPointer<UInt8>) throws(FormatError) -> Document {
         if buffer.count > limits.maxBytes {
             throw FormatError(
-                .csv, line: 0, column: 0, "input is \(buffer.count) bytes, over the limit of \(limits.maxBytes)",
+                .csv, line: 0, column: 0,
+                "input is \(buffer.count) bytes, over the limit of \(limits.maxBytes)",
                 hint: "send a smaller document or raise the size limit")
         }
         var records = try CSVRecordParser(bytes: buffer, options: options).records()
@@ -112,7 +114,9 @@ struct CSVRecordParser {
                 value.removeFirst(lead)
             }
             guard let s = String(validating: value, as: UTF8.self) else {
-                throw FormatError(.csv, line: line, column: 1, "invalid UTF-8 in a field", hint: "send the file encoded as UTF-8")
+                throw FormatError(
+                    .csv, line: line, column: 1, "invalid UTF-8 in a field",
+                    hint: "send the file encoded as UTF-8")
             }
             fields.append(s)
             field.removeAll(keepingCapacity: true)
@@ -136,8 +140,7 @@ struct CSVRecordParser {
                 if trim { field.removeAll() }
                 quoted = true
                 fieldStart = false
-                let openLine = line
-                let openColumn = lineAndColumn(of: i, in: bytes).column
+                let openIndex = i  // the position is computed only if it is needed for an error
                 i += 1
                 var closed = false
                 while i < n {
@@ -152,14 +155,19 @@ struct CSVRecordParser {
                         closed = true
                         break
                     }
-                    if c == 0x0A || (c == 0x0D && !(i + 1 < n && bytes[i + 1] == 0x0A)) { line += 1 }
+                    if c == 0x0A || (c == 0x0D && !(i + 1 < n && bytes[i + 1] == 0x0A)) {
+                        line += 1
+                    }
                     field.append(c)
                     i += 1
                 }
                 guard closed else {
+                    let (openLine, openColumn) = lineAndColumn(of: openIndex, in: bytes)
                     throw FormatError(
                         .csv, line: openLine, column: openColumn, "a quoted field is never closed",
-                        hint: "end the field with \(Unicode.Scalar(quote)) and double any quote inside it")
+                        hint:
+                            "end the field with \(Unicode.Scalar(quote)) and double any quote inside it"
+                    )
                 }
                 // Only spaces (when trimming), a delimiter or a line end may follow.
                 while trim, i < n, bytes[i] == 0x20 || bytes[i] == 0x09 { i += 1 }
@@ -167,7 +175,8 @@ struct CSVRecordParser {
                     let (l, c) = lineAndColumn(of: i, in: bytes)
                     throw FormatError(
                         .csv, line: l, column: c, "text after the closing quote of a field",
-                        hint: "double a quote inside a quoted field (\"\"), or quote the whole field")
+                        hint:
+                            "double a quote inside a quoted field (\"\"), or quote the whole field")
                 }
                 continue
             }

@@ -10,7 +10,9 @@ public struct CSVWriter: Sendable {
 
     public init(options: CSVOptions = CSVOptions()) { self.options = options }
 
-    public func string(_ document: Document) -> String { String(decoding: bytes(document), as: UTF8.self) }
+    public func string(_ document: Document) -> String {
+        String(decoding: bytes(document), as: UTF8.self)
+    }
 
     public func bytes(_ document: Document) -> [UInt8] {
         let rows: [Document]

@@ -216,7 +216,8 @@ struct JSONParser {
             case UInt8(ascii: "\""):
                 index += 1
                 let result = scratch.withUnsafeBufferPointer { span in
-                    Result { () throws(FormatError) in try makeString(span, ascii: ascii, at: start) }
+                    Result { () throws(FormatError) in try makeString(span, ascii: ascii, at: start)
+                    }
                 }
                 return try result.get()
             case UInt8(ascii: "\\"):
@@ -254,14 +255,16 @@ struct JSONParser {
                     bytes[index + 1] == UInt8(ascii: "u")
                 else {
                     throw error(
-                        at: escapeStart, "a high surrogate \\u\(hex(code)) without its low surrogate",
+                        at: escapeStart,
+                        "a high surrogate \\u\(hex(code)) without its low surrogate",
                         hint: "escape characters outside the BMP as a surrogate pair")
                 }
                 index += 2
                 let low = try parseHex4(escapeStart)
                 guard (0xDC00...0xDFFF).contains(low) else {
                     throw error(
-                        at: escapeStart, "a high surrogate \\u\(hex(code)) followed by \\u\(hex(low))",
+                        at: escapeStart,
+                        "a high surrogate \\u\(hex(code)) followed by \\u\(hex(low))",
                         hint: "escape characters outside the BMP as a surrogate pair")
                 }
                 code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
@@ -316,7 +319,8 @@ struct JSONParser {
         }
     }
 
-    func makeString(_ span: UnsafeBufferPointer<UInt8>, ascii: Bool, at start: Int) throws(FormatError)
+    func makeString(_ span: UnsafeBufferPointer<UInt8>, ascii: Bool, at start: Int)
+        throws(FormatError)
         -> String
     {
         if ascii { return String(decoding: span, as: UTF8.self) }
@@ -351,7 +355,9 @@ struct JSONParser {
         }
         if index < bytes.count, bytes[index] | 0x20 == UInt8(ascii: "e") {
             index += 1
-            if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
+            if index < bytes.count,
+                bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")
+            {
                 index += 1
             }
             guard index < bytes.count, isDigit(bytes[index]) else {
@@ -359,7 +365,9 @@ struct JSONParser {
             }
             skipDigits()
         }
-        return DecimalText(unchecked: String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
+        return DecimalText(
+            unchecked: String(
+                decoding: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self))
     }
 
     @inline(__always) func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
@@ -388,13 +396,17 @@ struct JSONParser {
             index + count <= bytes.count && (0..<count).allSatisfy { bytes[index + $0] == lit[$0] }
         }
         guard matches else {
-            throw error(at: start, "invalid literal, expected '\(literal)'", hint: "literals are lowercase true, false and null")
+            throw error(
+                at: start, "invalid literal, expected '\(literal)'",
+                hint: "literals are lowercase true, false and null")
         }
         index += count
     }
 
     func controlCharacterError(_ b: UInt8) -> FormatError {
-        error("an unescaped control character (U+\(hex(UInt32(b)))) in a string", hint: "escape it, e.g. \\n or \\u0001")
+        error(
+            "an unescaped control character (U+\(hex(UInt32(b)))) in a string",
+            hint: "escape it, e.g. \\n or \\u0001")
     }
 
     func describe(_ b: UInt8) -> String {
@@ -423,7 +435,11 @@ func firstInvalidUTF8Offset(_ span: UnsafeBufferPointer<UInt8>) -> Int {
     while i < span.count {
         var end = i + 1
         while end <= min(span.count, i + 4) {
-            if String(validating: UnsafeBufferPointer(rebasing: span[i..<end]), as: UTF8.self) != nil { break }
+            if String(validating: UnsafeBufferPointer(rebasing: span[i..<end]), as: UTF8.self)
+                != nil
+            {
+                break
+            }
             end += 1
         }
         if end > min(span.count, i + 4) { return i }

@@ -47,13 +47,15 @@ public struct XMLReader: Sendable {
         var ns = node.pointee.nsDef
         while let n = ns {
             let key = n.pointee.prefix.map { "@xmlns:\(String(cString: $0))" } ?? "@xmlns"
-            object.append(key: key, value: .string(n.pointee.href.map { String(cString: $0) } ?? ""))
+            object.append(
+                key: key, value: .string(n.pointee.href.map { String(cString: $0) } ?? ""))
             ns = n.pointee.next
         }
         var attribute = node.pointee.properties
         while let a = attribute {
             let name = String(cString: a.pointee.name)
-            let key = a.pointee.ns?.pointee.prefix.map { "@\(String(cString: $0)):\(name)" } ?? "@\(name)"
+            let key =
+                a.pointee.ns?.pointee.prefix.map { "@\(String(cString: $0)):\(name)" } ?? "@\(name)"
             let value = UnsafeMutableRawPointer(a).assumingMemoryBound(to: xmlNode.self)
             object.append(key: key, value: .string(XMLTree.content(of: value)))
             attribute = a.pointee.next
@@ -91,7 +93,9 @@ public struct XMLReader: Sendable {
                 if let content = c.pointee.content { text += String(cString: content) }
             case XML_ENTITY_REF_NODE:
                 // The tree was checked for expansion size when it was parsed.
-                if let entity = c.pointee.children { collect(entity.pointee.children, text: &text, children: &children) }
+                if let entity = c.pointee.children {
+                    collect(entity.pointee.children, text: &text, children: &children)
+                }
             default:
                 break  // comments, processing instructions
             }
@@ -103,8 +107,12 @@ public struct XMLReader: Sendable {
 extension String {
     /// Trims the four XML whitespace characters (not every Unicode space).
     func trimmingXMLWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == "\r\n" }
-        guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else {
+        let isSpace: (Character) -> Bool = {
+            $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" || $0 == "\r\n"
+        }
+        guard let start = firstIndex(where: { !isSpace($0) }),
+            let end = lastIndex(where: { !isSpace($0) })
+        else {
             return ""
         }
         return String(self[start...end])

@@ -1,4 +1,5 @@
 import CLibXML2
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -28,7 +29,8 @@ public final class XMLTree: @unchecked Sendable {
     public static func maxEntityExpansion(forInputOf bytes: Int) -> Int { (1 << 20) + 10 * bytes }
 
     /// Parses `bytes` under Caravan's XML policy.
-    public static func parse(_ bytes: [UInt8], limits: DocumentLimits = .default) throws(FormatError)
+    public static func parse(_ bytes: [UInt8], limits: DocumentLimits = .default)
+        throws(FormatError)
         -> XMLTree
     {
         let result = bytes.withUnsafeBufferPointer { buffer in
@@ -37,20 +39,24 @@ public final class XMLTree: @unchecked Sendable {
         return try result.get()
     }
 
-    public static func parse(_ buffer: UnsafeBufferPointer<UInt8>, limits: DocumentLimits = .default)
+    public static func parse(
+        _ buffer: UnsafeBufferPointer<UInt8>, limits: DocumentLimits = .default
+    )
         throws(FormatError) -> XMLTree
     {
         _ = XMLTree.setUp
         if buffer.count > limits.maxBytes {
             throw FormatError(
-                .xml, line: 0, column: 0, "input is \(buffer.count) bytes, over the limit of \(limits.maxBytes)",
+                .xml, line: 0, column: 0,
+                "input is \(buffer.count) bytes, over the limit of \(limits.maxBytes)",
                 hint: "send a smaller document or raise the size limit")
         }
         if buffer.count > Int(Int32.max) {
             throw FormatError(.xml, line: 0, column: 0, "input is too large for the XML parser")
         }
         if buffer.isEmpty {
-            throw FormatError(.xml, line: 1, column: 1, "the document is empty", hint: "send one root element")
+            throw FormatError(
+                .xml, line: 1, column: 1, "the document is empty", hint: "send one root element")
         }
         try checkByteOrderMark(buffer)
 
@@ -78,11 +84,13 @@ public final class XMLTree: @unchecked Sendable {
             xmlCtxtReadMemory(ctxt, chars.baseAddress, Int32(chars.count), nil, nil, options)
         }
         guard let doc else {
-            throw errors.first ?? FormatError(.xml, line: 1, column: 1, "the document is not well-formed")
+            throw errors.first
+                ?? FormatError(.xml, line: 1, column: 1, "the document is not well-formed")
         }
         let tree = XMLTree(doc: doc)
         if ctxt.pointee.wellFormed == 0 || ctxt.pointee.nsWellFormed == 0 {
-            throw errors.first ?? FormatError(.xml, line: 1, column: 1, "the document is not well-formed")
+            throw errors.first
+                ?? FormatError(.xml, line: 1, column: 1, "the document is not well-formed")
         }
         try tree.checkPolicy(inputSize: buffer.count, maxDepth: limits.maxDepth)
         return tree
@@ -132,7 +140,8 @@ public final class XMLTree: @unchecked Sendable {
         guard let node else { return }
         if depth > maxDepth {
             throw FormatError(
-                .xml, line: Int(xmlGetLineNo(node)), column: 1, "elements nested deeper than \(maxDepth) levels",
+                .xml, line: Int(xmlGetLineNo(node)), column: 1,
+                "elements nested deeper than \(maxDepth) levels",
                 hint: "flatten the document")
         }
         var child = node.pointee.children
@@ -146,7 +155,9 @@ public final class XMLTree: @unchecked Sendable {
                     throw FormatError(
                         .xml, line: Int(xmlGetLineNo(c)), column: 1,
                         "entity references expand to more than \(XMLTree.maxEntityExpansion(forInputOf: 0) >> 20) MiB plus ten times the input size",
-                        hint: "this looks like an entity expansion attack (billion laughs); send the text inline")
+                        hint:
+                            "this looks like an entity expansion attack (billion laughs); send the text inline"
+                    )
                 }
             default: break
             }
@@ -155,7 +166,9 @@ public final class XMLTree: @unchecked Sendable {
     }
 
     /// The number of characters one entity reference expands to (memoised per entity).
-    private func expandedSize(ofEntityRef ref: xmlNodePtr, memo: inout [UnsafeMutableRawPointer: Int], level: Int)
+    private func expandedSize(
+        ofEntityRef ref: xmlNodePtr, memo: inout [UnsafeMutableRawPointer: Int], level: Int
+    )
         -> Int
     {
         guard let entityNode = ref.pointee.children, level < 64 else { return Int.max / 4 }
@@ -186,13 +199,16 @@ public final class XMLTree: @unchecked Sendable {
 
     /// A UTF-8 byte-order mark with a declared non-UTF-8 encoding, or a UTF-16 mark with a
     /// declared UTF-8 encoding, is a contradiction libxml2 would silently resolve.
-    private static func checkByteOrderMark(_ buffer: UnsafeBufferPointer<UInt8>) throws(FormatError) {
+    private static func checkByteOrderMark(_ buffer: UnsafeBufferPointer<UInt8>) throws(FormatError)
+    {
         let mark: String?
         var declaration: [UInt8] = []
         if buffer.count >= 3, buffer[0] == 0xEF, buffer[1] == 0xBB, buffer[2] == 0xBF {
             mark = "UTF-8"
             declaration = Array(buffer[3..<min(buffer.count, 200)])
-        } else if buffer.count >= 2, (buffer[0] == 0xFE && buffer[1] == 0xFF) || (buffer[0] == 0xFF && buffer[1] == 0xFE) {
+        } else if buffer.count >= 2,
+            (buffer[0] == 0xFE && buffer[1] == 0xFF) || (buffer[0] == 0xFF && buffer[1] == 0xFE)
+        {
             mark = "UTF-16"
             let bigEndian = buffer[0] == 0xFE
             var i = 2
@@ -210,12 +226,17 @@ public final class XMLTree: @unchecked Sendable {
         guard text.hasPrefix("<?xml"), let end = text.firstRange(of: "?>") else { return }
         let decl = text[..<end.lowerBound]
         guard let enc = decl.firstRange(of: "encoding") else { return }
-        let rest = decl[enc.upperBound...].drop { $0 == " " || $0 == "=" || $0 == "\t" || $0 == "\"" || $0 == "'" }
+        let rest = decl[enc.upperBound...].drop {
+            $0 == " " || $0 == "=" || $0 == "\t" || $0 == "\"" || $0 == "'"
+        }
         let name = rest.prefix { $0 != "\"" && $0 != "'" && $0 != " " }.uppercased()
         let compatible: Bool
         switch mark {
         case "UTF-8": compatible = name == "UTF-8" || name == "UTF8"
-        default: compatible = name.hasPrefix("UTF-16") || name == "UTF16" || name == "UCS-2" || name == "ISO-10646-UCS-2"
+        default:
+            compatible =
+                name.hasPrefix("UTF-16") || name == "UTF16" || name == "UCS-2"
+                || name == "ISO-10646-UCS-2"
         }
         if !compatible {
             throw FormatError(
@@ -241,10 +262,12 @@ private final class ErrorCollector {
             message = "elements nested deeper than 256 levels"
             hint = "flatten the document"
         } else if error.code == Int32(XML_ERR_ENTITY_LOOP.rawValue) {
-            hint = "entities that expand to themselves or explode in size are refused; send the text inline"
+            hint =
+                "entities that expand to themselves or explode in size are refused; send the text inline"
         }
         first = FormatError(
-            .xml, line: Int(max(error.line, 1)), column: Int(max(error.int2, 1)), message, hint: hint)
+            .xml, line: Int(max(error.line, 1)), column: Int(max(error.int2, 1)), message,
+            hint: hint)
     }
 }
 
@@ -261,7 +284,8 @@ extension XMLTree {
     /// The text of a node as libxml2 computes it (XPath `string()`), entities expanded.
     static func content(of node: xmlNodePtr) -> String {
         guard let raw = xmlNodeGetContent(node) else { return "" }
-        defer { free(raw) }  // libxml2 allocates with malloc unless xmlMemSetup changed it; Caravan never does
+        // libxml2 allocates with malloc unless xmlMemSetup changed it; Caravan never does.
+        defer { free(raw) }
         return String(cString: raw)
     }
 }

@@ -37,9 +37,13 @@ public struct XMLWriter: Sendable {
         return out
     }
 
-    func writeElement(_ name: String, _ value: Document, into out: inout [UInt8], indent: Int) throws(XMLWriteError) {
+    func writeElement(_ name: String, _ value: Document, into out: inout [UInt8], indent: Int)
+        throws(XMLWriteError)
+    {
         guard XMLWriter.isName(name) else {
-            throw XMLWriteError("'\(name)' is not a valid XML element name", hint: "rename the key, or convert to JSON instead")
+            throw XMLWriteError(
+                "'\(name)' is not a valid XML element name",
+                hint: "rename the key, or convert to JSON instead")
         }
         if pretty, indent > 0 {
             out.append(0x0A)
@@ -60,12 +64,15 @@ public struct XMLWriter: Sendable {
                 } else if member.key.hasPrefix("@") {
                     let attr = String(member.key.dropFirst())
                     guard XMLWriter.isName(attr) else {
-                        throw XMLWriteError("'\(attr)' is not a valid XML attribute name", hint: "rename the key")
+                        throw XMLWriteError(
+                            "'\(attr)' is not a valid XML attribute name", hint: "rename the key")
                     }
                     out.append(0x20)
                     out.append(contentsOf: attr.utf8)
                     out.append(contentsOf: "=\"".utf8)
-                    try XMLWriter.escape(member.value.scalarText ?? JSONWriter().string(member.value), attribute: true, into: &out)
+                    try XMLWriter.escape(
+                        member.value.scalarText ?? JSONWriter().string(member.value),
+                        attribute: true, into: &out)
                     out.append(UInt8(ascii: "\""))
                 } else {
                     children.append(member)
@@ -76,10 +83,14 @@ public struct XMLWriter: Sendable {
                 return
             }
             out.append(UInt8(ascii: ">"))
-            if let text, let s = text.scalarText { try XMLWriter.escape(s, attribute: false, into: &out) }
+            if let text, let s = text.scalarText {
+                try XMLWriter.escape(s, attribute: false, into: &out)
+            }
             for child in children {
                 if case .array(let elements) = child.value {
-                    for element in elements { try writeElement(child.key, element, into: &out, indent: indent + 1) }
+                    for element in elements {
+                        try writeElement(child.key, element, into: &out, indent: indent + 1)
+                    }
                 } else {
                     try writeElement(child.key, child.value, into: &out, indent: indent + 1)
                 }
@@ -90,7 +101,9 @@ public struct XMLWriter: Sendable {
             }
         case .array(let elements):
             out.append(UInt8(ascii: ">"))
-            for element in elements { try writeElement("item", element, into: &out, indent: indent + 1) }
+            for element in elements {
+                try writeElement("item", element, into: &out, indent: indent + 1)
+            }
             if pretty, !elements.isEmpty {
                 out.append(0x0A)
                 out.append(contentsOf: repeatElement(0x20, count: indent * 2))
@@ -104,7 +117,8 @@ public struct XMLWriter: Sendable {
         out.append(UInt8(ascii: ">"))
     }
 
-    static func escape(_ s: String, attribute: Bool, into out: inout [UInt8]) throws(XMLWriteError) {
+    static func escape(_ s: String, attribute: Bool, into out: inout [UInt8]) throws(XMLWriteError)
+    {
         for scalar in s.unicodeScalars {
             switch scalar {
             case "&": out.append(contentsOf: "&amp;".utf8)
@@ -141,7 +155,9 @@ public struct XMLWriter: Sendable {
                 if colons > 1 { return false }
             } else if previous == ":" {
                 if !isStart(s) { return false }
-            } else if !(isStart(s) || s.properties.numericType != nil || s == "-" || s == "." || s == "\u{B7}") {
+            } else if !(isStart(s) || s.properties.numericType != nil || s == "-" || s == "."
+                || s == "\u{B7}")
+            {
                 return false
             }
             previous = s
