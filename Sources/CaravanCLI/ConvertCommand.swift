@@ -5,7 +5,7 @@ import Caravan
 struct ConvertCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Convert a document between JSON, XML and CSV (stdin to stdout by default)."
+        abstract: "Convert a document between JSON, XML and CSV."
     )
 
     enum Format: String, ExpressibleByArgument, CaseIterable {

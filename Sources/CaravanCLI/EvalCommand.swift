@@ -6,8 +6,7 @@ import Foundation
 struct EvalCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract:
-            "Evaluate a simple, jsonpath, xpath, constant or header expression against a message."
+        abstract: "Evaluate a Simple, JSONPath or XPath expression."
     )
 
     enum Language: String, ExpressibleByArgument, CaseIterable {
