@@ -1,3 +1,5 @@
+import Foundation
+
 /// One message's trip through a route: the message, exchange properties, the error caught
 /// while processing, and route bookkeeping (the EIP Exchange).
 ///
@@ -24,7 +26,7 @@ public struct Exchange: Sendable {
     }
 
     /// A new random id (a UUID in its text form).
-    public static func newId() -> String { UUID.random() }
+    public static func newId() -> String { UUID().uuidString.lowercased() }
 }
 
 /// An error carried by an exchange while it is handled: its kind and message.
@@ -35,18 +37,5 @@ public struct ExchangeError: Error, Sendable, Hashable {
     public init(kind: String, message: String) {
         self.kind = kind
         self.message = message
-    }
-}
-
-/// Random version-4 UUIDs without Foundation (the core stays free of it).
-enum UUID {
-    static func random() -> String {
-        var g = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &g) }
-        bytes[6] = (bytes[6] & 0x0F) | 0x40
-        bytes[8] = (bytes[8] & 0x3F) | 0x80
-        let hex = bytes.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }
-        return [hex[0..<4], hex[4..<6], hex[6..<8], hex[8..<10], hex[10..<16]].map { $0.joined() }
-            .joined(separator: "-")
     }
 }

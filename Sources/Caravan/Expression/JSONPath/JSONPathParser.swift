@@ -120,7 +120,7 @@ struct JSONPathParser {
         case "?":
             index += 1
             skipBlank()
-            return .filter(try parseLogicalOr())
+            return .filter(try parseLogical())
         case ":", "-", "0"..."9":
             let start = peek() == ":" ? nil : try parseInteger()
             skipBlank()
@@ -251,38 +251,30 @@ struct JSONPathParser {
 
     // MARK: - Filter expressions
 
-    mutating func parseLogicalOr() throws(ExpressionError) -> JSONPathLogical {
-        var terms = [try parseLogicalAnd()]
+    /// `||` (`op` "|") over `&&` (`op` "&") over basic expressions.
+    mutating func parseLogical(_ op: Unicode.Scalar = "|") throws(ExpressionError)
+        -> JSONPathLogical
+    {
+        var terms = [try parseLogicalOperand(op)]
         while true {
             let save = index
             skipBlank()
-            if peek() == "|", peek(1) == "|" {
-                index += 2
-                skipBlank()
-                terms.append(try parseLogicalAnd())
-            } else {
+            guard peek() == op, peek(1) == op else {
                 index = save
                 break
             }
+            index += 2
+            skipBlank()
+            terms.append(try parseLogicalOperand(op))
         }
-        return terms.count == 1 ? terms[0] : .or(terms)
+        if terms.count == 1 { return terms[0] }
+        return op == "|" ? .or(terms) : .and(terms)
     }
 
-    mutating func parseLogicalAnd() throws(ExpressionError) -> JSONPathLogical {
-        var terms = [try parseBasic()]
-        while true {
-            let save = index
-            skipBlank()
-            if peek() == "&", peek(1) == "&" {
-                index += 2
-                skipBlank()
-                terms.append(try parseBasic())
-            } else {
-                index = save
-                break
-            }
-        }
-        return terms.count == 1 ? terms[0] : .and(terms)
+    mutating func parseLogicalOperand(_ op: Unicode.Scalar) throws(ExpressionError)
+        -> JSONPathLogical
+    {
+        op == "|" ? try parseLogical("&") : try parseBasic()
     }
 
     /// paren-expr / comparison-expr / test-expr
@@ -340,7 +332,7 @@ struct JSONPathParser {
         let open = index
         index += 1
         skipBlank()
-        let inner = try parseLogicalOr()
+        let inner = try parseLogical()
         skipBlank()
         guard peek() == ")" else { throw error(at: open, "'(' is never closed", hint: "add ')'") }
         index += 1
@@ -508,7 +500,7 @@ struct JSONPathParser {
             }
             index = start
         }
-        let logical = try parseLogicalOr()
+        let logical = try parseLogical()
         guard parameter == .logical else {
             throw error(
                 at: start,

@@ -161,7 +161,7 @@ struct SimpleEvaluator {
                 source: source, timeZone: zone, pattern: pattern, exchange: exchange,
                 context: context)
         case .random(let min, let max): return .number(DecimalText(Int.random(in: min..<max)))
-        case .uuid: return .string(UUID.random())
+        case .uuid: return .string(Exchange.newId())
         case .env(let name): return context.environment[name].map(Document.string) ?? .null
         case .file(let part): return SimpleFiles.value(part, headers: message.headers)
         case .jsonpath(let path):

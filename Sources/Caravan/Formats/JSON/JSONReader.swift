@@ -209,14 +209,14 @@ struct JSONParser {
     mutating func parseEscapedString(from start: Int) throws(FormatError) -> String {
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-        var ascii = false
         while index < bytes.count {
             let b = bytes[index]
             switch b {
             case UInt8(ascii: "\""):
                 index += 1
                 let result = scratch.withUnsafeBufferPointer { span in
-                    Result { () throws(FormatError) in try makeString(span, ascii: ascii, at: start)
+                    // Escapes may have produced any UTF-8, so the text is always validated.
+                    Result { () throws(FormatError) in try makeString(span, ascii: false, at: start)
                     }
                 }
                 return try result.get()
@@ -229,7 +229,6 @@ struct JSONParser {
                 index += 1
             }
         }
-        ascii = false
         throw error(at: start - 1, "unterminated string", hint: "close the string with '\"'")
     }
 
