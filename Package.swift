@@ -9,7 +9,8 @@ let package = Package(
         .library(name: "Caravan", targets: ["Caravan"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libxml2 is used directly (not through FoundationXML) because Caravan needs its
@@ -19,8 +20,12 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
-        // The pure core: messages, documents and codecs, expression languages. No I/O.
-        .target(name: "Caravan", dependencies: ["CLibXML2"]),
+        // The pure core: messages, documents and codecs, expression languages, route
+        // definitions and their loader, processors. No I/O.
+        .target(
+            name: "Caravan",
+            dependencies: ["CLibXML2", .product(name: "Yams", package: "Yams")]
+        ),
         .executableTarget(
             name: "CaravanCLI",
             dependencies: [

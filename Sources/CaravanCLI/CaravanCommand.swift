@@ -12,7 +12,7 @@ struct CaravanCommand: AsyncParsableCommand {
         abstract:
             "A lightweight enterprise service bus: routes, transforms and durably delivers messages.",
         version: version,
-        subcommands: [ConvertCommand.self, EvalCommand.self]
+        subcommands: [ConvertCommand.self, EvalCommand.self, ValidateCommand.self]
     )
 
     /// Parses and runs the command, mapping every failure onto the documented exit codes
@@ -25,6 +25,9 @@ struct CaravanCommand: AsyncParsableCommand {
             } else {
                 try command.run()
             }
+        } catch let code as ExitCode {
+            // A command that has already printed what went wrong.
+            Foundation.exit(code.rawValue)
         } catch let failure as CLIFailure {
             FileHandle.standardError.write(Data("caravan: error: \(failure.message)\n".utf8))
             Foundation.exit(failure.code)
@@ -68,6 +71,11 @@ func readInput(_ path: String?) throws -> [UInt8] {
         throw CLIFailure.invalid(
             "cannot read the input file '\(path)': \(error.localizedDescription)")
     }
+}
+
+/// Writes one line to standard error.
+func writeError(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
 }
 
 /// Writes bytes to standard output.

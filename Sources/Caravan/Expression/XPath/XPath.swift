@@ -153,7 +153,24 @@ private let xpathErrorHandler: xmlStructuredErrorFunc = { userData, error in
     guard let userData, let error else { return }
     let errors = Unmanaged<XPathErrors>.fromOpaque(userData).takeUnretainedValue()
     guard errors.first == nil else { return }
-    var message = error.pointee.message.map { String(cString: $0) } ?? "invalid XPath expression"
+    // libxml2's XPath errors carry a code but no message text.
+    var message =
+        error.pointee.message.map { String(cString: $0) } ?? xpathMessages[Int(error.pointee.code)]
+        ?? "invalid XPath expression"
     while message.last == "\n" { message.removeLast() }
     errors.first = (message, Int(error.pointee.int1))
 }
+
+/// libxml2's XPath error codes (XML_XPATH_*), in words.
+private let xpathMessages: [Int: String] = [
+    1201: "a number is malformed", 1202: "a string literal is never closed",
+    1203: "a string literal was expected",
+    1204: "'$' must be followed by a variable name", 1205: "the variable is not defined",
+    1206: "the predicate is invalid",
+    1207: "the expression is invalid", 1208: "a bracket or parenthesis is never closed",
+    1209: "unknown function",
+    1210: "an operand has the wrong type", 1211: "a value has the wrong type",
+    1212: "a function has the wrong number of arguments",
+    1219: "the namespace prefix is not declared", 1220: "the expression is not valid UTF-8",
+    1221: "an invalid character",
+]

@@ -1,0 +1,105 @@
+/// Reading `marshal`/`unmarshal` data formats.
+extension LoadContext {
+    static let dataFormatOptions: [String: [String]] = [
+        "json": [
+            "id", "library", "prettyPrint", "unmarshalType", "useList", "include",
+            "allowUnmarshallType", "disableFeatures", "enableFeatures",
+        ],
+        "jacksonXml": [
+            "id", "prettyPrint", "unmarshalType", "useList", "include", "allowUnmarshallType",
+            "disableFeatures", "enableFeatures", "rootName",
+        ],
+        "csv": [
+            "id", "delimiter", "quote", "useMaps", "useOrderedMaps", "header", "skipHeaderRecord",
+            "trim", "ignoreEmptyLines", "recordSeparator", "quoteDisabled",
+            "ignoreSurroundingSpaces", "lazyLoad", "format",
+        ],
+    ]
+
+    static let refusedDataFormats = [
+        "jaxb", "avro", "protobuf", "base64", "zipFile", "gzipDeflater", "bindy", "hl7", "soap",
+        "yaml", "snakeYaml", "fhirJson", "fhirXml", "asn1", "barcode", "cbor", "crypto", "pgp",
+        "tarFile", "thrift", "univocityCsv", "univocityFixed", "univocityTsv", "jsonApi", "grok",
+        "iCal", "mimeMultipart", "rss", "swiftMt", "swiftMx", "beanio", "flatpack", "fory",
+        "parquetAvro", "smooks", "xstream", "jacksonXML", "gson", "jackson",
+    ]
+
+    mutating func dataFormat(_ r: MappingReader) -> DataFormatDefinition? {
+        let formats = r.pairs.filter {
+            LoadContext.dataFormatOptions[$0.key.text] != nil
+                || LoadContext.refusedDataFormats.contains($0.key.text)
+        }
+        guard formats.count == 1, let pair = formats.first else {
+            error(
+                r.location,
+                formats.isEmpty
+                    ? "'\(r.name)' needs a data format"
+                    : "'\(r.name)' has more than one data format",
+                hint: "use one of json, jacksonXml, csv, e.g. `\(r.name): {json: {}}`")
+            return nil
+        }
+        let name = pair.key.text
+        guard let allowed = LoadContext.dataFormatOptions[name] else {
+            error(
+                pair.key.location,
+                "the '\(name)' data format is outside the subset Caravan supports",
+                hint: "use json, jacksonXml or csv")
+            return nil
+        }
+        guard var f = reader(pair.value, name: name) else { return nil }
+        f.rejectUnknownKeys(allowed)
+        defer { absorb(&f) }
+        switch name {
+        case "json":
+            if let type = f.string("unmarshalType") {
+                diagnostics.append(
+                    Diagnostic(
+                        f.node("unmarshalType")!.location,
+                        "unmarshalType '\(type)' is ignored: Caravan reads JSON as documents",
+                        severity: .warning))
+            }
+            if let library = f.string("library"),
+                !["Jackson", "Gson", "Jsonb", "Fastjson", "Johnzon", "XStream"].contains(library)
+            {
+                error(
+                    f.node("library")!.location, "unknown JSON library '\(library)'",
+                    hint: "any of Jackson, Gson, Jsonb means JSON here")
+            }
+            return .json(pretty: f.bool("prettyPrint", default: false))
+        case "jacksonXml":
+            return .xml(
+                rootName: f.string("rootName"), pretty: f.bool("prettyPrint", default: false))
+        default:
+            var o = CSVOptionsDefinition()
+            if let d = f.string("delimiter") { o.delimiter = d }
+            if let q = f.string("quote") { o.quote = q }
+            o.useMaps =
+                f.bool("useMaps", default: false) || f.bool("useOrderedMaps", default: false)
+            let header = f.strings("header").flatMap {
+                $0.split(separator: ",").map { String($0).trimmingXMLWhitespace() }
+            }
+            if !header.isEmpty { o.header = header }
+            o.skipHeaderRecord = f.bool("skipHeaderRecord", default: false)
+            o.trim =
+                f.bool("trim", default: false) || f.bool("ignoreSurroundingSpaces", default: false)
+            o.ignoreEmptyLines = f.bool("ignoreEmptyLines", default: true)
+            if let rs = f.string("recordSeparator") { o.recordSeparator = rs }
+            if let format = f.string("format"), !["DEFAULT", "RFC4180", "EXCEL"].contains(format) {
+                error(
+                    f.node("format")!.location, "csv format '\(format)' is not supported",
+                    hint: "use DEFAULT, RFC4180 or EXCEL, or set delimiter and quote")
+            }
+            do {
+                _ = try o.options.validated()
+            } catch {
+                self.error(f.location, "invalid csv options: \(error)")
+                return nil
+            }
+            if o.delimiter.unicodeScalars.count != 1 || o.quote.unicodeScalars.count != 1 {
+                error(f.location, "csv delimiter and quote must be one character each")
+                return nil
+            }
+            return .csv(o)
+        }
+    }
+}

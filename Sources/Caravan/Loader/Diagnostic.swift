@@ -1,0 +1,65 @@
+/// A place in a route file: 1-based line and column (columns count Unicode scalars).
+public struct SourceLocation: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var file: String
+    public var line: Int
+    public var column: Int
+
+    public init(file: String, line: Int, column: Int) {
+        self.file = file
+        self.line = line
+        self.column = column
+    }
+
+    public var description: String { "\(file):\(line):\(column)" }
+}
+
+/// One problem found while loading route files, printed the way compilers print them:
+///
+/// ```
+/// routes/orders.yaml:12:9: error: unknown key 'stpes' in 'filter' (did you mean 'steps'?) — the keys of 'filter' are: id, description, expression, steps, ...
+/// ```
+public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
+    public enum Severity: String, Sendable, Hashable { case error, warning }
+
+    public var location: SourceLocation
+    public var severity: Severity
+    /// What is wrong.
+    public var message: String
+    /// How to fix it.
+    public var hint: String?
+
+    public init(
+        _ location: SourceLocation, _ message: String, hint: String? = nil,
+        severity: Severity = .error
+    ) {
+        self.location = location
+        self.severity = severity
+        self.message = message
+        self.hint = hint
+    }
+
+    public var description: String {
+        "\(location): \(severity.rawValue): \(message)" + (hint.map { " — \($0)" } ?? "")
+    }
+}
+
+/// The diagnostics of a load: every problem of every file, not just the first.
+public struct LoadFailure: Error, Sendable, CustomStringConvertible {
+    public var diagnostics: [Diagnostic]
+
+    public init(_ diagnostics: [Diagnostic]) { self.diagnostics = diagnostics }
+
+    public var description: String { diagnostics.map(\.description).joined(separator: "\n") }
+}
+
+/// " (did you mean 'x'?)" when one of `candidates` is close to `word`, else "".
+func didYouMean(_ word: String, among candidates: some Sequence<String>) -> String {
+    var best: (String, Int)?
+    for candidate in candidates {
+        let d = editDistance(word, candidate)
+        if d < (best?.1 ?? Int.max) { best = (candidate, d) }
+    }
+    let limit = word.count <= 3 ? 1 : min(3, max(2, word.count / 3))
+    guard let (candidate, distance) = best, distance > 0, distance <= limit else { return "" }
+    return " (did you mean '\(candidate)'?)"
+}

@@ -1,0 +1,162 @@
+/// The state of loading one file: placeholders and the diagnostics found so far. The
+/// step, expression and data-format readers are extensions of it, one file each.
+struct LoadContext {
+    let placeholders: PlaceholderResolver
+    var diagnostics: [Diagnostic] = []
+
+    init(placeholders: PlaceholderResolver) { self.placeholders = placeholders }
+
+    mutating func error(_ location: SourceLocation, _ message: String, hint: String? = nil) {
+        diagnostics.append(Diagnostic(location, message, hint: hint))
+    }
+
+    mutating func reader(_ node: YAMLNode, name: String) -> MappingReader? {
+        MappingReader(node, name: name, placeholders: placeholders, diagnostics: &diagnostics)
+    }
+
+    /// Moves a reader's diagnostics into the context.
+    mutating func absorb(_ reader: inout MappingReader) {
+        diagnostics += reader.diagnostics
+        reader.diagnostics = []
+    }
+
+    /// A scalar's text with placeholders resolved, or a diagnostic.
+    mutating func scalarText(_ node: YAMLNode, what: String) -> String? {
+        guard case .scalar(let s) = node else {
+            error(node.location, "\(what) must be a value, not \(node.kindDescription)")
+            return nil
+        }
+        switch placeholders.resolve(s.isNull ? "" : s.text) {
+        case .success(let t): return t
+        case .failure(let p):
+            error(s.location, p.message, hint: p.hint)
+            return nil
+        }
+    }
+
+    // MARK: - Routes
+
+    mutating func route(_ node: YAMLNode, generatedIds: inout Int) -> RouteDefinition? {
+        guard var r = reader(node, name: "route") else { return nil }
+        r.rejectUnknownKeys(StepCatalog.routeKeys)
+        let id: String
+        if let given = r.string("id") {
+            id = given
+        } else {
+            generatedIds += 1
+            id = "route\(generatedIds)"
+        }
+        let description = r.string("description")
+        let configurationIds = (r.string("routeConfigurationId") ?? "").split(separator: ",").map {
+            String($0).trimmingXMLWhitespace()
+        }
+        let autoStartup = r.bool("autoStartup", default: true)
+        if r.has("errorHandler") {
+            error(
+                r.node("errorHandler")!.location, "a route's 'errorHandler' is not supported yet",
+                hint: "error handling arrives with the next part of the routes work")
+        }
+        let fromNode = r.node("from")
+        absorb(&r)
+        guard let fromNode else {
+            error(
+                r.location, "route '\(id)' has no 'from'",
+                hint: "add `from: {uri: ..., steps: [...]}`")
+            return nil
+        }
+        guard let (uri, steps) = from(fromNode) else { return nil }
+        return RouteDefinition(
+            id: id, from: uri, steps: steps, location: r.location, description: description,
+            routeConfigurationIds: configurationIds, autoStartup: autoStartup)
+    }
+
+    mutating func bareFrom(_ node: YAMLNode, id: String, location: SourceLocation)
+        -> RouteDefinition?
+    {
+        guard let (uri, steps) = from(node) else { return nil }
+        return RouteDefinition(id: id, from: uri, steps: steps, location: location)
+    }
+
+    mutating func from(_ node: YAMLNode) -> (EndpointURI, [StepDefinition])? {
+        guard var r = reader(node, name: "from") else { return nil }
+        r.rejectUnknownKeys(StepCatalog.fromKeys)
+        absorb(&r)
+        guard let uri = endpoint(r, role: .consumer) else { return nil }
+        var steps: [StepDefinition] = []
+        if let stepsNode = r.node("steps") { steps = self.steps(stepsNode, in: "from") }
+        return (uri, steps)
+    }
+
+    enum EndpointRole { case consumer, producer }
+
+    /// `uri` plus `parameters`, merged as Camel merges them; the scheme must be known.
+    mutating func endpoint(_ r: MappingReader, role: EndpointRole, uriNode: YAMLNode? = nil)
+        -> EndpointURI?
+    {
+        var r = r
+        guard let node = uriNode ?? r.node("uri") else {
+            error(r.location, "'\(r.name)' needs a 'uri'", hint: "add `uri: scheme:path`")
+            return nil
+        }
+        guard let text = scalarText(node, what: "the uri") else { return nil }
+        var uri: EndpointURI
+        do {
+            uri = try EndpointURI(text)
+        } catch {
+            self.error(node.location, error.message, hint: error.hint)
+            return nil
+        }
+        if let parameters = r.node("parameters") {
+            if case .mapping(let pairs, _) = parameters {
+                for pair in pairs {
+                    if let value = r.text(pair.value, key: pair.key.text) {
+                        uri.set(pair.key.text, value)
+                    }
+                }
+            } else {
+                error(
+                    parameters.location, "'parameters' must be a mapping of option names to values")
+            }
+        }
+        absorb(&r)
+        uri.movePathParameterIntoPath()
+        guard checkScheme(uri, at: node.location, role: role) else { return nil }
+        if uri.path.isEmpty {
+            error(
+                node.location, "the '\(uri.scheme):' endpoint has no path",
+                hint:
+                    "write \(uri.scheme):name, or give '\(EndpointURI.pathParameters[uri.scheme] ?? "path")' in parameters"
+            )
+            return nil
+        }
+        return uri
+    }
+
+    mutating func checkScheme(_ uri: EndpointURI, at location: SourceLocation, role: EndpointRole)
+        -> Bool
+    {
+        guard EndpointURI.knownSchemes.contains(uri.scheme) else {
+            error(
+                location,
+                "the endpoint scheme '\(uri.scheme):' is not supported\(didYouMean(uri.scheme, among: EndpointURI.knownSchemes))",
+                hint:
+                    "Caravan supports \(EndpointURI.knownSchemes.sorted().map { $0 + ":" }.joined(separator: ", "))"
+            )
+            return false
+        }
+        switch (role, uri.scheme) {
+        case (.consumer, "http"), (.consumer, "https"), (.consumer, "log"), (.consumer, "mock"):
+            error(
+                location, "'\(uri.scheme):' cannot start a route",
+                hint: "routes start from platform-http, file, timer, seda or direct")
+            return false
+        case (.producer, "platform-http"), (.producer, "timer"):
+            error(
+                location, "'\(uri.scheme):' can only start a route, not receive messages",
+                hint: "send to direct:, seda:, http:, file:, log: or mock:")
+            return false
+        default:
+            return true
+        }
+    }
+}

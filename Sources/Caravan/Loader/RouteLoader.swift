@@ -1,0 +1,130 @@
+/// Loads route files written in Caravan's subset of the Camel YAML DSL into
+/// ``RouteDefinition``s, reporting every problem of every file at once.
+///
+/// The loader does no I/O: callers hand it the files' texts (the CLI and the server read
+/// them), the properties and the environment for placeholders.
+///
+/// ```swift
+/// let loader = RouteLoader(placeholders: PlaceholderResolver(properties: props))
+/// let result = loader.load([RouteFile(path: "routes/orders.yaml", text: yaml)])
+/// if !result.diagnostics.isEmpty { print(LoadFailure(result.diagnostics)) }
+/// ```
+public struct RouteLoader: Sendable {
+    public var placeholders: PlaceholderResolver
+
+    public init(placeholders: PlaceholderResolver = PlaceholderResolver()) {
+        self.placeholders = placeholders
+    }
+
+    /// What a load produced: the routes that loaded cleanly, and every problem found.
+    public struct Result: Sendable {
+        public var routes: RouteSet
+        public var diagnostics: [Diagnostic]
+
+        public var errors: [Diagnostic] { diagnostics.filter { $0.severity == .error } }
+    }
+
+    public func load(_ files: [RouteFile]) -> Result {
+        var routes: [RouteDefinition] = []
+        var diagnostics: [Diagnostic] = []
+        var generated = 0
+        for file in files {
+            let (fileRoutes, fileDiagnostics) = load(file, generatedIds: &generated)
+            routes += fileRoutes
+            diagnostics += fileDiagnostics
+        }
+        // Duplicate ids across all files.
+        var seen: [String: SourceLocation] = [:]
+        for route in routes {
+            if let first = seen[route.id] {
+                diagnostics.append(
+                    Diagnostic(
+                        route.location,
+                        "duplicate route id '\(route.id)', first defined at \(first)",
+                        hint: "give every route its own id"))
+            } else {
+                seen[route.id] = route.location
+            }
+        }
+        return Result(routes: RouteSet(routes: routes), diagnostics: diagnostics)
+    }
+
+    func load(_ file: RouteFile, generatedIds: inout Int) -> ([RouteDefinition], [Diagnostic]) {
+        let root: YAMLNode?
+        switch YAMLNode.parse(file.text, file: file.path) {
+        case .success(let node): root = node
+        case .failure(let diagnostic): return ([], [diagnostic])
+        }
+        guard let root else { return ([], []) }
+        guard case .sequence(let items, _) = root else {
+            return (
+                [],
+                [
+                    Diagnostic(
+                        root.location,
+                        "a route file is a YAML list of items, not \(root.kindDescription)",
+                        hint: "start each item with `- route:` or `- from:`")
+                ]
+            )
+        }
+        var context = LoadContext(placeholders: placeholders)
+        var routes: [RouteDefinition] = []
+        for item in items {
+            guard case .mapping(let pairs, let location) = item, pairs.count == 1 else {
+                context.error(
+                    item.location, "each item of a route file is a mapping with exactly one key",
+                    hint: "items are \(StepCatalog.items.joined(separator: ", "))")
+                continue
+            }
+            let key = pairs[0].key
+            let value = pairs[0].value
+            switch key.text {
+            case "route":
+                if let route = context.route(value, generatedIds: &generatedIds) {
+                    routes.append(route)
+                }
+            case "from":
+                generatedIds += 1
+                if let route = context.bareFrom(
+                    value, id: "route\(generatedIds)", location: location)
+                {
+                    routes.append(route)
+                }
+            case "routeConfiguration", "errorHandler", "onException", "beans":
+                context.error(
+                    key.location, "'\(key.text)' is not supported yet",
+                    hint:
+                        "error handling arrives with the next part of the routes work; remove it to run the routes in memory"
+                )
+            case "rest", "restConfiguration", "templatedRoute", "routeTemplate", "kamelet",
+                "camelContext":
+                context.error(
+                    key.location, "'\(key.text)' is outside the Camel subset Caravan supports",
+                    hint: "items are \(StepCatalog.items.joined(separator: ", "))")
+            default:
+                context.error(
+                    key.location,
+                    "unknown item '\(key.text)'\(didYouMean(key.text, among: StepCatalog.items))",
+                    hint: "items are \(StepCatalog.items.joined(separator: ", "))")
+            }
+        }
+        // Report in file order, whatever order the checks ran in.
+        let sorted = context.diagnostics.enumerated().sorted { a, b in
+            (a.element.location.line, a.element.location.column, a.offset) < (
+                b.element.location.line, b.element.location.column, b.offset
+            )
+        }.map(\.element)
+        return (routes, sorted)
+    }
+}
+
+/// A route file's path (for diagnostics) and its text.
+public struct RouteFile: Sendable {
+    public var path: String
+    public var text: String
+
+    public init(path: String, text: String) {
+        self.path = path
+        self.text = text
+    }
+}

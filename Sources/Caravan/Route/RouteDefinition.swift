@@ -1,0 +1,44 @@
+/// A route as a route file defines it: where messages come from and the steps they take.
+///
+/// ```yaml
+/// - route:
+///     id: orders
+///     from:
+///       uri: platform-http:/orders
+///       steps:
+///         - unmarshal: {json: {}}
+///         - to: direct:audit
+/// ```
+public struct RouteDefinition: Sendable, Hashable, Codable {
+    public var id: String
+    public var description: String?
+    public var from: EndpointURI
+    public var steps: [StepDefinition]
+    /// The `routeConfiguration` ids this route uses (`routeConfigurationId`, comma separated).
+    public var routeConfigurationIds: [String]
+    public var autoStartup: Bool
+    public var location: SourceLocation
+
+    public init(
+        id: String, from: EndpointURI, steps: [StepDefinition], location: SourceLocation,
+        description: String? = nil, routeConfigurationIds: [String] = [], autoStartup: Bool = true
+    ) {
+        self.id = id
+        self.description = description
+        self.from = from
+        self.steps = steps
+        self.routeConfigurationIds = routeConfigurationIds
+        self.autoStartup = autoStartup
+        self.location = location
+    }
+}
+
+/// Everything a set of route files defines.
+public struct RouteSet: Sendable, Hashable, Codable {
+    public var routes: [RouteDefinition] = []
+
+    public init(routes: [RouteDefinition] = []) { self.routes = routes }
+
+    /// The route with `id`.
+    public func route(_ id: String) -> RouteDefinition? { routes.first { $0.id == id } }
+}

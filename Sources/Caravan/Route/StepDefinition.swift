@@ -1,0 +1,166 @@
+/// One step of a route as the route file wrote it, validated and ready to compile.
+///
+/// Definitions are plain data (`Codable`): no YAML type survives loading, and the path to
+/// a step (``StepPath``) names the point where a failed exchange resumes.
+public struct StepDefinition: Sendable, Hashable, Codable {
+    public var kind: StepKind
+    public var id: String?
+    public var location: SourceLocation
+
+    public init(_ kind: StepKind, id: String? = nil, location: SourceLocation) {
+        self.kind = kind
+        self.id = id
+        self.location = location
+    }
+
+    /// The step's name as route files spell it (`setHeader`, `choice` ...).
+    public var name: String { kind.name }
+}
+
+/// The EIPs Caravan supports (DESIGN §4).
+public indirect enum StepKind: Sendable, Hashable, Codable {
+    case to(EndpointURI)
+    case toD(ExpressionDefinition)
+    case log(message: ExpressionDefinition, level: LogLevel, logName: String?)
+    case setBody(ExpressionDefinition)
+    case setHeader(name: String, ExpressionDefinition)
+    case setProperty(name: String, ExpressionDefinition)
+    case removeHeader(name: String)
+    case removeHeaders(pattern: String, excludePattern: String?)
+    case removeProperty(name: String)
+    case removeProperties(pattern: String, excludePattern: String?)
+    case transform(ExpressionDefinition)
+    case convertBodyTo(type: String)
+    case choice(whens: [WhenDefinition], otherwise: [StepDefinition]?)
+    case filter(ExpressionDefinition, steps: [StepDefinition])
+    case marshal(DataFormatDefinition)
+    case unmarshal(DataFormatDefinition)
+    case split(SplitDefinition)
+    case loop(ExpressionDefinition, steps: [StepDefinition], copy: Bool)
+    case multicast(steps: [StepDefinition], strategy: AggregationStrategyName?)
+    case recipientList(ExpressionDefinition, delimiter: String)
+    case wireTap(ExpressionDefinition)
+    case enrich(ExpressionDefinition, strategy: AggregationStrategyName?)
+    case delay(ExpressionDefinition)
+    case throttle(ExpressionDefinition, periodMillis: Int)
+    case stop
+    case throwException(kind: String, message: String)
+    case validate(ExpressionDefinition)
+    case doTry(steps: [StepDefinition], catches: [CatchDefinition], finally: [StepDefinition]?)
+
+    public var name: String {
+        switch self {
+        case .to: "to"
+        case .toD: "toD"
+        case .log: "log"
+        case .setBody: "setBody"
+        case .setHeader: "setHeader"
+        case .setProperty: "setProperty"
+        case .removeHeader: "removeHeader"
+        case .removeHeaders: "removeHeaders"
+        case .removeProperty: "removeProperty"
+        case .removeProperties: "removeProperties"
+        case .transform: "transform"
+        case .convertBodyTo: "convertBodyTo"
+        case .choice: "choice"
+        case .filter: "filter"
+        case .marshal: "marshal"
+        case .unmarshal: "unmarshal"
+        case .split: "split"
+        case .loop: "loop"
+        case .multicast: "multicast"
+        case .recipientList: "recipientList"
+        case .wireTap: "wireTap"
+        case .enrich: "enrich"
+        case .delay: "delay"
+        case .throttle: "throttle"
+        case .stop: "stop"
+        case .throwException: "throwException"
+        case .validate: "validate"
+        case .doTry: "doTry"
+        }
+    }
+}
+
+/// `log` levels, as Camel names them.
+public enum LogLevel: String, Sendable, Hashable, Codable, CaseIterable {
+    case TRACE, DEBUG, INFO, WARN, ERROR, OFF
+}
+
+/// One `when` of a `choice`.
+public struct WhenDefinition: Sendable, Hashable, Codable {
+    public var predicate: ExpressionDefinition
+    public var steps: [StepDefinition]
+    public var location: SourceLocation
+}
+
+/// One `doCatch` of a `doTry`.
+public struct CatchDefinition: Sendable, Hashable, Codable {
+    /// Exception class names as written (`java.io.IOException`); empty catches everything.
+    public var exceptions: [String]
+    public var onWhen: ExpressionDefinition?
+    public var steps: [StepDefinition]
+    public var location: SourceLocation
+}
+
+/// `split`: the expression that yields the parts and what to do with them.
+public struct SplitDefinition: Sendable, Hashable, Codable {
+    public var expression: ExpressionDefinition
+    public var steps: [StepDefinition]
+    public var strategy: AggregationStrategyName?
+    public var stopOnException: Bool
+}
+
+/// Camel's built-in aggregation strategies that Caravan provides.
+public enum AggregationStrategyName: String, Sendable, Hashable, Codable, CaseIterable {
+    case groupedBody = "GroupedBodyAggregationStrategy"
+    case groupedExchange = "GroupedExchangeAggregationStrategy"
+    case useLatest = "UseLatestAggregationStrategy"
+    case useOriginal = "UseOriginalAggregationStrategy"
+    case string = "StringAggregationStrategy"
+}
+
+/// A `marshal`/`unmarshal` data format and its options.
+public enum DataFormatDefinition: Sendable, Hashable, Codable {
+    /// `json` (any library: Jackson, Gson ... all mean JSON here).
+    case json(pretty: Bool)
+    /// `jacksonXml` (and `jaxb`-free XML): the XML convention of docs/formats.md.
+    case xml(rootName: String?, pretty: Bool)
+    case csv(CSVOptionsDefinition)
+
+    public var name: String {
+        switch self {
+        case .json: "json"
+        case .xml: "jacksonXml"
+        case .csv: "csv"
+        }
+    }
+}
+
+/// Camel's csv data format options, as data.
+public struct CSVOptionsDefinition: Sendable, Hashable, Codable {
+    public var delimiter: String = ","
+    public var quote: String = "\""
+    public var useMaps: Bool = true
+    public var header: [String]?
+    public var skipHeaderRecord: Bool = false
+    public var trim: Bool = false
+    public var ignoreEmptyLines: Bool = true
+    public var recordSeparator: String = "\r\n"
+
+    public init() {}
+
+    /// The reader/writer options.
+    public var options: CSVOptions {
+        var o = CSVOptions()
+        o.delimiter = delimiter.unicodeScalars.first ?? ","
+        o.quote = quote.unicodeScalars.first ?? "\""
+        o.useMaps = useMaps
+        o.header = header
+        o.skipHeaderRecord = skipHeaderRecord
+        o.trim = trim
+        o.ignoreEmptyLines = ignoreEmptyLines
+        o.recordSeparator = recordSeparator
+        return o
+    }
+}

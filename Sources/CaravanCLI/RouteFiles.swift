@@ -1,0 +1,74 @@
+import Caravan
+import Foundation
+
+/// Finds and reads route files and the properties beside them (the loader itself does no
+/// I/O).
+enum RouteFiles {
+    /// `*.yaml`, `*.yml` and `*.camel.yaml` under the given files or folders (recursively),
+    /// excluding route tests (`*.test.yaml`), sorted for a stable order.
+    static func find(_ paths: [String]) throws -> [String] {
+        var found: [String] = []
+        let fm = FileManager.default
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw CLIFailure.invalid("'\(path)' does not exist — give route files or folders")
+            }
+            if !isDirectory.boolValue {
+                found.append(path)
+                continue
+            }
+            guard let walker = fm.enumerator(atPath: path) else { continue }
+            for case let relative as String in walker where isRouteFile(relative) {
+                found.append((path as NSString).appendingPathComponent(relative))
+            }
+        }
+        return found.sorted()
+    }
+
+    static func isRouteFile(_ name: String) -> Bool {
+        (name.hasSuffix(".yaml") || name.hasSuffix(".yml")) && !name.hasSuffix(".test.yaml")
+            && !name.hasSuffix(".test.yml")
+            && !name.split(separator: "/").contains { $0.hasPrefix(".") }
+    }
+
+    static func read(_ paths: [String]) throws -> [RouteFile] {
+        try paths.map { path in
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CLIFailure.invalid("cannot read '\(path)' — check its permissions")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw CLIFailure.malformed("\(path): the file is not UTF-8 text")
+            }
+            return RouteFile(path: path, text: text)
+        }
+    }
+
+    /// `application.properties` in the first folder given (or beside the first file), or
+    /// the explicit `--properties` file, with the environment for `{{env:...}}`.
+    static func placeholders(for paths: [String], propertiesFile: String?) throws
+        -> PlaceholderResolver
+    {
+        var properties: [String: String] = [:]
+        var file = propertiesFile
+        if file == nil, let first = paths.first {
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: first, isDirectory: &isDirectory)
+            let folder =
+                isDirectory.boolValue ? first : (first as NSString).deletingLastPathComponent
+            let candidate = ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(
+                "application.properties")
+            if FileManager.default.fileExists(atPath: candidate) { file = candidate }
+        }
+        if let file {
+            guard let data = FileManager.default.contents(atPath: file),
+                let text = String(data: data, encoding: .utf8)
+            else {
+                throw CLIFailure.invalid("cannot read the properties file '\(file)'")
+            }
+            properties = PlaceholderResolver.parseProperties(text)
+        }
+        return PlaceholderResolver(
+            properties: properties, environment: ProcessInfo.processInfo.environment)
+    }
+}
