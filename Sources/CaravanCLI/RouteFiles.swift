@@ -53,7 +53,7 @@ enum RouteFiles {
         var file = propertiesFile
         if file == nil, let first = paths.first {
             var isDirectory: ObjCBool = false
-            FileManager.default.fileExists(atPath: first, isDirectory: &isDirectory)
+            _ = FileManager.default.fileExists(atPath: first, isDirectory: &isDirectory)
             let folder =
                 isDirectory.boolValue ? first : (first as NSString).deletingLastPathComponent
             let candidate = ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(

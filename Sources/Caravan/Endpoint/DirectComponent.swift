@@ -1,0 +1,71 @@
+import Synchronization
+
+/// `direct:name`: calls the route that starts `from: direct:name` synchronously, with the
+/// same exchange (the route's result is the caller's result).
+///
+/// ```yaml
+/// - to: "direct:audit"
+/// ```
+/// Sending to a name no route consumes fails with Camel's
+/// `DirectConsumerNotAvailableException`.
+public final class DirectComponent: Component {
+    public let scheme = "direct"
+    private let consumers = Mutex<[String: (routeId: String, processor: any Processor)]>([:])
+
+    public init() {}
+
+    public func endpoint(for uri: EndpointURI) throws(ProcessingError) -> any Endpoint {
+        DirectEndpoint(uri: uri, component: self)
+    }
+
+    func register(_ name: String, routeId: String, processor: any Processor) throws(ProcessingError) {
+        let existing = consumers.withLock { c -> String? in
+            if let r = c[name] { return r.routeId }
+            c[name] = (routeId, processor)
+            return nil
+        }
+        if let existing, existing != routeId {
+            throw ProcessingError(.illegalArgument, "direct:\(name) is already consumed by route '\(existing)'")
+        }
+    }
+
+    func unregister(_ name: String) { _ = consumers.withLock { $0.removeValue(forKey: name) } }
+
+    func consumer(_ name: String) -> (routeId: String, processor: any Processor)? { consumers.withLock { $0[name] } }
+}
+
+struct DirectEndpoint: Endpoint {
+    let uri: EndpointURI
+    let component: DirectComponent
+
+    var name: String { uri.path }
+
+    func producer() throws(ProcessingError) -> any Producer { DirectProducer(endpoint: self) }
+
+    func consumer(routeId: String, processor: any Processor) throws(ProcessingError) -> any Consumer {
+        DirectConsumer(endpoint: self, routeId: routeId, processor: processor)
+    }
+}
+
+struct DirectProducer: Producer {
+    let endpoint: DirectEndpoint
+
+    func send(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+        guard let target = endpoint.component.consumer(endpoint.name) else {
+            throw ProcessingError(.noConsumer, "no route consumes direct:\(endpoint.name)", endpoint: endpoint.uri.description)
+        }
+        let caller = exchange.routeId
+        exchange.routeId = target.routeId
+        defer { exchange.routeId = caller }
+        try await target.processor.process(&exchange, context)
+    }
+}
+
+struct DirectConsumer: Consumer {
+    let endpoint: DirectEndpoint
+    let routeId: String
+    let processor: any Processor
+
+    func start() async throws(ProcessingError) { try endpoint.component.register(endpoint.name, routeId: routeId, processor: processor) }
+    func stop() async { endpoint.component.unregister(endpoint.name) }
+}

@@ -1,0 +1,204 @@
+import Testing
+
+@testable import Caravan
+
+func load(_ yaml: String, properties: [String: String] = [:], environment: [String: String] = [:]) -> RouteLoader.Result {
+    RouteLoader(placeholders: PlaceholderResolver(properties: properties, environment: environment)).load([RouteFile(path: "routes/test.yaml", text: yaml)])
+}
+
+@Suite struct RouteLoaderTests {
+    @Test func canonicalAndShorthandSpellingsLoadTheSame() throws {
+        let canonical = load("""
+            - route:
+                id: r
+                from:
+                  uri: direct:in
+                  steps:
+                    - setBody:
+                        expression:
+                          simple:
+                            expression: "${body}!"
+                    - to:
+                        uri: mock:out
+                    - log:
+                        message: "got ${body}"
+            """)
+        let shorthand = load("""
+            - route:
+                id: r
+                from:
+                  uri: direct:in
+                  steps:
+                    - setBody:
+                        simple: "${body}!"
+                    - to: mock:out
+                    - log: "got ${body}"
+            """)
+        #expect(canonical.diagnostics.isEmpty && shorthand.diagnostics.isEmpty)
+        let a = try #require(canonical.routes.route("r")).steps.map(\.kind)
+        let b = try #require(shorthand.routes.route("r")).steps.map(\.kind)
+        #expect(a.count == 3)
+        #expect(a.map(\.name) == b.map(\.name))
+        if case .setBody(let x) = a[0], case .setBody(let y) = b[0] { #expect(x.text == y.text && x.language == y.language) }
+        if case .to(let x) = a[1], case .to(let y) = b[1] { #expect(x == y) }
+    }
+
+    @Test func uriAndParametersMergeAsInCamel() throws {
+        let result = load("""
+            - from:
+                uri: "file:out?fileExist=Append"
+                steps:
+                  - to:
+                      uri: "log:orders?level=DEBUG"
+                      parameters:
+                        showHeaders: true
+                        level: WARN
+                  - to:
+                      uri: file
+                      parameters:
+                        directoryName: out/hazmat
+            """)
+        #expect(result.errors.isEmpty, "\(result.diagnostics)")
+        let route = try #require(result.routes.routes.first)
+        #expect(route.id == "route1")
+        guard case .to(let log) = route.steps[0].kind, case .to(let file) = route.steps[1].kind else { Issue.record("not to"); return }
+        #expect(log[option: "level"] == "WARN" && log[option: "showHeaders"] == "true")
+        #expect(file.description == "file:out/hazmat")
+    }
+
+    @Test func placeholdersResolveFromPropertiesAndEnvironment() throws {
+        let result = load(
+            """
+            - from:
+                uri: "direct:{{in.name}}"
+                steps:
+                  - to: "{{target:mock:fallback}}"
+                  - setHeader:
+                      name: token
+                      constant: "{{env:API_TOKEN}}"
+            """, properties: ["in.name": "orders"], environment: ["API_TOKEN": "s3cret"])
+        #expect(result.errors.isEmpty, "\(result.diagnostics)")
+        let route = try #require(result.routes.routes.first)
+        #expect(route.from.description == "direct:orders")
+        guard case .to(let uri) = route.steps[0].kind, case .setHeader(_, let token) = route.steps[1].kind else { return }
+        #expect(uri.description == "mock:fallback")
+        #expect(token.text == "s3cret")
+    }
+
+    @Test func aMissingPropertyIsAnErrorWithAHint() {
+        let result = load("- from: {uri: \"direct:{{nope}}\", steps: []}")
+        #expect(result.errors.first?.message.contains("'nope' is not defined") == true)
+    }
+
+    @Test func everyProblemOfAFileIsReportedWithItsPosition() {
+        let result = load("""
+            - route:
+                id: r
+                from:
+                  uri: direct:in
+                  steps:
+                    - bean: {ref: x}
+                    - setBody:
+                        groovy: "1"
+                    - filtr:
+                        simple: "x"
+                    - to: "kafka:orders"
+                    - filter:
+                        simple: "${header.a} == "
+                        stpes: []
+            """)
+        let lines = result.errors.map { "\($0.location.line):\($0.location.column)" }
+        #expect(lines == ["6:11", "8:13", "9:11", "11:15", "13:34", "14:13"], "\(result.diagnostics)")
+        #expect(result.errors[2].message.contains("did you mean 'filter'"))
+        #expect(result.errors[5].message.contains("did you mean 'steps'"))
+        #expect(result.errors.allSatisfy { $0.description.hasPrefix("routes/test.yaml:") })
+    }
+
+    @Test func duplicateRouteIdsAreRejected() {
+        let result = load("""
+            - route: {id: a, from: {uri: direct:a, steps: []}}
+            - route: {id: a, from: {uri: direct:b, steps: []}}
+            """)
+        #expect(result.errors.count == 1)
+        #expect(result.errors[0].message.contains("duplicate route id 'a'"))
+        #expect(result.errors[0].location.line == 2)
+    }
+
+    @Test func yamlSyntaxErrorsHaveAPosition() {
+        let result = load("- route:\n    id: [unclosed\n")
+        #expect(result.errors.count == 1)
+        #expect(result.errors[0].message.hasPrefix("YAML syntax"))
+        #expect(result.errors[0].location.line >= 2)
+    }
+
+    @Test func outOfSubsetItemsAndEndpointsAreRefused() {
+        let result = load("""
+            - rest: {}
+            - from: {uri: "kamelet:source", steps: []}
+            - from: {uri: "http://example.com", steps: []}
+            """)
+        #expect(result.errors.count == 3)
+        #expect(result.errors[1].message.contains("'kamelet:' is not supported"))
+        #expect(result.errors[2].message.contains("cannot start a route"))
+    }
+
+    @Test func choiceSplitAndDoTryLoad() throws {
+        let result = load("""
+            - from:
+                uri: direct:in
+                steps:
+                  - choice:
+                      when:
+                        - simple: "${body} == 'a'"
+                          steps: [{to: mock:a}]
+                        - expression: {jsonpath: {expression: "$.x"}}
+                          steps: [{to: mock:x}]
+                      otherwise:
+                        steps: [{to: mock:other}]
+                  - split:
+                      tokenize: {token: ",", skipFirst: true}
+                      aggregationStrategy: "#class:org.apache.camel.processor.aggregate.GroupedBodyAggregationStrategy"
+                      steps: [{to: mock:part}]
+                  - doTry:
+                      steps: [{to: direct:risky}]
+                      doCatch:
+                        - exception: [java.io.IOException, java.lang.IllegalStateException]
+                          onWhen: {simple: "${exception.message} contains 'x'"}
+                          steps: [{log: caught}]
+                      doFinally:
+                        steps: [{log: done}]
+            """)
+        #expect(result.errors.isEmpty, "\(result.diagnostics)")
+        let steps = try #require(result.routes.routes.first).steps
+        guard case .split(let split) = steps[1].kind else { Issue.record("no split"); return }
+        #expect(split.strategy == .groupedBody)
+        #expect(split.expression.tokenize?.skipFirst == true)
+    }
+
+    @Test func propertiesFilesParseLikeJava() {
+        let props = PlaceholderResolver.parseProperties("""
+            # comment
+            ! also a comment
+            a=1
+            b : two words
+            c three
+            long = first \\
+                   second
+            escaped\\=key=v\\tw
+            """)
+        #expect(props == ["a": "1", "b": "two words", "c": "three", "long": "first second", "escaped=key": "v\tw"])
+    }
+
+    @Test func anExpressionErrorPointsIntoTheQuotedText() {
+        let result = load("""
+            - from:
+                uri: direct:in
+                steps:
+                  - setBody:
+                      simple: "abc ${bdy}"
+            """)
+        #expect(result.errors.count == 1)
+        #expect(result.errors[0].location.column == 26)  // the b of bdy
+        #expect(result.errors[0].message.contains("did you mean 'body'"))
+    }
+}
