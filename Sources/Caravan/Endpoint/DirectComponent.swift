@@ -18,20 +18,24 @@ public final class DirectComponent: Component {
         DirectEndpoint(uri: uri, component: self)
     }
 
-    func register(_ name: String, routeId: String, processor: any Processor) throws(ProcessingError) {
+    func register(_ name: String, routeId: String, processor: any Processor) throws(ProcessingError)
+    {
         let existing = consumers.withLock { c -> String? in
             if let r = c[name] { return r.routeId }
             c[name] = (routeId, processor)
             return nil
         }
         if let existing, existing != routeId {
-            throw ProcessingError(.illegalArgument, "direct:\(name) is already consumed by route '\(existing)'")
+            throw ProcessingError(
+                .illegalArgument, "direct:\(name) is already consumed by route '\(existing)'")
         }
     }
 
     func unregister(_ name: String) { _ = consumers.withLock { $0.removeValue(forKey: name) } }
 
-    func consumer(_ name: String) -> (routeId: String, processor: any Processor)? { consumers.withLock { $0[name] } }
+    func consumer(_ name: String) -> (routeId: String, processor: any Processor)? {
+        consumers.withLock { $0[name] }
+    }
 }
 
 struct DirectEndpoint: Endpoint {
@@ -42,7 +46,8 @@ struct DirectEndpoint: Endpoint {
 
     func producer() throws(ProcessingError) -> any Producer { DirectProducer(endpoint: self) }
 
-    func consumer(routeId: String, processor: any Processor) throws(ProcessingError) -> any Consumer {
+    func consumer(routeId: String, processor: any Processor) throws(ProcessingError) -> any Consumer
+    {
         DirectConsumer(endpoint: self, routeId: routeId, processor: processor)
     }
 }
@@ -52,7 +57,9 @@ struct DirectProducer: Producer {
 
     func send(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
         guard let target = endpoint.component.consumer(endpoint.name) else {
-            throw ProcessingError(.noConsumer, "no route consumes direct:\(endpoint.name)", endpoint: endpoint.uri.description)
+            throw ProcessingError(
+                .noConsumer, "no route consumes direct:\(endpoint.name)",
+                endpoint: endpoint.uri.description)
         }
         let caller = exchange.routeId
         exchange.routeId = target.routeId
@@ -66,6 +73,8 @@ struct DirectConsumer: Consumer {
     let routeId: String
     let processor: any Processor
 
-    func start() async throws(ProcessingError) { try endpoint.component.register(endpoint.name, routeId: routeId, processor: processor) }
+    func start() async throws(ProcessingError) {
+        try endpoint.component.register(endpoint.name, routeId: routeId, processor: processor)
+    }
     func stop() async { endpoint.component.unregister(endpoint.name) }
 }

@@ -28,7 +28,9 @@ public protocol Consumer: Sendable {
 }
 
 extension Endpoint {
-    public func consumer(routeId: String, processor: any Processor) throws(ProcessingError) -> any Consumer {
+    public func consumer(routeId: String, processor: any Processor) throws(ProcessingError)
+        -> any Consumer
+    {
         throw ProcessingError(.illegalArgument, "'\(uri.scheme):' cannot start a route")
     }
 }

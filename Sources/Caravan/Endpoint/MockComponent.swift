@@ -14,7 +14,9 @@ public final class MockComponent: Component {
 
     public init() {}
 
-    public func endpoint(for uri: EndpointURI) throws(ProcessingError) -> any Endpoint { mock(uri.path, uri: uri) }
+    public func endpoint(for uri: EndpointURI) throws(ProcessingError) -> any Endpoint {
+        mock(uri.path, uri: uri)
+    }
 
     /// The endpoint named `name`.
     public func mock(_ name: String, uri: EndpointURI? = nil) -> MockEndpoint {
@@ -33,7 +35,9 @@ public final class MockComponent: Component {
 /// One mock endpoint and what it received.
 public final class MockEndpoint: Endpoint, Producer {
     public let uri: EndpointURI
-    private let state = Mutex<(messages: [Message], waiters: [(Int, CheckedContinuation<Void, Never>)])>(([], []))
+    private let state = Mutex<
+        (messages: [Message], waiters: [(Int, CheckedContinuation<Void, Never>)])
+    >(([], []))
 
     init(uri: EndpointURI) { self.uri = uri }
 
@@ -42,12 +46,19 @@ public final class MockEndpoint: Endpoint, Producer {
 
     public func producer() throws(ProcessingError) -> any Producer { self }
 
-    public func send(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    public func send(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         let message = exchange.message
         let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.messages.append(message)
             let count = s.messages.count
-            let (done, waiting) = s.waiters.reduce(into: ([CheckedContinuation<Void, Never>](), [(Int, CheckedContinuation<Void, Never>)]())) { acc, w in
+            let (done, waiting) = s.waiters.reduce(
+                into: (
+                    [CheckedContinuation<Void, Never>](),
+                    [(Int, CheckedContinuation<Void, Never>)]()
+                )
+            ) { acc, w in
                 if count >= w.0 { acc.0.append(w.1) } else { acc.1.append(w) }
             }
             s.waiters = waiting

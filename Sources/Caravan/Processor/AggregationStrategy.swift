@@ -11,12 +11,22 @@ extension AggregationStrategyName {
         case .useLatest:
             guard let last = results.last else { return original }
             out.message = last.message
-            for (k, v) in last.properties where k != ExchangeProperty.routeStop { out.properties[k] = v }
+            for (k, v) in last.properties where k != ExchangeProperty.routeStop {
+                out.properties[k] = v
+            }
         case .groupedBody:
-            out.message.body = Body(document: .array(results.map { AggregationStrategyName.bodyValue($0.message.body) }))
+            out.message.body = Body(
+                document: .array(results.map { AggregationStrategyName.bodyValue($0.message.body) })
+            )
         case .groupedExchange:
             out.message.body = Body(
-                document: .array(results.map { ["headers": $0.message.headers.document, "body": AggregationStrategyName.bodyValue($0.message.body)] }))
+                document: .array(
+                    results.map {
+                        [
+                            "headers": $0.message.headers.document,
+                            "body": AggregationStrategyName.bodyValue($0.message.body),
+                        ]
+                    }))
         case .string:
             out.message.body = Body(text: results.map(\.message.body.text).joined())
         }

@@ -21,7 +21,9 @@ public struct ErrorKind: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public init(_ name: String) {
         // Short names (`IOException`) stand for the known class of that name.
-        if !name.contains("."), let full = ErrorKind.parents.keys.first(where: { $0.hasSuffix("." + name) }) {
+        if !name.contains("."),
+            let full = ErrorKind.parents.keys.first(where: { $0.hasSuffix("." + name) })
+        {
             self.name = full
         } else {
             self.name = name
@@ -34,14 +36,17 @@ public struct ErrorKind: Sendable, Hashable, Codable, CustomStringConvertible {
     public static let connect = ErrorKind("java.net.ConnectException")
     public static let unknownHost = ErrorKind("java.net.UnknownHostException")
     public static let timeout = ErrorKind("java.net.SocketTimeoutException")
-    public static let httpOperationFailed = ErrorKind("org.apache.camel.http.base.HttpOperationFailedException")
+    public static let httpOperationFailed = ErrorKind(
+        "org.apache.camel.http.base.HttpOperationFailedException")
     public static let jsonParse = ErrorKind("com.fasterxml.jackson.core.JsonParseException")
     public static let xmlParse = ErrorKind("org.xml.sax.SAXParseException")
     public static let illegalArgument = ErrorKind("java.lang.IllegalArgumentException")
-    public static let validation = ErrorKind("org.apache.camel.support.processor.validation.PredicateValidationException")
+    public static let validation = ErrorKind(
+        "org.apache.camel.support.processor.validation.PredicateValidationException")
     public static let expression = ErrorKind("org.apache.camel.ExpressionEvaluationException")
     public static let invalidPayload = ErrorKind("org.apache.camel.InvalidPayloadException")
-    public static let noConsumer = ErrorKind("org.apache.camel.component.direct.DirectConsumerNotAvailableException")
+    public static let noConsumer = ErrorKind(
+        "org.apache.camel.component.direct.DirectConsumerNotAvailableException")
 
     /// The kind for a malformed document of `format`.
     public static func parse(_ format: FormatError.Format) -> ErrorKind {
@@ -59,7 +64,11 @@ public struct ErrorKind: Sendable, Hashable, Codable, CustomStringConvertible {
         var steps = 0
         while let c = current {
             if c == ancestor.name { return steps }
-            current = ErrorKind.parents[c] ?? (c == "java.lang.Throwable" ? nil : (c == "java.lang.Exception" ? "java.lang.Throwable" : "java.lang.Exception"))
+            current =
+                ErrorKind.parents[c]
+                ?? (c == "java.lang.Throwable"
+                    ? nil
+                    : (c == "java.lang.Exception" ? "java.lang.Throwable" : "java.lang.Exception"))
             steps += 1
         }
         return nil
@@ -78,13 +87,17 @@ public struct ErrorKind: Sendable, Hashable, Codable, CustomStringConvertible {
         "java.net.UnknownHostException": "java.io.IOException",
         "java.util.concurrent.TimeoutException": "java.lang.Exception",
         "org.apache.camel.CamelException": "java.lang.Exception",
-        "org.apache.camel.http.base.HttpOperationFailedException": "org.apache.camel.CamelException",
-        "org.apache.camel.http.common.HttpOperationFailedException": "org.apache.camel.CamelException",
+        "org.apache.camel.http.base.HttpOperationFailedException":
+            "org.apache.camel.CamelException",
+        "org.apache.camel.http.common.HttpOperationFailedException":
+            "org.apache.camel.CamelException",
         "org.apache.camel.CamelExchangeException": "org.apache.camel.CamelException",
         "org.apache.camel.ValidationException": "org.apache.camel.CamelExchangeException",
-        "org.apache.camel.support.processor.validation.PredicateValidationException": "org.apache.camel.ValidationException",
+        "org.apache.camel.support.processor.validation.PredicateValidationException":
+            "org.apache.camel.ValidationException",
         "org.apache.camel.InvalidPayloadException": "org.apache.camel.CamelExchangeException",
-        "org.apache.camel.component.direct.DirectConsumerNotAvailableException": "org.apache.camel.CamelExchangeException",
+        "org.apache.camel.component.direct.DirectConsumerNotAvailableException":
+            "org.apache.camel.CamelExchangeException",
         "org.apache.camel.RuntimeCamelException": "java.lang.RuntimeException",
         "org.apache.camel.ExpressionEvaluationException": "org.apache.camel.RuntimeCamelException",
         "org.apache.camel.TypeConversionException": "org.apache.camel.RuntimeCamelException",
@@ -96,7 +109,8 @@ public struct ErrorKind: Sendable, Hashable, Codable, CustomStringConvertible {
         "java.lang.ArithmeticException": "java.lang.RuntimeException",
         "java.lang.IndexOutOfBoundsException": "java.lang.RuntimeException",
         "com.fasterxml.jackson.core.JsonProcessingException": "java.io.IOException",
-        "com.fasterxml.jackson.core.JsonParseException": "com.fasterxml.jackson.core.JsonProcessingException",
+        "com.fasterxml.jackson.core.JsonParseException":
+            "com.fasterxml.jackson.core.JsonProcessingException",
         "org.xml.sax.SAXException": "java.lang.Exception",
         "org.xml.sax.SAXParseException": "org.xml.sax.SAXException",
     ]

@@ -1,7 +1,8 @@
 /// A step compiled once from its definition and run for every exchange (the EIP
 /// Processor). Expressions are already parsed and endpoints already resolved.
 public protocol Processor: Sendable {
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError)
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
 }
 
 /// What processors reach outside the exchange: endpoints, the log, time, Simple's
@@ -12,27 +13,42 @@ public struct ProcessContext: Sendable {
     public var simple: SimpleContext
     /// Waits (for `delay` and `throttle`); tests pass one that does not sleep.
     public var sleep: @Sendable (Duration) async throws -> Void
+    /// The time for `throttle`; tests pass a clock that moves only when they sleep.
+    public var now: @Sendable () -> ContinuousClock.Instant
     public var background: BackgroundWork
 
     public init(
-        endpoints: any EndpointResolver, log: any LogSink = NullLogSink(), simple: SimpleContext = SimpleContext(),
-        sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) },
+        endpoints: any EndpointResolver, log: any LogSink = NullLogSink(),
+        simple: SimpleContext = SimpleContext(),
+        sleep: @escaping @Sendable (Duration) async throws -> Void = {
+            try await Task.sleep(for: $0)
+        },
+        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
         background: BackgroundWork = BackgroundWork()
     ) {
         self.endpoints = endpoints
         self.log = log
         self.simple = simple
         self.sleep = sleep
+        self.now = now
         self.background = background
     }
 
     /// Evaluates a compiled expression, turning its failure into a processing error.
-    func evaluate(_ expression: CompiledExpression, _ exchange: Exchange) throws(ProcessingError) -> Document {
-        do { return try expression.evaluate(exchange, context: simple) } catch { throw ProcessingError.evaluation(error) }
+    func evaluate(_ expression: CompiledExpression, _ exchange: Exchange) throws(ProcessingError)
+        -> Document
+    {
+        do { return try expression.evaluate(exchange, context: simple) } catch {
+            throw ProcessingError.evaluation(error)
+        }
     }
 
-    func matches(_ expression: CompiledExpression, _ exchange: Exchange) throws(ProcessingError) -> Bool {
-        do { return try expression.matches(exchange, context: simple) } catch { throw ProcessingError.evaluation(error) }
+    func matches(_ expression: CompiledExpression, _ exchange: Exchange) throws(ProcessingError)
+        -> Bool
+    {
+        do { return try expression.matches(exchange, context: simple) } catch {
+            throw ProcessingError.evaluation(error)
+        }
     }
 }
 

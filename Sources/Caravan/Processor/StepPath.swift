@@ -53,7 +53,10 @@ public struct ProcessingError: Error, Sendable, Hashable, CustomStringConvertibl
     public var statusCode: Int?
     public var responseExcerpt: String?
 
-    public init(_ kind: ErrorKind, _ message: String, path: StepPath = StepPath(), endpoint: String? = nil, statusCode: Int? = nil, responseExcerpt: String? = nil) {
+    public init(
+        _ kind: ErrorKind, _ message: String, path: StepPath = StepPath(), endpoint: String? = nil,
+        statusCode: Int? = nil, responseExcerpt: String? = nil
+    ) {
         self.kind = kind
         self.message = message
         self.path = path

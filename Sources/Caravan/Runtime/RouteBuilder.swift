@@ -17,63 +17,100 @@ struct RouteBuilder {
             return SendProcessor(uri: uri, producer: try producer(uri, at: at))
         case .toD(let uri): return DynamicSendProcessor(uri: try compile(uri))
         case .log(let message, let level, let logName):
-            return LogProcessor(message: try compile(message), level: level, logName: logName ?? "caravan.route")
+            return LogProcessor(
+                message: try compile(message), level: level, logName: logName ?? "caravan.route")
         case .setBody(let e), .transform(let e): return SetBodyProcessor(expression: try compile(e))
-        case .setHeader(let name, let e): return SetHeaderProcessor(name: name, expression: try compile(e))
-        case .setProperty(let name, let e): return SetPropertyProcessor(name: name, expression: try compile(e))
+        case .setHeader(let name, let e):
+            return SetHeaderProcessor(name: name, expression: try compile(e))
+        case .setProperty(let name, let e):
+            return SetPropertyProcessor(name: name, expression: try compile(e))
         case .removeHeader(let name):
-            return RemoveProcessor(target: .headers, pattern: NamePattern(name, ignoreCase: true), exclude: nil)
+            return RemoveProcessor(
+                target: .headers, pattern: NamePattern(name, ignoreCase: true), exclude: nil)
         case .removeHeaders(let pattern, let exclude):
-            return RemoveProcessor(target: .headers, pattern: NamePattern(pattern, ignoreCase: true), exclude: exclude.map { NamePattern($0, ignoreCase: true) })
+            return RemoveProcessor(
+                target: .headers, pattern: NamePattern(pattern, ignoreCase: true),
+                exclude: exclude.map { NamePattern($0, ignoreCase: true) })
         case .removeProperty(let name):
-            return RemoveProcessor(target: .properties, pattern: NamePattern(name, ignoreCase: false), exclude: nil)
+            return RemoveProcessor(
+                target: .properties, pattern: NamePattern(name, ignoreCase: false), exclude: nil)
         case .removeProperties(let pattern, let exclude):
-            return RemoveProcessor(target: .properties, pattern: NamePattern(pattern, ignoreCase: false), exclude: exclude.map { NamePattern($0, ignoreCase: false) })
+            return RemoveProcessor(
+                target: .properties, pattern: NamePattern(pattern, ignoreCase: false),
+                exclude: exclude.map { NamePattern($0, ignoreCase: false) })
         case .convertBodyTo(let type): return ConvertBodyProcessor(type: type)
         case .choice(let whens, let otherwise):
             var compiled: [(predicate: CompiledExpression, steps: Pipeline)] = []
-            for when in whens { compiled.append((try compile(when.predicate, predicate: true), try pipeline(when.steps))) }
-            return ChoiceProcessor(whens: compiled, otherwise: try otherwise.map { (s) throws(Diagnostic) in try pipeline(s) })
-        case .filter(let e, let steps): return FilterProcessor(predicate: try compile(e, predicate: true), steps: try pipeline(steps))
+            for when in whens {
+                compiled.append(
+                    (try compile(when.predicate, predicate: true), try pipeline(when.steps)))
+            }
+            return ChoiceProcessor(
+                whens: compiled,
+                otherwise: try otherwise.map { (s) throws(Diagnostic) in try pipeline(s) })
+        case .filter(let e, let steps):
+            return FilterProcessor(
+                predicate: try compile(e, predicate: true), steps: try pipeline(steps))
         case .marshal(let format): return DataFormatProcessor(direction: .marshal, format: format)
-        case .unmarshal(let format): return DataFormatProcessor(direction: .unmarshal, format: format)
+        case .unmarshal(let format):
+            return DataFormatProcessor(direction: .unmarshal, format: format)
         case .split(let s):
-            return SplitProcessor(expression: try compile(s.expression), steps: try pipeline(s.steps), strategy: s.strategy, stopOnException: s.stopOnException)
-        case .loop(let e, let steps, let copy): return LoopProcessor(count: try compile(e), steps: try pipeline(steps), copy: copy)
+            return SplitProcessor(
+                expression: try compile(s.expression), steps: try pipeline(s.steps),
+                strategy: s.strategy, stopOnException: s.stopOnException)
+        case .loop(let e, let steps, let copy):
+            return LoopProcessor(count: try compile(e), steps: try pipeline(steps), copy: copy)
         case .multicast(let steps, let strategy):
             var branches: [any Processor] = []
             for s in steps { branches.append(try processor(s)) }
             return MulticastProcessor(branches: branches, strategy: strategy)
-        case .recipientList(let e, let delimiter): return RecipientListProcessor(recipients: try compile(e), delimiter: delimiter)
+        case .recipientList(let e, let delimiter):
+            return RecipientListProcessor(recipients: try compile(e), delimiter: delimiter)
         case .wireTap(let e): return WireTapProcessor(uri: try compile(e))
-        case .enrich(let e, let strategy): return EnrichProcessor(uri: try compile(e), strategy: strategy)
+        case .enrich(let e, let strategy):
+            return EnrichProcessor(uri: try compile(e), strategy: strategy)
         case .delay(let e): return DelayProcessor(millis: try compile(e))
-        case .throttle(let e, let period): return ThrottleProcessor(maximum: try compile(e), period: .milliseconds(period))
+        case .throttle(let e, let period):
+            return ThrottleProcessor(maximum: try compile(e), period: .milliseconds(period))
         case .stop: return StopProcessor()
         case .throwException(let kind, let message):
-            return ThrowProcessor(kind: ErrorKind(kind), message: try compile(ExpressionDefinition(.simple, message, location: at)))
+            return ThrowProcessor(
+                kind: ErrorKind(kind),
+                message: try compile(ExpressionDefinition(.simple, message, location: at)))
         case .validate(let e): return ValidateProcessor(predicate: try compile(e, predicate: true))
         case .doTry(let steps, let catches, let finally):
             var compiled: [DoTryProcessor.Catch] = []
             for c in catches {
                 compiled.append(
                     DoTryProcessor.Catch(
-                        kinds: c.exceptions.map(ErrorKind.init), onWhen: try c.onWhen.map { (e) throws(Diagnostic) in try compile(e, predicate: true) },
+                        kinds: c.exceptions.map(ErrorKind.init),
+                        onWhen: try c.onWhen.map { (e) throws(Diagnostic) in
+                            try compile(e, predicate: true)
+                        },
                         steps: try pipeline(c.steps)))
             }
-            return DoTryProcessor(body: try pipeline(steps), catches: compiled, finally: try finally.map { (s) throws(Diagnostic) in try pipeline(s) })
+            return DoTryProcessor(
+                body: try pipeline(steps), catches: compiled,
+                finally: try finally.map { (s) throws(Diagnostic) in try pipeline(s) })
         }
     }
 
-    func compile(_ e: ExpressionDefinition, predicate: Bool = false) throws(Diagnostic) -> CompiledExpression {
+    func compile(_ e: ExpressionDefinition, predicate: Bool = false) throws(Diagnostic)
+        -> CompiledExpression
+    {
         do {
             return try e.compile(predicate: predicate)
         } catch {
-            throw Diagnostic(e.location, "invalid \(e.language.rawValue) expression at position \(error.position): \(error.message)", hint: error.hint)
+            throw Diagnostic(
+                e.location,
+                "invalid \(e.language.rawValue) expression at position \(error.position): \(error.message)",
+                hint: error.hint)
         }
     }
 
-    func producer(_ uri: EndpointURI, at location: SourceLocation) throws(Diagnostic) -> any Producer {
+    func producer(_ uri: EndpointURI, at location: SourceLocation) throws(Diagnostic)
+        -> any Producer
+    {
         do {
             return try endpoints.endpoint(for: uri).producer()
         } catch {

@@ -30,8 +30,13 @@ public final class RouteEngine: EndpointResolver {
     let routesState = Mutex<[String: Route]>([:])
     public let context: ProcessContext.Settings
 
-    public init(routes: RouteSet, components: [any Component] = [], settings: ProcessContext.Settings = .init()) throws(LoadFailure) {
-        var all: [String: any Component] = ["direct": direct, "mock": mocks, "log": LogComponent(sink: settings.log)]
+    public init(
+        routes: RouteSet, components: [any Component] = [],
+        settings: ProcessContext.Settings = .init()
+    ) throws(LoadFailure) {
+        var all: [String: any Component] = [
+            "direct": direct, "mock": mocks, "log": LogComponent(sink: settings.log),
+        ]
         for c in components { all[c.scheme] = c }
         self.components = all
         self.context = settings
@@ -43,11 +48,14 @@ public final class RouteEngine: EndpointResolver {
                 let pipeline = try builder.pipeline(definition.steps)
                 let consumer: (any Consumer)?
                 if let component = all[definition.from.scheme], definition.from.scheme == "direct" {
-                    consumer = try? component.endpoint(for: definition.from).consumer(routeId: definition.id, processor: RouteEntry(routeId: definition.id, pipeline: pipeline))
+                    consumer = try? component.endpoint(for: definition.from).consumer(
+                        routeId: definition.id,
+                        processor: RouteEntry(routeId: definition.id, pipeline: pipeline))
                 } else {
                     consumer = nil
                 }
-                built[definition.id] = Route(definition: definition, processor: pipeline, consumer: consumer)
+                built[definition.id] = Route(
+                    definition: definition, processor: pipeline, consumer: consumer)
             } catch {
                 problems.append(error)
             }
@@ -78,7 +86,9 @@ public final class RouteEngine: EndpointResolver {
     /// Runs route `id` on `exchange`, as if its consumer had received it.
     public func run(_ id: String, _ exchange: Exchange) async -> Outcome {
         guard let route = route(id) else {
-            return Outcome(exchange: exchange, error: ProcessingError(.illegalArgument, "no route with id '\(id)'"))
+            return Outcome(
+                exchange: exchange,
+                error: ProcessingError(.illegalArgument, "no route with id '\(id)'"))
         }
         var e = exchange
         do {
@@ -94,13 +104,16 @@ public final class RouteEngine: EndpointResolver {
 
     public func endpoint(for uri: EndpointURI) throws(ProcessingError) -> any Endpoint {
         guard let component = components[uri.scheme] else {
-            throw ProcessingError(.illegalArgument, "no component for '\(uri.scheme):' in this engine")
+            throw ProcessingError(
+                .illegalArgument, "no component for '\(uri.scheme):' in this engine")
         }
         return try component.endpoint(for: uri)
     }
 
     public var processContext: ProcessContext {
-        ProcessContext(endpoints: self, log: context.log, simple: context.simple, sleep: context.sleep, background: context.background)
+        ProcessContext(
+            endpoints: self, log: context.log, simple: context.simple, sleep: context.sleep,
+            now: context.now, background: context.background)
     }
 }
 
@@ -110,15 +123,21 @@ extension ProcessContext {
         public var log: any LogSink
         public var simple: SimpleContext
         public var sleep: @Sendable (Duration) async throws -> Void
+        public var now: @Sendable () -> ContinuousClock.Instant
         public var background: BackgroundWork
 
         public init(
             log: any LogSink = NullLogSink(), simple: SimpleContext = SimpleContext(),
-            sleep: @escaping @Sendable (Duration) async throws -> Void = { try await Task.sleep(for: $0) }, background: BackgroundWork = BackgroundWork()
+            sleep: @escaping @Sendable (Duration) async throws -> Void = {
+                try await Task.sleep(for: $0)
+            },
+            now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
+            background: BackgroundWork = BackgroundWork()
         ) {
             self.log = log
             self.simple = simple
             self.sleep = sleep
+            self.now = now
             self.background = background
         }
     }
@@ -129,7 +148,9 @@ struct RouteEntry: Processor {
     let routeId: String
     let pipeline: Pipeline
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         let previous = exchange.routeId
         exchange.routeId = routeId
         defer { if previous != nil { exchange.routeId = previous } }

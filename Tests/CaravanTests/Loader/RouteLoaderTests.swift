@@ -2,13 +2,17 @@ import Testing
 
 @testable import Caravan
 
-func load(_ yaml: String, properties: [String: String] = [:], environment: [String: String] = [:]) -> RouteLoader.Result {
-    RouteLoader(placeholders: PlaceholderResolver(properties: properties, environment: environment)).load([RouteFile(path: "routes/test.yaml", text: yaml)])
+func load(_ yaml: String, properties: [String: String] = [:], environment: [String: String] = [:])
+    -> RouteLoader.Result
+{
+    RouteLoader(placeholders: PlaceholderResolver(properties: properties, environment: environment))
+        .load([RouteFile(path: "routes/test.yaml", text: yaml)])
 }
 
 @Suite struct RouteLoaderTests {
     @Test func canonicalAndShorthandSpellingsLoadTheSame() throws {
-        let canonical = load("""
+        let canonical = load(
+            """
             - route:
                 id: r
                 from:
@@ -23,7 +27,8 @@ func load(_ yaml: String, properties: [String: String] = [:], environment: [Stri
                     - log:
                         message: "got ${body}"
             """)
-        let shorthand = load("""
+        let shorthand = load(
+            """
             - route:
                 id: r
                 from:
@@ -39,12 +44,15 @@ func load(_ yaml: String, properties: [String: String] = [:], environment: [Stri
         let b = try #require(shorthand.routes.route("r")).steps.map(\.kind)
         #expect(a.count == 3)
         #expect(a.map(\.name) == b.map(\.name))
-        if case .setBody(let x) = a[0], case .setBody(let y) = b[0] { #expect(x.text == y.text && x.language == y.language) }
+        if case .setBody(let x) = a[0], case .setBody(let y) = b[0] {
+            #expect(x.text == y.text && x.language == y.language)
+        }
         if case .to(let x) = a[1], case .to(let y) = b[1] { #expect(x == y) }
     }
 
     @Test func uriAndParametersMergeAsInCamel() throws {
-        let result = load("""
+        let result = load(
+            """
             - from:
                 uri: "file:out?fileExist=Append"
                 steps:
@@ -61,7 +69,8 @@ func load(_ yaml: String, properties: [String: String] = [:], environment: [Stri
         #expect(result.errors.isEmpty, "\(result.diagnostics)")
         let route = try #require(result.routes.routes.first)
         #expect(route.id == "route1")
-        guard case .to(let log) = route.steps[0].kind, case .to(let file) = route.steps[1].kind else { Issue.record("not to"); return }
+        guard case .to(let log) = route.steps[0].kind, case .to(let file) = route.steps[1].kind
+        else { Issue.record("not to"); return }
         #expect(log[option: "level"] == "WARN" && log[option: "showHeaders"] == "true")
         #expect(file.description == "file:out/hazmat")
     }
@@ -80,7 +89,9 @@ func load(_ yaml: String, properties: [String: String] = [:], environment: [Stri
         #expect(result.errors.isEmpty, "\(result.diagnostics)")
         let route = try #require(result.routes.routes.first)
         #expect(route.from.description == "direct:orders")
-        guard case .to(let uri) = route.steps[0].kind, case .setHeader(_, let token) = route.steps[1].kind else { return }
+        guard case .to(let uri) = route.steps[0].kind,
+            case .setHeader(_, let token) = route.steps[1].kind
+        else { return }
         #expect(uri.description == "mock:fallback")
         #expect(token.text == "s3cret")
     }
@@ -91,7 +102,8 @@ func load(_ yaml: String, properties: [String: String] = [:], environment: [Stri
     }
 
     @Test func everyProblemOfAFileIsReportedWithItsPosition() {
-        let result = load("""
+        let result = load(
+            """
             - route:
                 id: r
                 from:
@@ -108,14 +120,16 @@ func load(_ yaml: String, properties: [String: String] = [:], environment: [Stri
                         stpes: []
             """)
         let lines = result.errors.map { "\($0.location.line):\($0.location.column)" }
-        #expect(lines == ["6:11", "8:13", "9:11", "11:15", "13:34", "14:13"], "\(result.diagnostics)")
+        #expect(
+            lines == ["6:11", "8:13", "9:11", "11:15", "13:34", "14:13"], "\(result.diagnostics)")
         #expect(result.errors[2].message.contains("did you mean 'filter'"))
         #expect(result.errors[5].message.contains("did you mean 'steps'"))
         #expect(result.errors.allSatisfy { $0.description.hasPrefix("routes/test.yaml:") })
     }
 
     @Test func duplicateRouteIdsAreRejected() {
-        let result = load("""
+        let result = load(
+            """
             - route: {id: a, from: {uri: direct:a, steps: []}}
             - route: {id: a, from: {uri: direct:b, steps: []}}
             """)
@@ -132,7 +146,8 @@ func load(_ yaml: String, properties: [String: String] = [:], environment: [Stri
     }
 
     @Test func outOfSubsetItemsAndEndpointsAreRefused() {
-        let result = load("""
+        let result = load(
+            """
             - rest: {}
             - from: {uri: "kamelet:source", steps: []}
             - from: {uri: "http://example.com", steps: []}
@@ -143,7 +158,8 @@ func load(_ yaml: String, properties: [String: String] = [:], environment: [Stri
     }
 
     @Test func choiceSplitAndDoTryLoad() throws {
-        let result = load("""
+        let result = load(
+            """
             - from:
                 uri: direct:in
                 steps:
@@ -176,7 +192,8 @@ func load(_ yaml: String, properties: [String: String] = [:], environment: [Stri
     }
 
     @Test func propertiesFilesParseLikeJava() {
-        let props = PlaceholderResolver.parseProperties("""
+        let props = PlaceholderResolver.parseProperties(
+            """
             # comment
             ! also a comment
             a=1
@@ -186,11 +203,16 @@ func load(_ yaml: String, properties: [String: String] = [:], environment: [Stri
                    second
             escaped\\=key=v\\tw
             """)
-        #expect(props == ["a": "1", "b": "two words", "c": "three", "long": "first second", "escaped=key": "v\tw"])
+        #expect(
+            props == [
+                "a": "1", "b": "two words", "c": "three", "long": "first second",
+                "escaped=key": "v\tw",
+            ])
     }
 
     @Test func anExpressionErrorPointsIntoTheQuotedText() {
-        let result = load("""
+        let result = load(
+            """
             - from:
                 uri: direct:in
                 steps:

@@ -179,7 +179,9 @@ extension XPath {
     /// The selected nodes serialised as XML (for `split` with xpath, whose parts are
     /// elements, not their text); `nil` when the result is not a node set.
     public func selectXML(_ tree: XMLTree) throws(EvaluationError) -> [String]? {
-        guard let context = xmlXPathNewContext(tree.doc) else { throw EvaluationError("out of memory evaluating XPath") }
+        guard let context = xmlXPathNewContext(tree.doc) else {
+            throw EvaluationError("out of memory evaluating XPath")
+        }
         defer { xmlXPathFreeContext(context) }
         let errors = XPathErrors()
         let box = Unmanaged.passRetained(errors)
@@ -188,19 +190,25 @@ extension XPath {
         context.pointee.error = xpathErrorHandler
         var ns = tree.root?.pointee.nsDef
         while let n = ns {
-            if let prefix = n.pointee.prefix, let href = n.pointee.href { xmlXPathRegisterNs(context, prefix, href) }
+            if let prefix = n.pointee.prefix, let href = n.pointee.href {
+                xmlXPathRegisterNs(context, prefix, href)
+            }
             ns = n.pointee.next
         }
         for (prefix, uri) in namespaces { xmlXPathRegisterNs(context, prefix, uri) }
         guard let object = xmlXPathCompiledEval(compiled.pointer, context) else {
-            throw EvaluationError("xpath '\(expression)': \(errors.first?.0 ?? "the expression could not be evaluated")")
+            throw EvaluationError(
+                "xpath '\(expression)': \(errors.first?.0 ?? "the expression could not be evaluated")"
+            )
         }
         defer { xmlXPathFreeObject(object) }
         guard object.pointee.type == XPATH_NODESET else { return nil }
         var parts: [String] = []
         guard let set = object.pointee.nodesetval, set.pointee.nodeNr > 0 else { return parts }
         for i in 0..<Int(set.pointee.nodeNr) {
-            guard let node = set.pointee.nodeTab[i], let buffer = xmlBufferCreate() else { continue }
+            guard let node = set.pointee.nodeTab[i], let buffer = xmlBufferCreate() else {
+                continue
+            }
             defer { xmlBufferFree(buffer) }
             if node.pointee.type == XML_ELEMENT_NODE {
                 xmlNodeDump(buffer, tree.doc, node, 0, 0)

@@ -13,7 +13,9 @@ struct ChoiceProcessor: Processor {
     let whens: [(predicate: CompiledExpression, steps: Pipeline)]
     let otherwise: Pipeline?
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         for (i, when) in whens.enumerated() where try context.matches(when.predicate, exchange) {
             try await runNested(when.steps, .when(i), &exchange, context)
             return
@@ -33,7 +35,9 @@ struct FilterProcessor: Processor {
     let predicate: CompiledExpression
     let steps: Pipeline
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         exchange.properties["CamelFilterMatched"] = .bool(false)
         guard try context.matches(predicate, exchange) else { return }
         exchange.properties["CamelFilterMatched"] = .bool(true)

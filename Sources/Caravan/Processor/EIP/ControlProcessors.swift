@@ -1,7 +1,9 @@
 /// `stop`: ends routing of this exchange; the steps after it (here and in the routes that
 /// called this one) do not run.
 struct StopProcessor: Processor {
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         exchange.isStopped = true
     }
 }
@@ -17,7 +19,9 @@ struct ThrowProcessor: Processor {
     let kind: ErrorKind
     let message: CompiledExpression
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         throw ProcessingError(kind, SimpleCoercion.text(try context.evaluate(message, exchange)))
     }
 }
@@ -31,9 +35,14 @@ struct ThrowProcessor: Processor {
 struct ValidateProcessor: Processor {
     let predicate: CompiledExpression
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         guard try context.matches(predicate, exchange) else {
-            throw ProcessingError(.validation, "Validation failed for Predicate[\(predicate.language.rawValue){\(predicate.text)}]")
+            throw ProcessingError(
+                .validation,
+                "Validation failed for Predicate[\(predicate.language.rawValue){\(predicate.text)}]"
+            )
         }
     }
 }
@@ -42,13 +51,18 @@ struct ValidateProcessor: Processor {
 struct DelayProcessor: Processor {
     let millis: CompiledExpression
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         let value = try context.evaluate(millis, exchange)
         guard let ms = SimpleCoercion.number(value), ms >= 0 else {
-            throw ProcessingError(.illegalArgument, "delay needs a number of milliseconds, not '\(SimpleCoercion.text(value))'")
+            throw ProcessingError(
+                .illegalArgument,
+                "delay needs a number of milliseconds, not '\(SimpleCoercion.text(value))'")
         }
         do { try await context.sleep(.milliseconds(Int(ms))) } catch {
-            throw ProcessingError(ErrorKind("java.lang.InterruptedException"), "the delay was interrupted")
+            throw ProcessingError(
+                ErrorKind("java.lang.InterruptedException"), "the delay was interrupted")
         }
     }
 }

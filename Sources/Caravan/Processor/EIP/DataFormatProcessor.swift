@@ -15,7 +15,9 @@ struct DataFormatProcessor: Processor {
     let direction: Direction
     let format: DataFormatDefinition
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         switch direction {
         case .unmarshal: try unmarshal(&exchange)
         case .marshal: try marshal(&exchange)

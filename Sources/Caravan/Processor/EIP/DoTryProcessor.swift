@@ -25,7 +25,9 @@ struct DoTryProcessor: Processor {
     let catches: [Catch]
     let finally: Pipeline?
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         var pending: ProcessingError?
         do {
             try await body.process(&exchange, context)
@@ -49,9 +51,12 @@ struct DoTryProcessor: Processor {
         if let pending { throw pending }
     }
 
-    func firstMatch(_ error: ProcessingError, _ exchange: Exchange, _ context: ProcessContext) throws(ProcessingError) -> (Int, Catch)? {
+    func firstMatch(_ error: ProcessingError, _ exchange: Exchange, _ context: ProcessContext)
+        throws(ProcessingError) -> (Int, Catch)?
+    {
         for (i, c) in catches.enumerated() {
-            guard c.kinds.isEmpty || c.kinds.contains(where: { error.kind.distance(to: $0) != nil }) else { continue }
+            guard c.kinds.isEmpty || c.kinds.contains(where: { error.kind.distance(to: $0) != nil })
+            else { continue }
             if let onWhen = c.onWhen, !(try context.matches(onWhen, exchange)) { continue }
             return (i, c)
         }

@@ -11,7 +11,9 @@ struct LogProcessor: Processor {
     let level: LogLevel
     let logName: String
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         guard level != .OFF else { return }
         let text = SimpleCoercion.text(try context.evaluate(message, exchange))
         context.log.log(level: level, logger: logName, message: text)

@@ -13,10 +13,14 @@ struct LoopProcessor: Processor {
     let steps: Pipeline
     let copy: Bool
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         let value = try context.evaluate(count, exchange)
         guard let n = SimpleCoercion.numberText(value)?.intValue, n >= 0 else {
-            throw ProcessingError(.illegalArgument, "loop needs a whole number of iterations, not '\(SimpleCoercion.text(value))'")
+            throw ProcessingError(
+                .illegalArgument,
+                "loop needs a whole number of iterations, not '\(SimpleCoercion.text(value))'")
         }
         let original = exchange
         for i in 0..<n {

@@ -12,7 +12,9 @@ struct MulticastProcessor: Processor {
     let branches: [any Processor]
     let strategy: AggregationStrategyName?
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         var results: [Exchange] = []
         for (i, branch) in branches.enumerated() {
             var copy = exchange.copy()
@@ -41,12 +43,15 @@ struct RecipientListProcessor: Processor {
     let recipients: CompiledExpression
     let delimiter: String
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         let uris: [String]
         switch try context.evaluate(recipients, exchange) {
         case .array(let items): uris = items.map(SimpleCoercion.text)
         case .null: uris = []
-        case let value: uris = SimpleCoercion.text(value).split(separator: delimiter).map(String.init)
+        case let value:
+            uris = SimpleCoercion.text(value).split(separator: delimiter).map(String.init)
         }
         var results: [Exchange] = []
         for (i, uri) in uris.map({ $0.trimmingXMLWhitespace() }).enumerated() where !uri.isEmpty {
@@ -73,7 +78,9 @@ struct RecipientListProcessor: Processor {
 struct WireTapProcessor: Processor {
     let uri: CompiledExpression
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         let target = SimpleCoercion.text(try context.evaluate(uri, exchange))
         let copy = exchange.copy()
         context.background.start {
@@ -81,7 +88,9 @@ struct WireTapProcessor: Processor {
             do {
                 try await DynamicSendProcessor.send(target, &tapped, context)
             } catch {
-                context.log.log(level: .WARN, logger: "caravan.wireTap", message: "wire tap to \(target) failed: \(error)")
+                context.log.log(
+                    level: .WARN, logger: "caravan.wireTap",
+                    message: "wire tap to \(target) failed: \(error)")
             }
         }
     }
@@ -99,10 +108,14 @@ struct EnrichProcessor: Processor {
     let uri: CompiledExpression
     let strategy: AggregationStrategyName?
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         let target = SimpleCoercion.text(try context.evaluate(uri, exchange))
         var resource = exchange.copy()
         try await DynamicSendProcessor.send(target, &resource, context)
-        exchange = (strategy ?? .useLatest).aggregate(original: exchange, results: strategy == nil || strategy == .useLatest ? [resource] : [exchange, resource])
+        exchange = (strategy ?? .useLatest).aggregate(
+            original: exchange,
+            results: strategy == nil || strategy == .useLatest ? [resource] : [exchange, resource])
     }
 }

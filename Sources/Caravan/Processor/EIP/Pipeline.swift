@@ -3,7 +3,9 @@
 struct Pipeline: Processor {
     let steps: [any Processor]
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         for (i, step) in steps.enumerated() {
             if exchange.isStopped { return }
             do {
@@ -18,7 +20,10 @@ struct Pipeline: Processor {
 }
 
 /// Runs `steps` as a nested pipeline, adding `element` to the path of any failure.
-func runNested(_ steps: Pipeline, _ element: StepPath.Element, _ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+func runNested(
+    _ steps: Pipeline, _ element: StepPath.Element, _ exchange: inout Exchange,
+    _ context: ProcessContext
+) async throws(ProcessingError) {
     do {
         try await steps.process(&exchange, context)
     } catch {

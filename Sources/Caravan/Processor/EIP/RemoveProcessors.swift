@@ -14,7 +14,9 @@ struct RemoveProcessor: Processor {
     let pattern: NamePattern
     let exclude: NamePattern?
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         let keep: (String) -> Bool = { name in exclude?.matches(name) ?? false }
         switch target {
         case .headers:
@@ -44,7 +46,8 @@ struct NamePattern: Sendable {
         if text == "*" { return true }
         if text.hasSuffix("*") {
             let prefix = String(text.dropLast())
-            return ignoreCase ? name.lowercased().hasPrefix(prefix.lowercased()) : name.hasPrefix(prefix)
+            return ignoreCase
+                ? name.lowercased().hasPrefix(prefix.lowercased()) : name.hasPrefix(prefix)
         }
         if let regex { return (try? regex.regex.wholeMatch(in: name)) != nil }
         return false

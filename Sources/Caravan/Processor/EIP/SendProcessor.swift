@@ -7,7 +7,9 @@ struct SendProcessor: Processor {
     let uri: EndpointURI
     let producer: any Producer
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         exchange.properties[ExchangeProperty.toEndpoint] = .string(uri.description)
         do {
             try await producer.send(&exchange, context)
@@ -27,18 +29,23 @@ struct SendProcessor: Processor {
 struct DynamicSendProcessor: Processor {
     let uri: CompiledExpression
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         let text = SimpleCoercion.text(try context.evaluate(uri, exchange))
         try await DynamicSendProcessor.send(text, &exchange, context)
     }
 
     /// Resolves `text` as an endpoint URI and sends to it.
-    static func send(_ text: String, _ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    static func send(_ text: String, _ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         let parsed: EndpointURI
         do {
             parsed = try EndpointURI(text.trimmingXMLWhitespace())
         } catch {
-            throw ProcessingError(.illegalArgument, "the computed endpoint '\(text)' is invalid: \(error)")
+            throw ProcessingError(
+                .illegalArgument, "the computed endpoint '\(text)' is invalid: \(error)")
         }
         let producer = try context.endpoints.endpoint(for: parsed).producer()
         try await SendProcessor(uri: parsed, producer: producer).process(&exchange, context)

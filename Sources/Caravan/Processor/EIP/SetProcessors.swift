@@ -8,7 +8,9 @@
 struct SetBodyProcessor: Processor {
     let expression: CompiledExpression
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         let value = try context.evaluate(expression, exchange)
         exchange.message.body = SetBodyProcessor.body(for: value, keeping: exchange.message.body)
     }
@@ -18,7 +20,11 @@ struct SetBodyProcessor: Processor {
     static func body(for value: Document, keeping current: Body) -> Body {
         switch value {
         case .string(let s):
-            if case .bytes(let bytes, _) = current.content, s == current.text, bytes.count == s.utf8.count { return current }
+            if case .bytes(let bytes, _) = current.content, s == current.text,
+                bytes.count == s.utf8.count
+            {
+                return current
+            }
             return Body(text: s)
         case .null: return .empty
         default: return Body(document: value)
@@ -37,7 +43,9 @@ struct SetHeaderProcessor: Processor {
     let name: String
     let expression: CompiledExpression
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         let value = try context.evaluate(expression, exchange)
         exchange.message.headers[name] = value == .null ? nil : value
     }
@@ -48,7 +56,9 @@ struct SetPropertyProcessor: Processor {
     let name: String
     let expression: CompiledExpression
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         let value = try context.evaluate(expression, exchange)
         exchange.properties[name] = value == .null ? nil : value
     }

@@ -18,7 +18,9 @@ struct SplitProcessor: Processor {
     let strategy: AggregationStrategyName?
     let stopOnException: Bool
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         let parts = try self.parts(of: exchange, context)
         var results: [Exchange] = []
         var firstError: ProcessingError?
@@ -45,7 +47,10 @@ struct SplitProcessor: Processor {
             do {
                 let tree = try exchange.message.body.xmlTree()
                 if let xml = try xpath.selectXML(tree) {
-                    return xml.map { $0.hasPrefix("<") ? Body(bytes: Array($0.utf8), contentType: .xml) : Body(text: $0) }
+                    return xml.map {
+                        $0.hasPrefix("<")
+                            ? Body(bytes: Array($0.utf8), contentType: .xml) : Body(text: $0)
+                    }
                 }
             } catch let error as FormatError {
                 throw ProcessingError.format(error)
@@ -57,7 +62,8 @@ struct SplitProcessor: Processor {
         }
         switch try context.evaluate(expression, exchange) {
         case .array(let elements): return elements.map(partBody)
-        case .object(let o) where expression.language == .jsonpath: return [Body(document: .object(o))]
+        case .object(let o) where expression.language == .jsonpath:
+            return [Body(document: .object(o))]
         case .null: return []
         case let value: return [partBody(value)]
         }

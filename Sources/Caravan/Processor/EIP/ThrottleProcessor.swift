@@ -13,16 +13,22 @@ struct ThrottleProcessor: Processor {
     let period: Duration
     let window = ThrottleWindow()
 
-    func process(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+    func process(_ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
         let value = try context.evaluate(maximum, exchange)
         guard let n = SimpleCoercion.numberText(value)?.intValue, n > 0 else {
-            throw ProcessingError(.illegalArgument, "throttle needs a positive number of requests, not '\(SimpleCoercion.text(value))'")
+            throw ProcessingError(
+                .illegalArgument,
+                "throttle needs a positive number of requests, not '\(SimpleCoercion.text(value))'")
         }
         while true {
-            let wait = window.admit(limit: n, period: period, now: .now)
+            let wait = window.admit(limit: n, period: period, now: context.now())
             guard let wait else { return }
             do { try await context.sleep(wait) } catch {
-                throw ProcessingError(ErrorKind("java.lang.InterruptedException"), "the throttle wait was interrupted")
+                throw ProcessingError(
+                    ErrorKind("java.lang.InterruptedException"), "the throttle wait was interrupted"
+                )
             }
         }
     }
