@@ -3,6 +3,8 @@
 struct LoadContext {
     let placeholders: PlaceholderResolver
     var diagnostics: [Diagnostic] = []
+    /// Aggregation strategies declared under `beans`, by bean name.
+    var beanStrategies: [String: AggregationStrategyName] = [:]
 
     init(placeholders: PlaceholderResolver) { self.placeholders = placeholders }
 
@@ -49,13 +51,9 @@ struct LoadContext {
         let description = r.string("description")
         let configurationIds = (r.string("routeConfigurationId") ?? "").split(separator: ",").map {
             String($0).trimmingXMLWhitespace()
-        }
+        }.filter { !$0.isEmpty }
         let autoStartup = r.bool("autoStartup", default: true)
-        if r.has("errorHandler") {
-            error(
-                r.node("errorHandler")!.location, "a route's 'errorHandler' is not supported yet",
-                hint: "error handling arrives with the next part of the routes work")
-        }
+        let handler = r.node("errorHandler").flatMap { errorHandler($0) }
         let fromNode = r.node("from")
         absorb(&r)
         guard let fromNode else {
@@ -67,7 +65,7 @@ struct LoadContext {
         guard let (uri, steps) = from(fromNode) else { return nil }
         return RouteDefinition(
             id: id, from: uri, steps: steps, location: r.location, description: description,
-            routeConfigurationIds: configurationIds, autoStartup: autoStartup)
+            routeConfigurationIds: configurationIds, autoStartup: autoStartup, errorHandler: handler)
     }
 
     mutating func bareFrom(_ node: YAMLNode, id: String, location: SourceLocation)

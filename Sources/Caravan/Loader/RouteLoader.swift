@@ -25,13 +25,30 @@ public struct RouteLoader: Sendable {
     }
 
     public func load(_ files: [RouteFile]) -> Result {
-        var routes: [RouteDefinition] = []
+        var set = RouteSet()
         var diagnostics: [Diagnostic] = []
         var generated = 0
         for file in files {
-            let (fileRoutes, fileDiagnostics) = load(file, generatedIds: &generated)
-            routes += fileRoutes
+            let (fileSet, fileDiagnostics) = load(file, generatedIds: &generated)
+            set.routes += fileSet.routes
+            set.onExceptions += fileSet.onExceptions
+            set.configurations += fileSet.configurations
+            if let handler = fileSet.errorHandler {
+                if let first = set.errorHandler {
+                    diagnostics.append(Diagnostic(handler.location, "a second top-level errorHandler; the first is at \(first.location)", hint: "keep one, or use routeConfiguration with an id for different routes"))
+                } else {
+                    set.errorHandler = handler
+                }
+            }
             diagnostics += fileDiagnostics
+        }
+        let routes = set.routes
+        // Every routeConfigurationId must name a configuration (wildcards may match none).
+        let configurationIds = Set(set.configurations.compactMap(\.id))
+        for route in routes {
+            for id in route.routeConfigurationIds where !id.contains("*") && !configurationIds.contains(id) {
+                diagnostics.append(Diagnostic(route.location, "route '\(route.id)' uses routeConfiguration '\(id)', which no file defines\(didYouMean(id, among: configurationIds))", hint: "define `- routeConfiguration: {id: \(id), ...}`"))
+            }
         }
         // Duplicate ids across all files.
         var seen: [String: SourceLocation] = [:]
@@ -46,28 +63,24 @@ public struct RouteLoader: Sendable {
                 seen[route.id] = route.location
             }
         }
-        return Result(routes: RouteSet(routes: routes), diagnostics: diagnostics)
+        return Result(routes: set, diagnostics: diagnostics)
     }
 
-    func load(_ file: RouteFile, generatedIds: inout Int) -> ([RouteDefinition], [Diagnostic]) {
+    func load(_ file: RouteFile, generatedIds: inout Int) -> (RouteSet, [Diagnostic]) {
         let root: YAMLNode?
         switch YAMLNode.parse(file.text, file: file.path) {
         case .success(let node): root = node
-        case .failure(let diagnostic): return ([], [diagnostic])
+        case .failure(let diagnostic): return (RouteSet(), [diagnostic])
         }
-        guard let root else { return ([], []) }
+        guard let root else { return (RouteSet(), []) }
         guard case .sequence(let items, _) = root else {
-            return (
-                [],
-                [
-                    Diagnostic(
-                        root.location,
-                        "a route file is a YAML list of items, not \(root.kindDescription)",
-                        hint: "start each item with `- route:` or `- from:`")
-                ]
-            )
+            let problem = Diagnostic(
+                root.location, "a route file is a YAML list of items, not \(root.kindDescription)",
+                hint: "start each item with `- route:` or `- from:`")
+            return (RouteSet(), [problem])
         }
         var context = LoadContext(placeholders: placeholders)
+        var set = RouteSet()
         var routes: [RouteDefinition] = []
         for item in items {
             guard case .mapping(let pairs, let location) = item, pairs.count == 1 else {
@@ -90,12 +103,20 @@ public struct RouteLoader: Sendable {
                 {
                     routes.append(route)
                 }
-            case "routeConfiguration", "errorHandler", "onException", "beans":
-                context.error(
-                    key.location, "'\(key.text)' is not supported yet",
-                    hint:
-                        "error handling arrives with the next part of the routes work; remove it to run the routes in memory"
-                )
+            case "errorHandler":
+                if let handler = context.errorHandler(value) {
+                    if let first = set.errorHandler {
+                        context.error(key.location, "a second top-level errorHandler; the first is at \(first.location)", hint: "keep one")
+                    } else {
+                        set.errorHandler = handler
+                    }
+                }
+            case "onException":
+                if let o = context.onException(value) { set.onExceptions.append(o) }
+            case "routeConfiguration":
+                if let c = context.routeConfiguration(value) { set.configurations.append(c) }
+            case "beans":
+                context.beans(value)
             case "rest", "restConfiguration", "templatedRoute", "routeTemplate", "kamelet",
                 "camelContext":
                 context.error(
@@ -114,7 +135,8 @@ public struct RouteLoader: Sendable {
                 b.element.location.line, b.element.location.column, b.offset
             )
         }.map(\.element)
-        return (routes, sorted)
+        set.routes = routes
+        return (set, sorted)
     }
 }
 

@@ -17,11 +17,14 @@ public struct RouteDefinition: Sendable, Hashable, Codable {
     /// The `routeConfiguration` ids this route uses (`routeConfigurationId`, comma separated).
     public var routeConfigurationIds: [String]
     public var autoStartup: Bool
+    /// The route's own error handler (wins over every other).
+    public var errorHandler: ErrorHandlerDefinition?
     public var location: SourceLocation
 
     public init(
         id: String, from: EndpointURI, steps: [StepDefinition], location: SourceLocation,
-        description: String? = nil, routeConfigurationIds: [String] = [], autoStartup: Bool = true
+        description: String? = nil, routeConfigurationIds: [String] = [], autoStartup: Bool = true,
+        errorHandler: ErrorHandlerDefinition? = nil
     ) {
         self.id = id
         self.description = description
@@ -29,6 +32,7 @@ public struct RouteDefinition: Sendable, Hashable, Codable {
         self.steps = steps
         self.routeConfigurationIds = routeConfigurationIds
         self.autoStartup = autoStartup
+        self.errorHandler = errorHandler
         self.location = location
     }
 }
@@ -36,8 +40,18 @@ public struct RouteDefinition: Sendable, Hashable, Codable {
 /// Everything a set of route files defines.
 public struct RouteSet: Sendable, Hashable, Codable {
     public var routes: [RouteDefinition] = []
+    /// Top-level `errorHandler`: the default for every route.
+    public var errorHandler: ErrorHandlerDefinition?
+    /// Top-level `onException`s: they apply to every route.
+    public var onExceptions: [OnExceptionDefinition] = []
+    public var configurations: [RouteConfigurationDefinition] = []
 
-    public init(routes: [RouteDefinition] = []) { self.routes = routes }
+    public init(routes: [RouteDefinition] = [], errorHandler: ErrorHandlerDefinition? = nil, onExceptions: [OnExceptionDefinition] = [], configurations: [RouteConfigurationDefinition] = []) {
+        self.routes = routes
+        self.errorHandler = errorHandler
+        self.onExceptions = onExceptions
+        self.configurations = configurations
+    }
 
     /// The route with `id`.
     public func route(_ id: String) -> RouteDefinition? { routes.first { $0.id == id } }

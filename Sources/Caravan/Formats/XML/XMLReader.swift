@@ -118,3 +118,7 @@ extension String {
         return String(self[start...end])
     }
 }
+
+extension Substring {
+    func trimmingXMLWhitespace() -> String { String(self).trimmingXMLWhitespace() }
+}
