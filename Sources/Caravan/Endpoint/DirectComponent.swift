@@ -66,6 +66,22 @@ struct DirectProducer: Producer {
         defer { exchange.routeId = caller }
         try await target.processor.process(&exchange, context)
     }
+
+    /// Continues inside the target route at `path`.
+    func resume(
+        _ exchange: inout Exchange, at path: ArraySlice<StepPath.Element>, _ resumption: Resumption,
+        _ context: ProcessContext
+    ) async throws(ProcessingError) {
+        guard let target = endpoint.component.consumer(endpoint.name) else {
+            throw ProcessingError(
+                .noConsumer, "no route consumes direct:\(endpoint.name)",
+                endpoint: endpoint.uri.description)
+        }
+        let caller = exchange.routeId
+        exchange.routeId = target.routeId
+        defer { exchange.routeId = caller }
+        try await target.processor.resume(&exchange, at: path, resumption, context)
+    }
 }
 
 struct DirectConsumer: Consumer {

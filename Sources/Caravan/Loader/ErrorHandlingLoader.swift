@@ -1,16 +1,23 @@
 /// Reading `errorHandler`, `onException` and `routeConfiguration`.
 extension LoadContext {
     static let redeliveryKeys = [
-        "maximumRedeliveries", "redeliveryDelay", "backOffMultiplier", "useExponentialBackOff", "maximumRedeliveryDelay",
-        "useCollisionAvoidance", "collisionAvoidanceFactor", "delayPattern", "retryAttemptedLogLevel", "retriesExhaustedLogLevel",
-        "logStackTrace", "logRetryStackTrace", "logHandled", "logNewException", "logContinued", "logExhausted", "logExhaustedMessageHistory",
-        "logExhaustedMessageBody", "logRetryAttempted", "asyncDelayedRedelivery", "allowRedeliveryWhileStopping", "disableRedelivery",
+        "maximumRedeliveries", "redeliveryDelay", "backOffMultiplier", "useExponentialBackOff",
+        "maximumRedeliveryDelay",
+        "useCollisionAvoidance", "collisionAvoidanceFactor", "delayPattern",
+        "retryAttemptedLogLevel", "retriesExhaustedLogLevel",
+        "logStackTrace", "logRetryStackTrace", "logHandled", "logNewException", "logContinued",
+        "logExhausted", "logExhaustedMessageHistory",
+        "logExhaustedMessageBody", "logRetryAttempted", "asyncDelayedRedelivery",
+        "allowRedeliveryWhileStopping", "disableRedelivery",
         "retryAttemptedLogInterval", "exchangeFormatterRef", "id",
     ]
 
     mutating func errorHandler(_ node: YAMLNode) -> ErrorHandlerDefinition? {
         guard case .mapping(let pairs, _) = node, pairs.count == 1 else {
-            error(node.location, "'errorHandler' needs exactly one of deadLetterChannel, defaultErrorHandler, noErrorHandler")
+            error(
+                node.location,
+                "'errorHandler' needs exactly one of deadLetterChannel, defaultErrorHandler, noErrorHandler"
+            )
             return nil
         }
         let key = pairs[0].key
@@ -18,24 +25,42 @@ extension LoadContext {
         switch key.text {
         case "deadLetterChannel":
             guard var r = reader(pairs[0].value, name: "deadLetterChannel") else { return nil }
-            r.rejectUnknownKeys(["id", "deadLetterUri", "redeliveryPolicy", "useOriginalMessage", "useOriginalBody", "deadLetterHandleNewException", "level", "logName"])
+            r.rejectUnknownKeys([
+                "id", "deadLetterUri", "redeliveryPolicy", "useOriginalMessage", "useOriginalBody",
+                "deadLetterHandleNewException", "level", "logName",
+            ])
             let uriNode = r.node("deadLetterUri")
-            let useOriginal = r.bool("useOriginalMessage", default: false) || r.bool("useOriginalBody", default: false)
-            let policy = redeliveryPolicy(r.node("redeliveryPolicy")).applied(to: RedeliveryPolicy())
+            let useOriginal =
+                r.bool("useOriginalMessage", default: false)
+                || r.bool("useOriginalBody", default: false)
+            let policy = redeliveryPolicy(r.node("redeliveryPolicy")).applied(
+                to: RedeliveryPolicy())
             absorb(&r)
             guard let uriNode else {
-                error(r.location, "'deadLetterChannel' needs 'deadLetterUri'", hint: "add `deadLetterUri: direct:dead` (or any endpoint)")
+                error(
+                    r.location, "'deadLetterChannel' needs 'deadLetterUri'",
+                    hint: "add `deadLetterUri: direct:dead` (or any endpoint)")
                 return nil
             }
-            guard let text = scalarText(uriNode, what: "deadLetterUri"), let uri = endpointURI(text, at: uriNode.location) else { return nil }
-            return ErrorHandlerDefinition(kind: .deadLetterChannel(deadLetterUri: uri), redeliveryPolicy: policy, useOriginalMessage: useOriginal, location: location)
+            guard let text = scalarText(uriNode, what: "deadLetterUri"),
+                let uri = endpointURI(text, at: uriNode.location)
+            else { return nil }
+            return ErrorHandlerDefinition(
+                kind: .deadLetterChannel(deadLetterUri: uri), redeliveryPolicy: policy,
+                useOriginalMessage: useOriginal, location: location)
         case "defaultErrorHandler":
             guard var r = reader(pairs[0].value, name: "defaultErrorHandler") else { return nil }
-            r.rejectUnknownKeys(["id", "redeliveryPolicy", "useOriginalMessage", "useOriginalBody", "level", "logName"])
-            let policy = redeliveryPolicy(r.node("redeliveryPolicy")).applied(to: RedeliveryPolicy())
+            r.rejectUnknownKeys([
+                "id", "redeliveryPolicy", "useOriginalMessage", "useOriginalBody", "level",
+                "logName",
+            ])
+            let policy = redeliveryPolicy(r.node("redeliveryPolicy")).applied(
+                to: RedeliveryPolicy())
             let useOriginal = r.bool("useOriginalMessage", default: false)
             absorb(&r)
-            return ErrorHandlerDefinition(kind: .defaultErrorHandler, redeliveryPolicy: policy, useOriginalMessage: useOriginal, location: location)
+            return ErrorHandlerDefinition(
+                kind: .defaultErrorHandler, redeliveryPolicy: policy,
+                useOriginalMessage: useOriginal, location: location)
         case "noErrorHandler":
             if var r = reader(pairs[0].value, name: "noErrorHandler") {
                 r.rejectUnknownKeys(["id"])
@@ -43,10 +68,15 @@ extension LoadContext {
             }
             return ErrorHandlerDefinition(kind: .noErrorHandler, location: location)
         case "refErrorHandler", "jtaTransactionErrorHandler", "springTransactionErrorHandler":
-            error(location, "'\(key.text)' is outside the subset Caravan supports", hint: "use deadLetterChannel, defaultErrorHandler or noErrorHandler")
+            error(
+                location, "'\(key.text)' is outside the subset Caravan supports",
+                hint: "use deadLetterChannel, defaultErrorHandler or noErrorHandler")
             return nil
         default:
-            error(location, "unknown error handler '\(key.text)'\(didYouMean(key.text, among: ["deadLetterChannel", "defaultErrorHandler", "noErrorHandler"]))", hint: "use deadLetterChannel, defaultErrorHandler or noErrorHandler")
+            error(
+                location,
+                "unknown error handler '\(key.text)'\(didYouMean(key.text, among: ["deadLetterChannel", "defaultErrorHandler", "noErrorHandler"]))",
+                hint: "use deadLetterChannel, defaultErrorHandler or noErrorHandler")
             return nil
         }
     }
@@ -58,7 +88,8 @@ extension LoadContext {
         func double(_ key: String) -> Double? {
             guard let n = r.node(key), let t = r.text(n, key: key) else { return nil }
             guard let d = Double(t), d >= 0 else {
-                r.diagnostics.append(Diagnostic(n.location, "'\(key)' must be a non-negative number, not '\(t)'"))
+                r.diagnostics.append(
+                    Diagnostic(n.location, "'\(key)' must be a non-negative number, not '\(t)'"))
                 return nil
             }
             return d
@@ -66,27 +97,42 @@ extension LoadContext {
         func level(_ key: String) -> LogLevel? {
             guard let n = r.node(key), let t = r.text(n, key: key) else { return nil }
             guard let l = LogLevel(rawValue: t.uppercased()) else {
-                r.diagnostics.append(Diagnostic(n.location, "unknown logging level '\(t)'", hint: "use \(LogLevel.allCases.map(\.rawValue).joined(separator: ", "))"))
+                r.diagnostics.append(
+                    Diagnostic(
+                        n.location, "unknown logging level '\(t)'",
+                        hint: "use \(LogLevel.allCases.map(\.rawValue).joined(separator: ", "))"))
                 return nil
             }
             return l
         }
         o.maximumRedeliveries = r.int("maximumRedeliveries", default: nil)
         if let m = o.maximumRedeliveries, m < -1 {
-            r.diagnostics.append(Diagnostic(r.node("maximumRedeliveries")!.location, "maximumRedeliveries must be -1 (forever), 0 or more"))
+            r.diagnostics.append(
+                Diagnostic(
+                    r.node("maximumRedeliveries")!.location,
+                    "maximumRedeliveries must be -1 (forever), 0 or more"))
         }
         if r.bool("disableRedelivery", default: false) { o.maximumRedeliveries = 0 }
         o.redeliveryDelay = r.int("redeliveryDelay", default: nil)
         o.maximumRedeliveryDelay = r.int("maximumRedeliveryDelay", default: nil)
         o.backOffMultiplier = double("backOffMultiplier")
         o.collisionAvoidanceFactor = double("collisionAvoidanceFactor")
-        if r.has("useExponentialBackOff") { o.useExponentialBackOff = r.bool("useExponentialBackOff", default: false) }
-        if r.has("useCollisionAvoidance") { o.useCollisionAvoidance = r.bool("useCollisionAvoidance", default: false) }
+        if r.has("useExponentialBackOff") {
+            o.useExponentialBackOff = r.bool("useExponentialBackOff", default: false)
+        }
+        if r.has("useCollisionAvoidance") {
+            o.useCollisionAvoidance = r.bool("useCollisionAvoidance", default: false)
+        }
         if let pattern = r.string("delayPattern") {
             if RedeliveryPolicy.validPattern(pattern) {
                 o.delayPattern = pattern
             } else {
-                r.diagnostics.append(Diagnostic(r.node("delayPattern")!.location, "invalid delayPattern '\(pattern)'", hint: "write count:delay groups with increasing counts, e.g. 0:1000;3:5000;10:30000"))
+                r.diagnostics.append(
+                    Diagnostic(
+                        r.node("delayPattern")!.location, "invalid delayPattern '\(pattern)'",
+                        hint:
+                            "write count:delay groups with increasing counts, e.g. 0:1000;3:5000;10:30000"
+                    ))
             }
         }
         o.retryAttemptedLogLevel = level("retryAttemptedLogLevel")
@@ -97,24 +143,36 @@ extension LoadContext {
 
     mutating func onException(_ node: YAMLNode) -> OnExceptionDefinition? {
         guard var r = reader(node, name: "onException") else { return nil }
-        r.rejectUnknownKeys(["id", "description", "exception", "onWhen", "handled", "continued", "redeliveryPolicy", "useOriginalMessage", "useOriginalBody", "steps"])
+        r.rejectUnknownKeys([
+            "id", "description", "exception", "onWhen", "handled", "continued", "redeliveryPolicy",
+            "useOriginalMessage", "useOriginalBody", "steps",
+        ])
         let exceptions = r.strings("exception")
         let onWhen = r.node("onWhen").flatMap { conditionBlock($0, name: "onWhen") }
         let handled = r.node("handled").flatMap { conditionBlock($0, name: "handled") }
         let continued = r.node("continued").flatMap { conditionBlock($0, name: "continued") }
         if handled != nil, continued != nil {
-            error(r.location, "'onException' cannot be both handled and continued", hint: "keep one of them")
+            error(
+                r.location, "'onException' cannot be both handled and continued",
+                hint: "keep one of them")
         }
         let policy = r.has("redeliveryPolicy") ? redeliveryPolicy(r.node("redeliveryPolicy")) : nil
-        let useOriginal = r.bool("useOriginalMessage", default: false) || r.bool("useOriginalBody", default: false)
+        let useOriginal =
+            r.bool("useOriginalMessage", default: false)
+            || r.bool("useOriginalBody", default: false)
         let steps = nestedSteps(r)
         absorb(&r)
         if exceptions.isEmpty {
-            error(r.location, "'onException' needs 'exception' with at least one exception class", hint: "e.g. `exception: [java.io.IOException]`; java.lang.Exception matches everything")
+            error(
+                r.location, "'onException' needs 'exception' with at least one exception class",
+                hint:
+                    "e.g. `exception: [java.io.IOException]`; java.lang.Exception matches everything"
+            )
             return nil
         }
         return OnExceptionDefinition(
-            exceptions: exceptions, onWhen: onWhen, handled: handled, continued: continued, redeliveryPolicy: policy,
+            exceptions: exceptions, onWhen: onWhen, handled: handled, continued: continued,
+            redeliveryPolicy: policy,
             useOriginalMessage: useOriginal, steps: steps, location: r.location)
     }
 
@@ -122,13 +180,16 @@ extension LoadContext {
     mutating func conditionBlock(_ node: YAMLNode, name: String) -> ExpressionDefinition? {
         if case .scalar(let s) = node {
             guard let value = s.bool else {
-                error(s.location, "'\(name)' must be true, false or an expression such as {constant: true}")
+                error(
+                    s.location,
+                    "'\(name)' must be true, false or an expression such as {constant: true}")
                 return nil
             }
             return ExpressionDefinition(.constant, value ? "true" : "false", location: s.location)
         }
         guard var r = reader(node, name: name) else { return nil }
-        r.rejectUnknownKeys(["id", "expression"] + StepCatalog.languages + StepCatalog.refusedLanguages)
+        r.rejectUnknownKeys(
+            ["id", "expression"] + StepCatalog.languages + StepCatalog.refusedLanguages)
         let e = stepExpression(&r, predicate: true)
         absorb(&r)
         return e
@@ -137,8 +198,11 @@ extension LoadContext {
     mutating func routeConfiguration(_ node: YAMLNode) -> RouteConfigurationDefinition? {
         guard var r = reader(node, name: "routeConfiguration") else { return nil }
         r.rejectUnknownKeys(["id", "description", "errorHandler", "onException", "precondition"])
-        for refused in ["intercept", "interceptFrom", "interceptSendToEndpoint", "onCompletion"] where r.has(refused) {
-            error(r.location, "'\(refused)' in routeConfiguration is outside the subset Caravan supports")
+        for refused in ["intercept", "interceptFrom", "interceptSendToEndpoint", "onCompletion"]
+        where r.has(refused) {
+            error(
+                r.location,
+                "'\(refused)' in routeConfiguration is outside the subset Caravan supports")
         }
         let id = r.string("id")
         let handler = r.node("errorHandler").flatMap { errorHandler($0) }
@@ -148,7 +212,9 @@ extension LoadContext {
             if case .sequence(let s, _) = list { items = s } else { items = [list] }
             for item in items {
                 // Each item is `- onException: {...}` (Camel's spelling) or the mapping itself.
-                if case .mapping(let pairs, _) = item, pairs.count == 1, pairs[0].key.text == "onException" {
+                if case .mapping(let pairs, _) = item, pairs.count == 1,
+                    pairs[0].key.text == "onException"
+                {
                     if let o = onException(pairs[0].value) { onExceptions.append(o) }
                 } else if let o = onException(item) {
                     onExceptions.append(o)
@@ -156,7 +222,8 @@ extension LoadContext {
             }
         }
         absorb(&r)
-        return RouteConfigurationDefinition(id: id, errorHandler: handler, onExceptions: onExceptions, location: r.location)
+        return RouteConfigurationDefinition(
+            id: id, errorHandler: handler, onExceptions: onExceptions, location: r.location)
     }
 }
 
@@ -179,7 +246,11 @@ extension LoadContext {
             if simple.hasPrefix("#class:") { simple = String(simple.dropFirst(7)) }
             simple = String(simple.split(separator: ".").last ?? Substring(simple))
             guard let strategy = AggregationStrategyName(rawValue: simple) else {
-                error(r.location, "the bean '\(name)' of type '\(type)' is not one Caravan provides", hint: "beans may only be Camel's built-in aggregation strategies: \(AggregationStrategyName.allCases.map(\.rawValue).joined(separator: ", "))")
+                error(
+                    r.location, "the bean '\(name)' of type '\(type)' is not one Caravan provides",
+                    hint:
+                        "beans may only be Camel's built-in aggregation strategies: \(AggregationStrategyName.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
                 continue
             }
             beanStrategies[name] = strategy

@@ -65,7 +65,8 @@ struct LoadContext {
         guard let (uri, steps) = from(fromNode) else { return nil }
         return RouteDefinition(
             id: id, from: uri, steps: steps, location: r.location, description: description,
-            routeConfigurationIds: configurationIds, autoStartup: autoStartup, errorHandler: handler)
+            routeConfigurationIds: configurationIds, autoStartup: autoStartup, errorHandler: handler
+        )
     }
 
     mutating func bareFrom(_ node: YAMLNode, id: String, location: SourceLocation)

@@ -35,7 +35,13 @@ public struct RouteLoader: Sendable {
             set.configurations += fileSet.configurations
             if let handler = fileSet.errorHandler {
                 if let first = set.errorHandler {
-                    diagnostics.append(Diagnostic(handler.location, "a second top-level errorHandler; the first is at \(first.location)", hint: "keep one, or use routeConfiguration with an id for different routes"))
+                    diagnostics.append(
+                        Diagnostic(
+                            handler.location,
+                            "a second top-level errorHandler; the first is at \(first.location)",
+                            hint:
+                                "keep one, or use routeConfiguration with an id for different routes"
+                        ))
                 } else {
                     set.errorHandler = handler
                 }
@@ -46,8 +52,13 @@ public struct RouteLoader: Sendable {
         // Every routeConfigurationId must name a configuration (wildcards may match none).
         let configurationIds = Set(set.configurations.compactMap(\.id))
         for route in routes {
-            for id in route.routeConfigurationIds where !id.contains("*") && !configurationIds.contains(id) {
-                diagnostics.append(Diagnostic(route.location, "route '\(route.id)' uses routeConfiguration '\(id)', which no file defines\(didYouMean(id, among: configurationIds))", hint: "define `- routeConfiguration: {id: \(id), ...}`"))
+            for id in route.routeConfigurationIds
+            where !id.contains("*") && !configurationIds.contains(id) {
+                diagnostics.append(
+                    Diagnostic(
+                        route.location,
+                        "route '\(route.id)' uses routeConfiguration '\(id)', which no file defines\(didYouMean(id, among: configurationIds))",
+                        hint: "define `- routeConfiguration: {id: \(id), ...}`"))
             }
         }
         // Duplicate ids across all files.
@@ -106,7 +117,10 @@ public struct RouteLoader: Sendable {
             case "errorHandler":
                 if let handler = context.errorHandler(value) {
                     if let first = set.errorHandler {
-                        context.error(key.location, "a second top-level errorHandler; the first is at \(first.location)", hint: "keep one")
+                        context.error(
+                            key.location,
+                            "a second top-level errorHandler; the first is at \(first.location)",
+                            hint: "keep one")
                     } else {
                         set.errorHandler = handler
                     }

@@ -371,7 +371,9 @@ extension LoadContext {
     mutating func aggregationStrategy(_ r: inout MappingReader) -> AggregationStrategyName? {
         guard let node = r.node("aggregationStrategy"), let text = r.string("aggregationStrategy")
         else { return nil }
-        if let bean = beanStrategies[text] ?? beanStrategies[String(text.drop { $0 == "#" })] { return bean }
+        if let bean = beanStrategies[text] ?? beanStrategies[String(text.drop { $0 == "#" })] {
+            return bean
+        }
         var name = text
         if name.hasPrefix("#class:") { name = String(name.dropFirst(7)) }
         if name.hasPrefix("#") { name = String(name.dropFirst()) }

@@ -18,7 +18,13 @@ extension Exchange {
         o.append(key: "id", value: .string(id))
         if let routeId { o.append(key: "routeId", value: .string(routeId)) }
         o.append(key: "headers", value: message.headers.document)
-        o.append(key: "properties", value: .object(DocumentObject(properties.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: $0.value) })))
+        o.append(
+            key: "properties",
+            value: .object(
+                DocumentObject(
+                    properties.sorted { $0.key < $1.key }.map {
+                        .init(key: $0.key, value: $0.value)
+                    })))
         var body = DocumentObject()
         switch message.body.content {
         case .empty: break
@@ -29,21 +35,29 @@ extension Exchange {
         case .document(let d): body.append(key: "document", value: d)
         }
         o.append(key: "body", value: .object(body))
-        if let error { o.append(key: "error", value: ["kind": .string(error.kind), "message": .string(error.message)]) }
+        if let error {
+            o.append(
+                key: "error",
+                value: ["kind": .string(error.kind), "message": .string(error.message)])
+        }
         return .object(o)
     }
 
     /// Rebuilds an exchange from ``snapshot``; `nil` when the document is not one.
     public init?(snapshot: Document) {
-        guard case .string(let id)? = snapshot["id"], case .object(let headerObject)? = snapshot["headers"],
-            case .object(let propertyObject)? = snapshot["properties"], case .object(let bodyObject)? = snapshot["body"]
+        guard case .string(let id)? = snapshot["id"],
+            case .object(let headerObject)? = snapshot["headers"],
+            case .object(let propertyObject)? = snapshot["properties"],
+            case .object(let bodyObject)? = snapshot["body"]
         else { return nil }
         var headers = Headers()
         for m in headerObject { headers[m.key] = m.value }
         let body: Body
         if case .string(let b64)? = bodyObject["bytes"] {
             guard let data = Data(base64Encoded: b64) else { return nil }
-            body = Body(bytes: Array(data), contentType: bodyObject["contentType"]?.scalarText.flatMap(MediaType.init))
+            body = Body(
+                bytes: Array(data),
+                contentType: bodyObject["contentType"]?.scalarText.flatMap(MediaType.init))
         } else if case .string(let t)? = bodyObject["text"] {
             body = Body(text: t)
         } else if let d = bodyObject["document"] {
@@ -53,9 +67,12 @@ extension Exchange {
         }
         var properties: [String: Document] = [:]
         for m in propertyObject { properties[m.key] = m.value }
-        self.init(id: id, message: Message(headers: headers, body: body), properties: properties, routeId: snapshot["routeId"]?.scalarText)
+        self.init(
+            id: id, message: Message(headers: headers, body: body), properties: properties,
+            routeId: snapshot["routeId"]?.scalarText)
         if case .string(let kind)? = snapshot["error"]?["kind"] {
-            error = ExchangeError(kind: kind, message: snapshot["error"]?["message"]?.scalarText ?? "")
+            error = ExchangeError(
+                kind: kind, message: snapshot["error"]?["message"]?.scalarText ?? "")
         }
     }
 }

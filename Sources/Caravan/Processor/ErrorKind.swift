@@ -41,6 +41,7 @@ public struct ErrorKind: Sendable, Hashable, Codable, CustomStringConvertible {
     public static let jsonParse = ErrorKind("com.fasterxml.jackson.core.JsonParseException")
     public static let xmlParse = ErrorKind("org.xml.sax.SAXParseException")
     public static let illegalArgument = ErrorKind("java.lang.IllegalArgumentException")
+    public static let illegalState = ErrorKind("java.lang.IllegalStateException")
     public static let validation = ErrorKind(
         "org.apache.camel.support.processor.validation.PredicateValidationException")
     public static let expression = ErrorKind("org.apache.camel.ExpressionEvaluationException")

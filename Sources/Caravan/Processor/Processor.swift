@@ -3,6 +3,23 @@
 public protocol Processor: Sendable {
     func process(_ exchange: inout Exchange, _ context: ProcessContext)
         async throws(ProcessingError)
+
+    /// Continues a failed exchange at `path` (relative to this processor): processors with
+    /// nested steps descend into the branch the path names and then finish normally;
+    /// a leaf (an empty path) simply runs again. See ``FailurePoint``.
+    func resume(
+        _ exchange: inout Exchange, at path: ArraySlice<StepPath.Element>, _ resumption: Resumption,
+        _ context: ProcessContext
+    ) async throws(ProcessingError)
+}
+
+extension Processor {
+    public func resume(
+        _ exchange: inout Exchange, at path: ArraySlice<StepPath.Element>, _ resumption: Resumption,
+        _ context: ProcessContext
+    ) async throws(ProcessingError) {
+        try await process(&exchange, context)
+    }
 }
 
 /// What processors reach outside the exchange: endpoints, the log, time, Simple's
@@ -16,6 +33,17 @@ public struct ProcessContext: Sendable {
     /// The time for `throttle`; tests pass a clock that moves only when they sleep.
     public var now: @Sendable () -> ContinuousClock.Instant
     public var background: BackgroundWork
+    /// Where the running step is in its route (grows as processors descend).
+    public var path = StepPath()
+    /// The forks (split parts, multicast branches, loop iterations) the running step is
+    /// inside, outermost first: what a ``FailurePoint`` needs to resume there.
+    public var frames: [ResumeFrame] = []
+    /// The route the exchange entered first (a failure point is resumed from there).
+    public var entryRouteId: String?
+    /// The message as it entered the route (`useOriginalMessage`).
+    public var originalMessage: Message?
+    /// What happens between a failure and its redelivery.
+    public var redelivery: any RedeliverySeam = InMemoryRedelivery()
 
     public init(
         endpoints: any EndpointResolver, log: any LogSink = NullLogSink(),

@@ -25,6 +25,8 @@ public struct StepPath: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public func prepending(_ element: Element) -> StepPath { StepPath([element] + elements) }
 
+    public func appending(_ element: Element) -> StepPath { StepPath(elements + [element]) }
+
     public var description: String {
         elements.map { e in
             switch e {
@@ -52,6 +54,8 @@ public struct ProcessingError: Error, Sendable, Hashable, CustomStringConvertibl
     /// The HTTP status and a response excerpt, for HTTP failures.
     public var statusCode: Int?
     public var responseExcerpt: String?
+    /// Set once the error handler gave up on it, so enclosing steps do not redeliver again.
+    public var exhausted = false
 
     public init(
         _ kind: ErrorKind, _ message: String, path: StepPath = StepPath(), endpoint: String? = nil,

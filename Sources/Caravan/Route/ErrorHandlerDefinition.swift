@@ -23,7 +23,10 @@ public struct ErrorHandlerDefinition: Sendable, Hashable, Codable {
     public var useOriginalMessage: Bool
     public var location: SourceLocation
 
-    public init(kind: Kind, redeliveryPolicy: RedeliveryPolicy = RedeliveryPolicy(), useOriginalMessage: Bool = false, location: SourceLocation) {
+    public init(
+        kind: Kind, redeliveryPolicy: RedeliveryPolicy = RedeliveryPolicy(),
+        useOriginalMessage: Bool = false, location: SourceLocation
+    ) {
         self.kind = kind
         self.redeliveryPolicy = redeliveryPolicy
         self.useOriginalMessage = useOriginalMessage

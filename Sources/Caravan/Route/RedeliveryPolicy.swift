@@ -37,7 +37,9 @@ public struct RedeliveryPolicy: Sendable, Hashable, Codable {
     /// The delay before redelivery `counter`, in milliseconds, given the previous delay
     /// (0 before the first). `random` supplies Camel's two random draws for collision
     /// avoidance: a sign and a fraction in 0..<1.
-    public func delay(previous: Int, counter: Int, random: (sign: Bool, fraction: Double) = (true, 0)) -> Int {
+    public func delay(
+        previous: Int, counter: Int, random: (sign: Bool, fraction: Double) = (true, 0)
+    ) -> Int {
         if let delayPattern, !delayPattern.isEmpty {
             return RedeliveryPolicy.delay(pattern: delayPattern, counter: counter)
         }
@@ -50,10 +52,14 @@ public struct RedeliveryPolicy: Sendable, Hashable, Codable {
             result = previous
         }
         if useCollisionAvoidance {
-            let variance = (random.sign ? collisionAvoidanceFactor : -collisionAvoidanceFactor) * random.fraction
+            let variance =
+                (random.sign ? collisionAvoidanceFactor : -collisionAvoidanceFactor)
+                * random.fraction
             result += Int(Double(result) * variance)
         }
-        if maximumRedeliveryDelay > 0, result > maximumRedeliveryDelay { result = maximumRedeliveryDelay }
+        if maximumRedeliveryDelay > 0, result > maximumRedeliveryDelay {
+            result = maximumRedeliveryDelay
+        }
         return result
     }
 
@@ -61,7 +67,9 @@ public struct RedeliveryPolicy: Sendable, Hashable, Codable {
         var answer = 0
         for group in pattern.split(separator: ";") {
             let parts = group.split(separator: ":")
-            guard parts.count == 2, let count = Int(parts[0].trimmingXMLWhitespace()), let delay = Int(parts[1].trimmingXMLWhitespace()) else { continue }
+            guard parts.count == 2, let count = Int(parts[0].trimmingXMLWhitespace()),
+                let delay = Int(parts[1].trimmingXMLWhitespace())
+            else { continue }
             if count > counter { break }
             answer = delay
         }
@@ -73,7 +81,9 @@ public struct RedeliveryPolicy: Sendable, Hashable, Codable {
         var last = -1
         for group in pattern.split(separator: ";") {
             let parts = group.split(separator: ":")
-            guard parts.count == 2, let count = Int(parts[0].trimmingXMLWhitespace()), Int(parts[1].trimmingXMLWhitespace()) != nil, count > last else { return false }
+            guard parts.count == 2, let count = Int(parts[0].trimmingXMLWhitespace()),
+                Int(parts[1].trimmingXMLWhitespace()) != nil, count > last
+            else { return false }
             last = count
         }
         return last >= 0

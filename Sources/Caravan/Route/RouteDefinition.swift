@@ -46,7 +46,11 @@ public struct RouteSet: Sendable, Hashable, Codable {
     public var onExceptions: [OnExceptionDefinition] = []
     public var configurations: [RouteConfigurationDefinition] = []
 
-    public init(routes: [RouteDefinition] = [], errorHandler: ErrorHandlerDefinition? = nil, onExceptions: [OnExceptionDefinition] = [], configurations: [RouteConfigurationDefinition] = []) {
+    public init(
+        routes: [RouteDefinition] = [], errorHandler: ErrorHandlerDefinition? = nil,
+        onExceptions: [OnExceptionDefinition] = [],
+        configurations: [RouteConfigurationDefinition] = []
+    ) {
         self.routes = routes
         self.errorHandler = errorHandler
         self.onExceptions = onExceptions

@@ -3,11 +3,54 @@
 /// parsed while messages flow.
 struct RouteBuilder {
     let endpoints: any EndpointResolver
+    /// When set, every step is wrapped in a ``Channel`` with this error handling.
+    var handling: ErrorHandling?
 
     func pipeline(_ steps: [StepDefinition]) throws(Diagnostic) -> Pipeline {
         var processors: [any Processor] = []
-        for step in steps { processors.append(try processor(step)) }
+        for step in steps {
+            let p = try processor(step)
+            processors.append(handling.map { Channel(inner: p, handling: $0) } ?? p)
+        }
         return Pipeline(steps: processors)
+    }
+
+    /// The error handling of `route`, compiled: precedence as ``RouteSet/errorHandler(for:fallback:)``.
+    func errorHandling(
+        for route: RouteDefinition, in set: RouteSet, fallback: ErrorHandlerDefinition
+    ) throws(Diagnostic) -> ErrorHandling {
+        let definition = set.errorHandler(for: route, fallback: fallback)
+        let plain = RouteBuilder(endpoints: endpoints, handling: nil)
+        let handler: ErrorHandling.Handler
+        switch definition.kind {
+        case .defaultErrorHandler: handler = .defaultErrorHandler
+        case .noErrorHandler: handler = .noErrorHandler
+        case .deadLetterChannel(let uri):
+            handler = .deadLetterChannel(
+                uri: uri, producer: try producer(uri, at: definition.location))
+        }
+        var clauses: [ErrorHandling.OnException] = []
+        for o in set.onExceptions(for: route) {
+            clauses.append(
+                ErrorHandling.OnException(
+                    kinds: o.exceptions.map(ErrorKind.init),
+                    onWhen: try o.onWhen.map { (e) throws(Diagnostic) in
+                        try compile(e, predicate: true)
+                    },
+                    handled: try o.handled.map { (e) throws(Diagnostic) in
+                        try compile(e, predicate: true)
+                    },
+                    continued: try o.continued.map { (e) throws(Diagnostic) in
+                        try compile(e, predicate: true)
+                    },
+                    policy: o.redeliveryPolicy?.applied(to: definition.redeliveryPolicy)
+                        ?? definition.redeliveryPolicy,
+                    useOriginalMessage: o.useOriginalMessage,
+                    steps: try plain.pipeline(o.steps)))
+        }
+        return ErrorHandling(
+            handler: handler, policy: definition.redeliveryPolicy,
+            useOriginalMessage: definition.useOriginalMessage, onExceptions: clauses)
     }
 
     func processor(_ step: StepDefinition) throws(Diagnostic) -> any Processor {
@@ -62,7 +105,10 @@ struct RouteBuilder {
             return LoopProcessor(count: try compile(e), steps: try pipeline(steps), copy: copy)
         case .multicast(let steps, let strategy):
             var branches: [any Processor] = []
-            for s in steps { branches.append(try processor(s)) }
+            for s in steps {
+                let p = try processor(s)
+                branches.append(handling.map { Channel(inner: p, handling: $0) } ?? p)
+            }
             return MulticastProcessor(branches: branches, strategy: strategy)
         case .recipientList(let e, let delimiter):
             return RecipientListProcessor(recipients: try compile(e), delimiter: delimiter)

@@ -42,9 +42,11 @@ public final class RouteEngine: EndpointResolver {
         self.context = settings
         var built: [String: Route] = [:]
         var problems: [Diagnostic] = []
-        let builder = RouteBuilder(endpoints: self)
         for definition in routes.routes {
             do {
+                var builder = RouteBuilder(endpoints: self)
+                builder.handling = try builder.errorHandling(
+                    for: definition, in: routes, fallback: settings.errorHandler)
                 let pipeline = try builder.pipeline(definition.steps)
                 let consumer: (any Consumer)?
                 if let component = all[definition.from.scheme], definition.from.scheme == "direct" {
@@ -99,6 +101,28 @@ public final class RouteEngine: EndpointResolver {
         }
     }
 
+    /// Continues a failed exchange where it failed (after a durable redelivery was due):
+    /// the steps before the failure point are not run again.
+    public func resume(_ point: FailurePoint) async -> Outcome {
+        guard let route = route(point.routeId) else {
+            return Outcome(
+                exchange: point.exchange,
+                error: ProcessingError(
+                    .illegalState, "no route with id '\(point.routeId)' to resume"))
+        }
+        let resumption = Resumption(point)
+        var exchange = resumption.innerExchange
+        var context = processContext
+        context.originalMessage = point.frames.first?.original.message ?? point.exchange.message
+        do {
+            try await RouteEntry(routeId: point.routeId, pipeline: route.processor).resume(
+                &exchange, at: point.path.elements[...], resumption, context)
+            return Outcome(exchange: exchange, error: nil)
+        } catch {
+            return Outcome(exchange: exchange, error: error)
+        }
+    }
+
     /// Waits for background work (wire taps) to finish.
     public func waitUntilIdle() async { await processContext.background.waitUntilIdle() }
 
@@ -111,9 +135,11 @@ public final class RouteEngine: EndpointResolver {
     }
 
     public var processContext: ProcessContext {
-        ProcessContext(
+        var c = ProcessContext(
             endpoints: self, log: context.log, simple: context.simple, sleep: context.sleep,
             now: context.now, background: context.background)
+        c.redelivery = context.redelivery
+        return c
     }
 }
 
@@ -125,6 +151,10 @@ extension ProcessContext {
         public var sleep: @Sendable (Duration) async throws -> Void
         public var now: @Sendable () -> ContinuousClock.Instant
         public var background: BackgroundWork
+        /// What happens between a failure and its redelivery (in memory: wait).
+        public var redelivery: any RedeliverySeam = InMemoryRedelivery()
+        /// The error handler of routes that configure none.
+        public var errorHandler: ErrorHandlerDefinition = .camelDefault
 
         public init(
             log: any LogSink = NullLogSink(), simple: SimpleContext = SimpleContext(),
@@ -154,6 +184,21 @@ struct RouteEntry: Processor {
         let previous = exchange.routeId
         exchange.routeId = routeId
         defer { if previous != nil { exchange.routeId = previous } }
-        try await pipeline.process(&exchange, context)
+        var c = context
+        if c.originalMessage == nil { c.originalMessage = exchange.message }
+        if c.entryRouteId == nil { c.entryRouteId = routeId }
+        try await pipeline.process(&exchange, c)
+    }
+
+    func resume(
+        _ exchange: inout Exchange, at path: ArraySlice<StepPath.Element>, _ resumption: Resumption,
+        _ context: ProcessContext
+    ) async throws(ProcessingError) {
+        let previous = exchange.routeId
+        exchange.routeId = routeId
+        defer { if previous != nil { exchange.routeId = previous } }
+        var c = context
+        if c.entryRouteId == nil { c.entryRouteId = routeId }
+        try await pipeline.resume(&exchange, at: path, resumption, c)
     }
 }

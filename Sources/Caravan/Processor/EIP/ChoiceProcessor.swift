@@ -22,6 +22,24 @@ struct ChoiceProcessor: Processor {
         }
         if let otherwise { try await runNested(otherwise, .otherwise, &exchange, context) }
     }
+
+    func resume(
+        _ exchange: inout Exchange, at path: ArraySlice<StepPath.Element>, _ resumption: Resumption,
+        _ context: ProcessContext
+    ) async throws(ProcessingError) {
+        // The branch was chosen before the failure; it is not chosen again.
+        switch path.first {
+        case .when(let i)? where whens.indices.contains(i):
+            try await whens[i].steps.resume(
+                &exchange, at: path.dropFirst(), resumption, context.descending(.when(i)))
+        case .otherwise? where otherwise != nil:
+            try await otherwise!.resume(
+                &exchange, at: path.dropFirst(), resumption, context.descending(.otherwise))
+        default:
+            throw ProcessingError(
+                .illegalState, "cannot resume the choice at \(StepPath(Array(path)))")
+        }
+    }
 }
 
 /// `filter`: the nested steps run only when the predicate holds (the EIP Message Filter).
@@ -42,5 +60,12 @@ struct FilterProcessor: Processor {
         guard try context.matches(predicate, exchange) else { return }
         exchange.properties["CamelFilterMatched"] = .bool(true)
         try await steps.process(&exchange, context)
+    }
+
+    func resume(
+        _ exchange: inout Exchange, at path: ArraySlice<StepPath.Element>, _ resumption: Resumption,
+        _ context: ProcessContext
+    ) async throws(ProcessingError) {
+        try await steps.resume(&exchange, at: path, resumption, context)
     }
 }

@@ -28,10 +28,51 @@ struct DoTryProcessor: Processor {
     func process(_ exchange: inout Exchange, _ context: ProcessContext)
         async throws(ProcessingError)
     {
+        try await complete(&exchange, context) {
+            (e: inout Exchange, c: ProcessContext) async throws(ProcessingError) in
+            try await body.process(&e, c)
+        }
+    }
+
+    func resume(
+        _ exchange: inout Exchange, at path: ArraySlice<StepPath.Element>, _ resumption: Resumption,
+        _ context: ProcessContext
+    ) async throws(ProcessingError) {
+        switch path.first {
+        case .step?:
+            try await complete(&exchange, context) {
+                (e: inout Exchange, c: ProcessContext) async throws(ProcessingError) in
+                try await body.resume(&e, at: path, resumption, c)
+            }
+        case .doCatch(let i)? where catches.indices.contains(i):
+            var pending: ProcessingError?
+            do {
+                try await catches[i].steps.resume(
+                    &exchange, at: path.dropFirst(), resumption, context.descending(.doCatch(i)))
+                exchange.error = nil
+            } catch {
+                pending = error
+            }
+            try await finish(pending, &exchange, context)
+        case .doFinally? where finally != nil:
+            try await finally!.resume(
+                &exchange, at: path.dropFirst(), resumption, context.descending(.doFinally))
+        default:
+            throw ProcessingError(
+                .illegalState, "cannot resume the doTry at \(StepPath(Array(path)))")
+        }
+    }
+
+    /// Runs the try body, then the matching doCatch, then doFinally.
+    func complete(
+        _ exchange: inout Exchange, _ context: ProcessContext,
+        _ body: (inout Exchange, ProcessContext) async throws(ProcessingError) -> Void
+    ) async throws(ProcessingError) {
         var pending: ProcessingError?
         do {
-            try await body.process(&exchange, context)
+            try await body(&exchange, context)
         } catch {
+            if error.isSuspension { throw error }
             exchange.error = ExchangeError(kind: error.kind.name, message: error.message)
             exchange.properties[ExchangeProperty.exceptionCaught] = .string(error.message)
             if let (i, handler) = try firstMatch(error, exchange, context) {
@@ -45,6 +86,13 @@ struct DoTryProcessor: Processor {
                 pending = error
             }
         }
+        try await finish(pending, &exchange, context)
+    }
+
+    func finish(_ pending: ProcessingError?, _ exchange: inout Exchange, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
+        if let pending, pending.isSuspension { throw pending }
         if let finally {
             try await runNested(finally, .doFinally, &exchange, context)
         }

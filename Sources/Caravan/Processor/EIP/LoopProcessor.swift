@@ -22,12 +22,41 @@ struct LoopProcessor: Processor {
                 .illegalArgument,
                 "loop needs a whole number of iterations, not '\(SimpleCoercion.text(value))'")
         }
-        let original = exchange
-        for i in 0..<n {
-            if copy { exchange = original }
+        try await iterate(from: 0, count: n, original: exchange, &exchange, context)
+    }
+
+    func resume(
+        _ exchange: inout Exchange, at path: ArraySlice<StepPath.Element>, _ resumption: Resumption,
+        _ context: ProcessContext
+    ) async throws(ProcessingError) {
+        guard case .iteration(let k)? = path.first, let frame = resumption.takeFrame() else {
+            throw ProcessingError(
+                .illegalState, "cannot resume the loop at \(StepPath(Array(path)))")
+        }
+        let n =
+            frame.original.properties[ExchangeProperty.loopSize].flatMap {
+                SimpleCoercion.numberText($0)?.intValue
+            } ?? (k + 1)
+        exchange = resumption.innerExchange
+        try await steps.resume(
+            &exchange, at: path.dropFirst(), resumption,
+            context.forking(.iteration(k), original: frame.original, results: []))
+        if exchange.isStopped { return }
+        try await iterate(from: k + 1, count: n, original: frame.original, &exchange, context)
+    }
+
+    func iterate(
+        from start: Int, count n: Int, original: Exchange, _ exchange: inout Exchange,
+        _ context: ProcessContext
+    ) async throws(ProcessingError) {
+        var entry = original
+        entry.properties[ExchangeProperty.loopSize] = .number(DecimalText(n))
+        for i in start..<max(start, n) {
+            if copy { exchange = entry }
             exchange.properties[ExchangeProperty.loopIndex] = .number(DecimalText(i))
             exchange.properties[ExchangeProperty.loopSize] = .number(DecimalText(n))
-            try await runNested(steps, .iteration(i), &exchange, context)
+            try await steps.process(
+                &exchange, context.forking(.iteration(i), original: entry, results: []))
             if exchange.isStopped { return }
         }
     }

@@ -15,16 +15,42 @@ struct MulticastProcessor: Processor {
     func process(_ exchange: inout Exchange, _ context: ProcessContext)
         async throws(ProcessingError)
     {
-        var results: [Exchange] = []
-        for (i, branch) in branches.enumerated() {
+        try await run(from: 0, results: [], &exchange, context)
+    }
+
+    func resume(
+        _ exchange: inout Exchange, at path: ArraySlice<StepPath.Element>, _ resumption: Resumption,
+        _ context: ProcessContext
+    ) async throws(ProcessingError) {
+        guard case .branch(let k)? = path.first, branches.indices.contains(k),
+            let frame = resumption.takeFrame()
+        else {
+            throw ProcessingError(
+                .illegalState, "cannot resume the multicast at \(StepPath(Array(path)))")
+        }
+        exchange = frame.original
+        var results = frame.results
+        var copy = resumption.innerExchange
+        try await branches[k].resume(
+            &copy, at: path.dropFirst(), resumption,
+            context.forking(.branch(k), original: exchange, results: results))
+        results.append(copy)
+        try await run(from: k + 1, results: results, &exchange, context)
+    }
+
+    func run(
+        from start: Int, results: [Exchange], _ exchange: inout Exchange, _ context: ProcessContext
+    ) async throws(ProcessingError) {
+        var results = results
+        for i in branches.indices.dropFirst(start) {
             var copy = exchange.copy()
             copy.properties[ExchangeProperty.multicastIndex] = .number(DecimalText(i))
-            do {
-                try await branch.process(&copy, context)
-            } catch {
-                var e = error
-                e.path = e.path.prepending(.branch(i))
-                throw e
+            try await Pipeline.run(
+                branches[i], &copy,
+                context.forking(.branch(i), original: exchange, results: results)
+            ) {
+                (e: inout Exchange, c: ProcessContext) async throws(ProcessingError) in
+                try await branches[i].process(&e, c)
             }
             results.append(copy)
         }
@@ -46,21 +72,52 @@ struct RecipientListProcessor: Processor {
     func process(_ exchange: inout Exchange, _ context: ProcessContext)
         async throws(ProcessingError)
     {
-        let uris: [String]
-        switch try context.evaluate(recipients, exchange) {
-        case .array(let items): uris = items.map(SimpleCoercion.text)
-        case .null: uris = []
-        case let value:
-            uris = SimpleCoercion.text(value).split(separator: delimiter).map(String.init)
+        try await run(try uris(exchange, context), from: 0, results: [], &exchange, context)
+    }
+
+    func resume(
+        _ exchange: inout Exchange, at path: ArraySlice<StepPath.Element>, _ resumption: Resumption,
+        _ context: ProcessContext
+    ) async throws(ProcessingError) {
+        guard case .branch(let k)? = path.first, let frame = resumption.takeFrame() else {
+            throw ProcessingError(
+                .illegalState, "cannot resume the recipient list at \(StepPath(Array(path)))")
         }
-        var results: [Exchange] = []
-        for (i, uri) in uris.map({ $0.trimmingXMLWhitespace() }).enumerated() where !uri.isEmpty {
+        exchange = frame.original
+        let list = try uris(exchange, context)
+        guard list.indices.contains(k) else {
+            throw ProcessingError(.illegalState, "the recipient list changed since the failure")
+        }
+        var copy = resumption.innerExchange
+        try await DynamicSendProcessor.send(
+            list[k], &copy, context.forking(.branch(k), original: exchange, results: frame.results))
+        try await run(list, from: k + 1, results: frame.results + [copy], &exchange, context)
+    }
+
+    func uris(_ exchange: Exchange, _ context: ProcessContext) throws(ProcessingError) -> [String] {
+        let raw: [String]
+        switch try context.evaluate(recipients, exchange) {
+        case .array(let items): raw = items.map(SimpleCoercion.text)
+        case .null: raw = []
+        case let value:
+            raw = SimpleCoercion.text(value).split(separator: delimiter).map(String.init)
+        }
+        return raw.map { $0.trimmingXMLWhitespace() }.filter { !$0.isEmpty }
+    }
+
+    func run(
+        _ uris: [String], from start: Int, results: [Exchange], _ exchange: inout Exchange,
+        _ context: ProcessContext
+    ) async throws(ProcessingError) {
+        var results = results
+        for i in uris.indices.dropFirst(start) {
             var copy = exchange.copy()
+            let branch = context.forking(.branch(i), original: exchange, results: results)
             do {
-                try await DynamicSendProcessor.send(uri, &copy, context)
+                try await DynamicSendProcessor.send(uris[i], &copy, branch)
             } catch {
                 var e = error
-                e.path = e.path.prepending(.branch(i))
+                if e.path.elements.isEmpty { e.path = branch.path }
                 throw e
             }
             results.append(copy)

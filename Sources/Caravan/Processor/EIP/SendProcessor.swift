@@ -7,6 +7,18 @@ struct SendProcessor: Processor {
     let uri: EndpointURI
     let producer: any Producer
 
+    /// A failure inside a `direct:` route continues inside it; anything else is sent again.
+    func resume(
+        _ exchange: inout Exchange, at path: ArraySlice<StepPath.Element>, _ resumption: Resumption,
+        _ context: ProcessContext
+    ) async throws(ProcessingError) {
+        guard !path.isEmpty, let direct = producer as? DirectProducer else {
+            try await process(&exchange, context)
+            return
+        }
+        try await direct.resume(&exchange, at: path, resumption, context)
+    }
+
     func process(_ exchange: inout Exchange, _ context: ProcessContext)
         async throws(ProcessingError)
     {

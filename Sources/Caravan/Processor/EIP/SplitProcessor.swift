@@ -22,18 +22,54 @@ struct SplitProcessor: Processor {
         async throws(ProcessingError)
     {
         let parts = try self.parts(of: exchange, context)
-        var results: [Exchange] = []
-        var firstError: ProcessingError?
-        for (i, part) in parts.enumerated() {
-            var sub = exchange.copy(body: part)
+        try await run(parts, from: 0, results: [], &exchange, context, first: nil)
+    }
+
+    func resume(
+        _ exchange: inout Exchange, at path: ArraySlice<StepPath.Element>, _ resumption: Resumption,
+        _ context: ProcessContext
+    ) async throws(ProcessingError) {
+        guard case .part(let k)? = path.first, let frame = resumption.takeFrame() else {
+            throw ProcessingError(
+                .illegalState, "cannot resume the split at \(StepPath(Array(path)))")
+        }
+        exchange = frame.original
+        let parts = try self.parts(of: exchange, context)
+        var results = frame.results
+        var sub = resumption.innerExchange
+        var failure: ProcessingError?
+        do {
+            try await steps.resume(
+                &sub, at: path.dropFirst(), resumption,
+                context.forking(.part(k), original: exchange, results: results))
+            sub.isStopped = false
+            results.append(sub)
+        } catch {
+            if error.isSuspension || stopOnException { throw error }
+            failure = error
+        }
+        try await run(parts, from: k + 1, results: results, &exchange, context, first: failure)
+    }
+
+    func run(
+        _ parts: [Body], from start: Int, results: [Exchange], _ exchange: inout Exchange,
+        _ context: ProcessContext,
+        first: ProcessingError?
+    ) async throws(ProcessingError) {
+        var results = results
+        var firstError = first
+        for i in parts.indices.dropFirst(start) {
+            var sub = exchange.copy(body: parts[i])
             sub.properties[ExchangeProperty.splitIndex] = .number(DecimalText(i))
             sub.properties[ExchangeProperty.splitSize] = .number(DecimalText(parts.count))
             sub.properties[ExchangeProperty.splitComplete] = .bool(i == parts.count - 1)
             do {
-                try await runNested(steps, .part(i), &sub, context)
+                try await steps.process(
+                    &sub, context.forking(.part(i), original: exchange, results: results))
                 sub.isStopped = false
                 results.append(sub)
             } catch {
+                if error.isSuspension { throw error }
                 if firstError == nil { firstError = error }
                 if stopOnException { break }
             }
@@ -62,8 +98,6 @@ struct SplitProcessor: Processor {
         }
         switch try context.evaluate(expression, exchange) {
         case .array(let elements): return elements.map(partBody)
-        case .object(let o) where expression.language == .jsonpath:
-            return [Body(document: .object(o))]
         case .null: return []
         case let value: return [partBody(value)]
         }
