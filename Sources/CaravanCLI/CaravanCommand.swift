@@ -12,7 +12,9 @@ struct CaravanCommand: AsyncParsableCommand {
         abstract:
             "A lightweight enterprise service bus: routes, transforms and durably delivers messages.",
         version: version,
-        subcommands: [ConvertCommand.self, EvalCommand.self, ValidateCommand.self]
+        subcommands: [
+            ConvertCommand.self, EvalCommand.self, ValidateCommand.self, TestCommand.self,
+        ]
     )
 
     /// Parses and runs the command, mapping every failure onto the documented exit codes

@@ -54,12 +54,19 @@ public struct LoadFailure: Error, Sendable, CustomStringConvertible {
 
 /// " (did you mean 'x'?)" when one of `candidates` is close to `word`, else "".
 func didYouMean(_ word: String, among candidates: some Sequence<String>) -> String {
-    var best: (String, Int)?
-    for candidate in candidates {
-        let d = editDistance(word, candidate)
-        if d < (best?.1 ?? Int.max) { best = (candidate, d) }
+    // Closest first; then the longest shared prefix, the nearest length, alphabetical —
+    // so the suggestion never depends on hash order.
+    let ranked = candidates.map { c in
+        (
+            candidate: c, distance: editDistance(word, c),
+            prefix: zip(word.lowercased(), c.lowercased()).prefix { $0 == $1 }.count
+        )
+    }.min { a, b in
+        (a.distance, -a.prefix, abs(a.candidate.count - word.count), a.candidate) < (
+            b.distance, -b.prefix, abs(b.candidate.count - word.count), b.candidate
+        )
     }
     let limit = word.count <= 3 ? 1 : min(3, max(2, word.count / 3))
-    guard let (candidate, distance) = best, distance > 0, distance <= limit else { return "" }
-    return " (did you mean '\(candidate)'?)"
+    guard let best = ranked, best.distance > 0, best.distance <= limit else { return "" }
+    return " (did you mean '\(best.candidate)'?)"
 }

@@ -30,10 +30,15 @@ public final class RouteEngine: EndpointResolver {
     let routesState = Mutex<[String: Route]>([:])
     public let context: ProcessContext.Settings
 
+    /// Endpoint patterns replaced by mocks (route tests).
+    let substitutions: [(pattern: GlobPattern, mock: String)]
+
     public init(
         routes: RouteSet, components: [any Component] = [],
-        settings: ProcessContext.Settings = .init()
+        settings: ProcessContext.Settings = .init(),
+        substitutions: [(pattern: String, mock: String)] = []
     ) throws(LoadFailure) {
+        self.substitutions = substitutions.map { (GlobPattern($0.pattern), $0.mock) }
         var all: [String: any Component] = [
             "direct": direct, "mock": mocks, "log": LogComponent(sink: settings.log),
         ]
@@ -127,9 +132,18 @@ public final class RouteEngine: EndpointResolver {
     public func waitUntilIdle() async { await processContext.background.waitUntilIdle() }
 
     public func endpoint(for uri: EndpointURI) throws(ProcessingError) -> any Endpoint {
+        let full = uri.description
+        let short = "\(uri.scheme):\(uri.path)"
+        if let s = substitutions.first(where: {
+            $0.pattern.matches(full) || $0.pattern.matches(short)
+        }) {
+            return mocks.mock(s.mock)
+        }
         guard let component = components[uri.scheme] else {
             throw ProcessingError(
-                .illegalArgument, "no component for '\(uri.scheme):' in this engine")
+                .illegalArgument,
+                "no component for '\(uri.scheme):' here (\(full)) — in a route test, substitute it with a mock"
+            )
         }
         return try component.endpoint(for: uri)
     }

@@ -53,3 +53,28 @@ struct NamePattern: Sendable {
         return false
     }
 }
+
+/// A glob: `*` matches any run of characters (`http:*`, `*orders*`); everything else is
+/// literal. Used for endpoint substitutions in route tests.
+struct GlobPattern: Sendable {
+    let parts: [String]
+
+    init(_ text: String) {
+        parts = text.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
+    }
+
+    func matches(_ s: String) -> Bool {
+        guard parts.count > 1 else { return s == parts[0] }
+        guard s.hasPrefix(parts[0]), s.hasSuffix(parts[parts.count - 1]),
+            s.count >= parts[0].count + parts[parts.count - 1].count
+        else {
+            return false
+        }
+        var rest = Substring(s.dropFirst(parts[0].count).dropLast(parts[parts.count - 1].count))
+        for middle in parts.dropFirst().dropLast() where !middle.isEmpty {
+            guard let r = rest.range(of: middle) else { return false }
+            rest = rest[r.upperBound...]
+        }
+        return true
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+/// `caravan validate` and `caravan test` on real files.
+@Suite struct RouteCommandsTests {
+    let cli = CLITests()
+
+    func folder(_ files: [String: String]) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "caravan-\(UUID().uuidString)"
+        ).path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        for (name, text) in files {
+            try text.write(
+                toFile: (dir as NSString).appendingPathComponent(name), atomically: true,
+                encoding: .utf8)
+        }
+        return dir
+    }
+
+    @Test func validateReportsEveryProblemAndExitsOne() throws {
+        let dir = try folder([
+            "a.yaml": "- from:\n    uri: direct:a\n    stpes: []\n",
+            "b.yaml": "- from: {uri: \"kafka:x\", steps: []}\n",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try cli.caravan(["validate", dir])
+        #expect(run.status == 1)
+        #expect(
+            run.stderr.contains(
+                "a.yaml:3:5: error: unknown key 'stpes' in 'from' (did you mean 'steps'?)"))
+        #expect(
+            run.stderr.contains("b.yaml:1:15: error: the endpoint scheme 'kafka:' is not supported")
+        )
+        #expect(run.stdout.contains("2 files, 1 route, 2 errors"))
+    }
+
+    @Test func validateAsJSONForEditors() throws {
+        let dir = try folder([
+            "a.yaml": "- from: {uri: \"direct:a\", steps: [{setBdy: {constant: x}}]}\n"
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try cli.caravan(["validate", "--format", "json", dir])
+        #expect(run.status == 1)
+        let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let diagnostics = report?["diagnostics"] as? [[String: Any]]
+        #expect(diagnostics?.first?["line"] as? Int == 1)
+        #expect(
+            (diagnostics?.first?["message"] as? String)?.contains("did you mean 'setBody'") == true)
+    }
+
+    @Test func validateAcceptsTheExampleRoutes() throws {
+        let routes = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../../routes").standardized.path
+        let run = try cli.caravan(["validate", routes])
+        #expect(run.status == 0, "\(run.stderr)")
+    }
+
+    @Test func testRunsTheExampleRouteTests() throws {
+        let routes = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../../routes").standardized.path
+        let run = try cli.caravan(["test", routes])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.hasSuffix("10 passed, 0 failed\n"))
+    }
+
+    @Test func aFailingRouteTestPrintsADiffAndExitsOne() throws {
+        let dir = try folder([
+            "r.yaml":
+                "- route: {id: r, from: {uri: direct:in, steps: [{setBody: {simple: '{\"n\": ${body}}'}}, {to: \"seda:out\"}]}}\n",
+            "r.test.yaml": """
+            - test:
+                name: doubles nothing
+                route: r
+                substitute: {"seda:*": mock:out}
+                input: {body: "2"}
+                expect:
+                  mock:out: {count: 1, json: {n: 3}}
+            """,
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try cli.caravan(["test", dir])
+        #expect(run.status == 1)
+        #expect(run.stdout.contains("FAIL "))
+        #expect(run.stdout.contains("-   \"n\": 3"))
+        #expect(run.stdout.contains("+   \"n\": 2"))
+        #expect(run.stdout.hasSuffix("0 passed, 1 failed\n"))
+    }
+}
