@@ -177,7 +177,9 @@ extension LoadContext {
     }
 
     /// `handled: {constant: true}`, `handled: true`, `onWhen: {simple: ...}`.
-    mutating func conditionBlock(_ node: YAMLNode, name: String) -> ExpressionDefinition? {
+    mutating func conditionBlock(_ node: YAMLNode, name: String, predicate: Bool = true)
+        -> ExpressionDefinition?
+    {
         if case .scalar(let s) = node {
             guard let value = s.bool else {
                 error(

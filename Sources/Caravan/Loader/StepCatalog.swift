@@ -50,6 +50,16 @@ enum StepCatalog {
         "throwException": (["exceptionType", "message"], false),
         "validate": ([], true),
         "doTry": (["steps", "doCatch", "doFinally"], false),
+        "aggregate": (
+            [
+                "correlationExpression", "aggregationStrategy", "completionSize",
+                "completionTimeout", "completionPredicate",
+                "eagerCheckCompletion", "ignoreInvalidCorrelationKeys", "steps",
+            ], false
+        ),
+        "circuitBreaker": (
+            ["steps", "onFallback", "resilience4jConfiguration", "configuration"], false
+        ),
     ]
 
     /// Camel constructs outside Caravan's subset, refused by name with what to use instead.
@@ -66,8 +76,6 @@ enum StepCatalog {
         "dynamicRouter": "use choice or recipientList",
         "sample": "sampling is not supported; use throttle",
         "idempotentConsumer": "idempotentConsumer arrives with the PostgreSQL store",
-        "aggregate": "aggregate arrives with the store (it needs durable state)",
-        "circuitBreaker": "circuitBreaker is not supported yet",
         "onException":
             "onException inside steps is not supported; declare it at the top of the file",
         "setHeaders": "use one setHeader per header",

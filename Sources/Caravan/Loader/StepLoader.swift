@@ -168,6 +168,10 @@ extension LoadContext {
             if let type { kind = .throwException(kind: type, message: message) }
         case "doTry":
             kind = doTry(r)
+        case "aggregate":
+            kind = aggregate(&r)
+        case "circuitBreaker":
+            kind = circuitBreaker(&r)
         default:
             error(location, "'\(name)' is not supported yet")
         }
@@ -391,5 +395,83 @@ extension LoadContext {
                 "use one of Camel's built-ins: \(AggregationStrategyName.allCases.map(\.rawValue).joined(separator: ", "))"
         )
         return nil
+    }
+}
+
+extension LoadContext {
+    mutating func aggregate(_ r: inout MappingReader) -> StepKind? {
+        let correlation = r.node("correlationExpression").flatMap {
+            conditionBlock($0, name: "correlationExpression", predicate: false)
+        }
+        if correlation == nil, !r.has("correlationExpression") {
+            error(
+                r.location, "'aggregate' needs 'correlationExpression'",
+                hint: "e.g. `correlationExpression: {simple: \"${header.orderId}\"}`")
+        }
+        let predicate = r.node("completionPredicate").flatMap {
+            conditionBlock($0, name: "completionPredicate", predicate: true)
+        }
+        let size = r.int("completionSize", default: nil)
+        let timeout = r.int("completionTimeout", default: nil)
+        if size == nil, timeout == nil, predicate == nil {
+            error(
+                r.location, "'aggregate' needs a completion condition",
+                hint: "set completionSize, completionTimeout or completionPredicate")
+        }
+        let strategy = aggregationStrategy(&r) ?? .groupedBody
+        let definition = AggregateDefinition(
+            correlation: correlation ?? ExpressionDefinition(.constant, "", location: r.location),
+            strategy: strategy, completionSize: size,
+            completionTimeout: timeout, completionPredicate: predicate,
+            eagerCheckCompletion: r.bool("eagerCheckCompletion", default: false),
+            ignoreInvalidCorrelationKeys: r.bool("ignoreInvalidCorrelationKeys", default: false),
+            steps: nestedSteps(r))
+        return correlation == nil ? nil : .aggregate(definition)
+    }
+
+    mutating func circuitBreaker(_ r: inout MappingReader) -> StepKind? {
+        var configuration = CircuitBreakerConfiguration()
+        if let node = r.node("resilience4jConfiguration") ?? r.node("configuration"),
+            var c = reader(node, name: "resilience4jConfiguration")
+        {
+            c.rejectUnknownKeys([
+                "id", "failureRateThreshold", "minimumNumberOfCalls", "slidingWindowSize",
+                "waitDurationInOpenState",
+                "permittedNumberOfCallsInHalfOpenState", "slidingWindowType",
+                "automaticTransitionFromOpenToHalfOpenEnabled",
+            ])
+            if let t = c.string("failureRateThreshold") {
+                if let v = Double(t), v > 0, v <= 100 {
+                    configuration.failureRateThreshold = v
+                } else {
+                    error(
+                        c.node("failureRateThreshold")!.location,
+                        "failureRateThreshold must be a percentage above 0 and at most 100")
+                }
+            }
+            configuration.minimumNumberOfCalls = max(
+                1, c.int("minimumNumberOfCalls", default: 100) ?? 100)
+            configuration.slidingWindowSize = max(
+                1, c.int("slidingWindowSize", default: 100) ?? 100)
+            configuration.waitDurationInOpenState = max(
+                0, c.int("waitDurationInOpenState", default: 60) ?? 60)
+            configuration.permittedNumberOfCallsInHalfOpenState = max(
+                1, c.int("permittedNumberOfCallsInHalfOpenState", default: 10) ?? 10)
+            if let type = c.string("slidingWindowType"), type != "COUNT_BASED" {
+                error(
+                    c.node("slidingWindowType")!.location,
+                    "only COUNT_BASED sliding windows are supported")
+            }
+            absorb(&c)
+        }
+        var fallback: [StepDefinition]?
+        if let node = r.node("onFallback"), var f = reader(node, name: "onFallback") {
+            f.rejectUnknownKeys(["id", "description", "steps", "fallbackViaNetwork"])
+            fallback = nestedSteps(f)
+            absorb(&f)
+        }
+        return .circuitBreaker(
+            CircuitBreakerDefinition(
+                steps: nestedSteps(r), fallback: fallback, configuration: configuration))
     }
 }

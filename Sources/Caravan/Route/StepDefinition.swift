@@ -47,6 +47,8 @@ public indirect enum StepKind: Sendable, Hashable, Codable {
     case throwException(kind: String, message: String)
     case validate(ExpressionDefinition)
     case doTry(steps: [StepDefinition], catches: [CatchDefinition], finally: [StepDefinition]?)
+    case aggregate(AggregateDefinition)
+    case circuitBreaker(CircuitBreakerDefinition)
 
     public var name: String {
         switch self {
@@ -78,6 +80,8 @@ public indirect enum StepKind: Sendable, Hashable, Codable {
         case .throwException: "throwException"
         case .validate: "validate"
         case .doTry: "doTry"
+        case .aggregate: "aggregate"
+        case .circuitBreaker: "circuitBreaker"
         }
     }
 }
@@ -163,4 +167,41 @@ public struct CSVOptionsDefinition: Sendable, Hashable, Codable {
         o.recordSeparator = recordSeparator
         return o
     }
+}
+
+/// `aggregate`: collects related messages into one (the EIP Aggregator).
+public struct AggregateDefinition: Sendable, Hashable, Codable {
+    public var correlation: ExpressionDefinition
+    public var strategy: AggregationStrategyName
+    public var completionSize: Int?
+    /// Inactivity, in milliseconds, after which a group completes.
+    public var completionTimeout: Int?
+    public var completionPredicate: ExpressionDefinition?
+    /// Check the predicate on the incoming message rather than the aggregate.
+    public var eagerCheckCompletion: Bool
+    public var ignoreInvalidCorrelationKeys: Bool
+    public var steps: [StepDefinition]
+}
+
+/// `circuitBreaker`: stops calling what keeps failing and uses the fallback instead.
+public struct CircuitBreakerDefinition: Sendable, Hashable, Codable {
+    public var steps: [StepDefinition]
+    public var fallback: [StepDefinition]?
+    public var configuration: CircuitBreakerConfiguration
+}
+
+/// resilience4j's settings that Caravan's circuit breaker honours, with its defaults.
+public struct CircuitBreakerConfiguration: Sendable, Hashable, Codable {
+    /// Percent of failed calls that opens the circuit.
+    public var failureRateThreshold = 50.0
+    /// Calls needed in the window before the rate counts.
+    public var minimumNumberOfCalls = 100
+    /// The last N calls make the window.
+    public var slidingWindowSize = 100
+    /// Seconds the circuit stays open before letting trial calls through.
+    public var waitDurationInOpenState = 60
+    /// Trial calls while half open.
+    public var permittedNumberOfCallsInHalfOpenState = 10
+
+    public init() {}
 }

@@ -124,6 +124,22 @@ struct RouteBuilder {
                 kind: ErrorKind(kind),
                 message: try compile(ExpressionDefinition(.simple, message, location: at)))
         case .validate(let e): return ValidateProcessor(predicate: try compile(e, predicate: true))
+        case .aggregate(let a):
+            return AggregateProcessor(
+                correlation: try compile(a.correlation), strategy: a.strategy,
+                completionSize: a.completionSize,
+                completionTimeout: a.completionTimeout.map { .milliseconds($0) },
+                completionPredicate: try a.completionPredicate.map { (e) throws(Diagnostic) in
+                    try compile(e, predicate: true)
+                },
+                eagerCheckCompletion: a.eagerCheckCompletion,
+                ignoreInvalidCorrelationKeys: a.ignoreInvalidCorrelationKeys,
+                steps: try pipeline(a.steps))
+        case .circuitBreaker(let c):
+            return CircuitBreakerProcessor(
+                steps: try pipeline(c.steps),
+                fallback: try c.fallback.map { (s) throws(Diagnostic) in try pipeline(s) },
+                state: CircuitBreakerBox(c.configuration))
         case .doTry(let steps, let catches, let finally):
             var compiled: [DoTryProcessor.Catch] = []
             for c in catches {

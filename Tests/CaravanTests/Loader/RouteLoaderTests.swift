@@ -224,3 +224,121 @@ func load(_ yaml: String, properties: [String: String] = [:], environment: [Stri
         #expect(result.errors[0].message.contains("did you mean 'body'"))
     }
 }
+
+@Suite struct CamelCompatibilityTests {
+    /// What `camel init hello.camel.yaml` (Camel JBang 4) and Kaoto write: ids on every
+    /// node, canonical expressions.
+    @Test func camelJBangStyleFilesLoadUnchanged() throws {
+        let result = load(
+            """
+            - route:
+                id: route-3a5e
+                nodePrefixId: route-0c1
+                from:
+                  id: from-1f2a
+                  uri: timer:yaml
+                  parameters:
+                    period: "1000"
+                  steps:
+                    - setBody:
+                        id: setBody-4b1c
+                        expression:
+                          simple:
+                            id: simple-8d7e
+                            expression: Hello Camel from ${routeId}
+                    - choice:
+                        id: choice-7a3b
+                        when:
+                          - id: when-1c2d
+                            expression:
+                              simple:
+                                expression: ${header.CamelTimerCounter} > 2
+                            steps:
+                              - log:
+                                  id: log-5e6f
+                                  message: ${body}
+                        otherwise:
+                          id: otherwise-9b8a
+                          steps:
+                            - to:
+                                id: to-2d3e
+                                uri: log:info
+            """)
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
+        let route = try #require(result.routes.route("route-3a5e"))
+        #expect(route.from.description == "timer:yaml?period=1000")
+        #expect(route.steps.map(\.name) == ["setBody", "choice"])
+        #expect(route.steps[0].id == "setBody-4b1c")
+    }
+
+    @Test func theCamelDocsSplitAndErrorHandlerExamplesLoad() throws {
+        let result = load(
+            """
+            - errorHandler:
+                deadLetterChannel:
+                  deadLetterUri: mock:dead
+                  redeliveryPolicy:
+                    maximumRedeliveries: 3
+                    redeliveryDelay: 250
+                    retryAttemptedLogLevel: WARN
+            - beans:
+                - name: myAggregationStrategy
+                  type: "#class:org.apache.camel.processor.aggregate.UseLatestAggregationStrategy"
+            - from:
+                uri: "direct:start"
+                steps:
+                  - split:
+                      expression:
+                        tokenize:
+                          token: ","
+                      aggregationStrategy: "#myAggregationStrategy"
+                      steps:
+                        - to: "mock:split"
+                  - removeHeaders:
+                      pattern: "*"
+                  - convertBodyTo:
+                      type: java.lang.String
+            """)
+        #expect(result.diagnostics.isEmpty, "\(result.diagnostics)")
+        guard case .split(let split)? = result.routes.routes.first?.steps.first?.kind else {
+            Issue.record("no split"); return
+        }
+        #expect(split.strategy == .useLatest)
+        #expect(result.routes.errorHandler?.redeliveryPolicy.retryAttemptedLogLevel == .WARN)
+    }
+
+    @Test func errorHandlingMistakesAreReported() {
+        let result = load(
+            """
+            - errorHandler:
+                deadLetterChanel: {deadLetterUri: mock:dead}
+            - onException:
+                handled: {constant: true}
+            - routeConfiguration:
+                onException:
+                  - onException:
+                      exception: [java.lang.Exception]
+                      redeliveryPolicy: {maximumRedeliveries: 2, delayPatern: "x"}
+            - route:
+                routeConfigurationId: missing
+                from: {uri: direct:a, steps: []}
+            """)
+        let messages = result.errors.map(\.message)
+        #expect(
+            messages.contains {
+                $0.contains(
+                    "unknown error handler 'deadLetterChanel' (did you mean 'deadLetterChannel'?)")
+            })
+        #expect(messages.contains { $0.contains("'onException' needs 'exception'") })
+        #expect(
+            messages.contains {
+                $0.contains(
+                    "unknown key 'delayPatern' in 'redeliveryPolicy' (did you mean 'delayPattern'?)"
+                )
+            })
+        #expect(
+            messages.contains {
+                $0.contains("uses routeConfiguration 'missing', which no file defines")
+            })
+    }
+}
