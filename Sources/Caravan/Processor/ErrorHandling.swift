@@ -23,6 +23,16 @@ struct ErrorHandling: Sendable {
     /// In order of precedence: the route's configurations, the global ones, the top-level ones.
     var onExceptions: [OnException]
 
+    /// Camel's default error handler with no redelivery and no `onException`: nothing a
+    /// per-step channel could do, so routes skip the channels (they are on the hot path)
+    /// and only mark failures as exhausted at the route's entry.
+    var isTrivial: Bool {
+        if case .defaultErrorHandler = handler {
+            return onExceptions.isEmpty && policy.maximumRedeliveries == 0
+        }
+        return false
+    }
+
     /// The `onException` for a failure: the closest exception class wins, ties go to the
     /// first; `onWhen` must hold (Camel's rules).
     func onException(for error: ProcessingError, _ exchange: Exchange, _ context: ProcessContext)

@@ -23,44 +23,74 @@ extension Processor {
 }
 
 /// What processors reach outside the exchange: endpoints, the log, time, Simple's
-/// context, and background work (wire taps).
+/// context, background work (wire taps) and the redelivery seam — shared by reference, so
+/// passing the context down the steps copies only the few values that change (the path).
 public struct ProcessContext: Sendable {
-    public var endpoints: any EndpointResolver
-    public var log: any LogSink
-    public var simple: SimpleContext
-    /// Waits (for `delay` and `throttle`); tests pass one that does not sleep.
-    public var sleep: @Sendable (Duration) async throws -> Void
-    /// The time for `throttle`; tests pass a clock that moves only when they sleep.
-    public var now: @Sendable () -> ContinuousClock.Instant
-    public var background: BackgroundWork
+    /// The parts that stay the same for every step of every exchange.
+    public final class Services: Sendable {
+        public let endpoints: any EndpointResolver
+        public let log: any LogSink
+        public let simple: SimpleContext
+        /// Waits (for `delay`, `throttle`, redelivery); tests pass one that does not sleep.
+        public let sleep: @Sendable (Duration) async throws -> Void
+        /// The time for `throttle` and `circuitBreaker`; tests pass a clock that moves
+        /// only when they sleep.
+        public let now: @Sendable () -> ContinuousClock.Instant
+        public let background: BackgroundWork
+        /// What happens between a failure and its redelivery.
+        public let redelivery: any RedeliverySeam
+
+        public init(
+            endpoints: any EndpointResolver, log: any LogSink, simple: SimpleContext,
+            sleep: @escaping @Sendable (Duration) async throws -> Void,
+            now: @escaping @Sendable () -> ContinuousClock.Instant,
+            background: BackgroundWork, redelivery: any RedeliverySeam
+        ) {
+            self.endpoints = endpoints
+            self.log = log
+            self.simple = simple
+            self.sleep = sleep
+            self.now = now
+            self.background = background
+            self.redelivery = redelivery
+        }
+    }
+
+    public let services: Services
     /// Where the running step is in its route (grows as processors descend).
     public var path = StepPath()
     /// The forks (split parts, multicast branches, loop iterations) the running step is
     /// inside, outermost first: what a ``FailurePoint`` needs to resume there.
     public var frames: [ResumeFrame] = []
-    /// The route the exchange entered first (a failure point is resumed from there).
-    public var entryRouteId: String?
-    /// The message as it entered the route (`useOriginalMessage`).
-    public var originalMessage: Message?
-    /// What happens between a failure and its redelivery.
-    public var redelivery: any RedeliverySeam = InMemoryRedelivery()
+    /// Where the exchange entered: one shared box per run, so copying the context down
+    /// the steps does not copy the message.
+    public var origin: Origin?
 
-    public init(
-        endpoints: any EndpointResolver, log: any LogSink = NullLogSink(),
-        simple: SimpleContext = SimpleContext(),
-        sleep: @escaping @Sendable (Duration) async throws -> Void = {
-            try await Task.sleep(for: $0)
-        },
-        now: @escaping @Sendable () -> ContinuousClock.Instant = { .now },
-        background: BackgroundWork = BackgroundWork()
-    ) {
-        self.endpoints = endpoints
-        self.log = log
-        self.simple = simple
-        self.sleep = sleep
-        self.now = now
-        self.background = background
+    /// The route the exchange entered first (a failure point is resumed from there).
+    public var entryRouteId: String? { origin?.routeId }
+    /// The message as it entered the route (`useOriginalMessage`).
+    public var originalMessage: Message? { origin?.message }
+
+    /// The route and message an exchange entered with.
+    public final class Origin: Sendable {
+        public let routeId: String
+        public let message: Message
+
+        public init(routeId: String, message: Message) {
+            self.routeId = routeId
+            self.message = message
+        }
     }
+
+    public init(services: Services) { self.services = services }
+
+    public var endpoints: any EndpointResolver { services.endpoints }
+    public var log: any LogSink { services.log }
+    public var simple: SimpleContext { services.simple }
+    public var sleep: @Sendable (Duration) async throws -> Void { services.sleep }
+    public var now: @Sendable () -> ContinuousClock.Instant { services.now }
+    public var background: BackgroundWork { services.background }
+    public var redelivery: any RedeliverySeam { services.redelivery }
 
     /// Evaluates a compiled expression, turning its failure into a processing error.
     func evaluate(_ expression: CompiledExpression, _ exchange: Exchange) throws(ProcessingError)

@@ -10,9 +10,15 @@ struct RouteBuilder {
         var processors: [any Processor] = []
         for step in steps {
             let p = try processor(step)
-            processors.append(handling.map { Channel(inner: p, handling: $0) } ?? p)
+            processors.append(channel(p))
         }
         return Pipeline(steps: processors)
+    }
+
+    /// `p` wrapped in its error handling channel, when the handling can do anything.
+    func channel(_ p: any Processor) -> any Processor {
+        guard let handling, !handling.isTrivial else { return p }
+        return Channel(inner: p, handling: handling)
     }
 
     /// The error handling of `route`, compiled: precedence as ``RouteSet/errorHandler(for:fallback:)``.
@@ -107,7 +113,7 @@ struct RouteBuilder {
             var branches: [any Processor] = []
             for s in steps {
                 let p = try processor(s)
-                branches.append(handling.map { Channel(inner: p, handling: $0) } ?? p)
+                branches.append(channel(p))
             }
             return MulticastProcessor(branches: branches, strategy: strategy)
         case .recipientList(let e, let delimiter):

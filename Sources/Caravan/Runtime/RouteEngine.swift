@@ -14,7 +14,7 @@ import Synchronization
 public final class RouteEngine: EndpointResolver {
     public struct Route: Sendable {
         public let definition: RouteDefinition
-        let processor: Pipeline
+        let entry: RouteEntry
         let consumer: (any Consumer)?
     }
 
@@ -29,6 +29,20 @@ public final class RouteEngine: EndpointResolver {
     let components: [String: any Component]
     let routesState = Mutex<[String: Route]>([:])
     public let context: ProcessContext.Settings
+    /// Built once: every exchange shares them.
+    private let servicesBox = Mutex<ProcessContext.Services?>(nil)
+
+    var services: ProcessContext.Services {
+        servicesBox.withLock { box in
+            if let s = box { return s }
+            let s = ProcessContext.Services(
+                endpoints: EngineEndpoints(engine: self), log: context.log, simple: context.simple,
+                sleep: context.sleep, now: context.now,
+                background: context.background, redelivery: context.redelivery)
+            box = s
+            return s
+        }
+    }
 
     /// Endpoint patterns replaced by mocks (route tests).
     let substitutions: [(pattern: GlobPattern, mock: String)]
@@ -52,17 +66,18 @@ public final class RouteEngine: EndpointResolver {
                 var builder = RouteBuilder(endpoints: self)
                 builder.handling = try builder.errorHandling(
                     for: definition, in: routes, fallback: settings.errorHandler)
-                let pipeline = try builder.pipeline(definition.steps)
+                let entry = RouteEntry(
+                    routeId: definition.id, pipeline: try builder.pipeline(definition.steps),
+                    exhaustsFailures: builder.handling?.isTrivial ?? false, log: settings.log)
                 let consumer: (any Consumer)?
                 if let component = all[definition.from.scheme], definition.from.scheme == "direct" {
                     consumer = try? component.endpoint(for: definition.from).consumer(
-                        routeId: definition.id,
-                        processor: RouteEntry(routeId: definition.id, pipeline: pipeline))
+                        routeId: definition.id, processor: entry)
                 } else {
                     consumer = nil
                 }
                 built[definition.id] = Route(
-                    definition: definition, processor: pipeline, consumer: consumer)
+                    definition: definition, entry: entry, consumer: consumer)
             } catch {
                 problems.append(error)
             }
@@ -99,7 +114,7 @@ public final class RouteEngine: EndpointResolver {
         }
         var e = exchange
         do {
-            try await RouteEntry(routeId: id, pipeline: route.processor).process(&e, processContext)
+            try await route.entry.process(&e, processContext)
             return Outcome(exchange: e, error: nil)
         } catch {
             return Outcome(exchange: e, error: error)
@@ -118,9 +133,11 @@ public final class RouteEngine: EndpointResolver {
         let resumption = Resumption(point)
         var exchange = resumption.innerExchange
         var context = processContext
-        context.originalMessage = point.frames.first?.original.message ?? point.exchange.message
+        context.origin = ProcessContext.Origin(
+            routeId: point.routeId,
+            message: point.frames.first?.original.message ?? point.exchange.message)
         do {
-            try await RouteEntry(routeId: point.routeId, pipeline: route.processor).resume(
+            try await route.entry.resume(
                 &exchange, at: point.path.elements[...], resumption, context)
             return Outcome(exchange: exchange, error: nil)
         } catch {
@@ -149,11 +166,7 @@ public final class RouteEngine: EndpointResolver {
     }
 
     public var processContext: ProcessContext {
-        var c = ProcessContext(
-            endpoints: self, log: context.log, simple: context.simple, sleep: context.sleep,
-            now: context.now, background: context.background)
-        c.redelivery = context.redelivery
-        return c
+        ProcessContext(services: services)
     }
 }
 
@@ -187,32 +200,67 @@ extension ProcessContext {
     }
 }
 
-/// A route's entry point: sets `routeId` while the route runs.
+/// A route's entry point: sets `routeId` while the route runs. When the route's error
+/// handling is Camel's plain default (no redelivery, no `onException`), its steps have no
+/// channels and the entry marks failures as exhausted, as the default handler would.
 struct RouteEntry: Processor {
     let routeId: String
     let pipeline: Pipeline
+    let exhaustsFailures: Bool
+    let log: any LogSink
 
     func process(_ exchange: inout Exchange, _ context: ProcessContext)
         async throws(ProcessingError)
     {
-        let previous = exchange.routeId
-        exchange.routeId = routeId
-        defer { if previous != nil { exchange.routeId = previous } }
-        var c = context
-        if c.originalMessage == nil { c.originalMessage = exchange.message }
-        if c.entryRouteId == nil { c.entryRouteId = routeId }
-        try await pipeline.process(&exchange, c)
+        try await run(&exchange, context) {
+            (e: inout Exchange, c: ProcessContext) async throws(ProcessingError) in
+            try await pipeline.process(&e, c)
+        }
     }
 
     func resume(
         _ exchange: inout Exchange, at path: ArraySlice<StepPath.Element>, _ resumption: Resumption,
         _ context: ProcessContext
     ) async throws(ProcessingError) {
+        try await run(&exchange, context) {
+            (e: inout Exchange, c: ProcessContext) async throws(ProcessingError) in
+            try await pipeline.resume(&e, at: path, resumption, c)
+        }
+    }
+
+    func run(
+        _ exchange: inout Exchange, _ context: ProcessContext,
+        _ body: (inout Exchange, ProcessContext) async throws(ProcessingError) -> Void
+    ) async throws(ProcessingError) {
         let previous = exchange.routeId
         exchange.routeId = routeId
         defer { if previous != nil { exchange.routeId = previous } }
         var c = context
-        if c.entryRouteId == nil { c.entryRouteId = routeId }
-        try await pipeline.resume(&exchange, at: path, resumption, c)
+        if c.origin == nil {
+            c.origin = ProcessContext.Origin(routeId: routeId, message: exchange.message)
+        }
+        do {
+            try await body(&exchange, c)
+        } catch {
+            guard exhaustsFailures, !error.exhausted, !error.isSuspension else { throw error }
+            var e = error
+            e.exhausted = true
+            log.log(
+                level: .ERROR, logger: "caravan.errorHandler",
+                message:
+                    "Failed delivery for (ExchangeId: \(exchange.id)). Exhausted after delivery attempt: 1 caught: \(e)"
+            )
+            throw e
+        }
+    }
+}
+
+/// The engine as the processors' endpoint resolver, held unowned so the engine and its
+/// shared services do not keep each other alive.
+struct EngineEndpoints: EndpointResolver {
+    unowned let engine: RouteEngine
+
+    func endpoint(for uri: EndpointURI) throws(ProcessingError) -> any Endpoint {
+        try engine.endpoint(for: uri)
     }
 }

@@ -95,3 +95,40 @@ import Testing
         #expect(Exchange().id.count == 36)
     }
 }
+
+@Suite struct ExchangeIdTests {
+    @Test func idsAreVersionFourUUIDsAndUnique() {
+        var seen = Set<String>()
+        for _ in 0..<10_000 {
+            let id = Exchange.newId()
+            let chars = Array(id)
+            #expect(
+                chars.count == 36 && chars[8] == "-" && chars[13] == "-" && chars[18] == "-"
+                    && chars[23] == "-")
+            #expect(chars[14] == "4")
+            #expect("89ab".contains(chars[19]))
+            #expect(id.allSatisfy { $0 == "-" || $0.isHexDigit })
+            seen.insert(id)
+        }
+        #expect(seen.count == 10_000)
+    }
+}
+
+@Suite struct ExchangeSnapshotTests {
+    @Test func everyKindOfBodySurvivesASnapshot() throws {
+        for body in [
+            Body.empty, Body(text: "héllo"), Body(document: ["a": [1, true]]),
+            Body(bytes: [0, 255, 10], contentType: .json),
+        ] {
+            var e = Exchange(
+                message: Message(headers: Headers([("X-A", "1")]), body: body),
+                properties: ["p": 2], routeId: "r")
+            e.error = ExchangeError(kind: "java.io.IOException", message: "boom")
+            let back = try #require(
+                Exchange(snapshot: try JSONReader().read(JSONWriter().bytes(e.snapshot))))
+            #expect(back.id == e.id && back.routeId == "r" && back.properties == ["p": 2])
+            #expect(back.message.body == body && back.message.headers == e.message.headers)
+            #expect(back.error == e.error)
+        }
+    }
+}

@@ -22,6 +22,7 @@ public struct XMLWriter: Sendable {
 
     public func bytes(_ document: Document) throws(XMLWriteError) -> [UInt8] {
         var out = Array(#"<?xml version="1.0" encoding="UTF-8"?>"#.utf8)
+        out.reserveCapacity(1024)
         if pretty { out.append(0x0A) }
         if rootName == nil, case .object(let object) = document, object.count == 1 {
             let member = object[0]
@@ -50,20 +51,22 @@ public struct XMLWriter: Sendable {
             out.append(contentsOf: repeatElement(0x20, count: indent * 2))
         }
         out.append(UInt8(ascii: "<"))
-        out.append(contentsOf: name.utf8)
+        appendUTF8(name, to: &out)
         switch value {
         case .null:
             out.append(contentsOf: "/>".utf8)
             return
         case .object(let object):
+            // One pass for attributes and text, one for children: no intermediate lists.
             var text: Document?
-            var children: [DocumentObject.Member] = []
+            var hasChildren = false
             for member in object {
-                if member.key == "#text" {
+                switch member.key.utf8.first {
+                case UInt8(ascii: "#") where member.key == "#text":
                     text = member.value
-                } else if member.key.hasPrefix("@") {
-                    let attr = String(member.key.dropFirst())
-                    guard XMLWriter.isName(attr) else {
+                case UInt8(ascii: "@"):
+                    let attr = member.key.dropFirst()
+                    guard XMLWriter.isName(String(attr)) else {
                         throw XMLWriteError(
                             "'\(attr)' is not a valid XML attribute name", hint: "rename the key")
                     }
@@ -74,11 +77,11 @@ public struct XMLWriter: Sendable {
                         member.value.scalarText ?? JSONWriter().string(member.value),
                         attribute: true, into: &out)
                     out.append(UInt8(ascii: "\""))
-                } else {
-                    children.append(member)
+                default:
+                    hasChildren = true
                 }
             }
-            if children.isEmpty && (text == nil || text == .null) {
+            if !hasChildren && (text == nil || text == .null) {
                 out.append(contentsOf: "/>".utf8)
                 return
             }
@@ -86,7 +89,12 @@ public struct XMLWriter: Sendable {
             if let text, let s = text.scalarText {
                 try XMLWriter.escape(s, attribute: false, into: &out)
             }
-            for child in children {
+            for child in object {
+                switch child.key.utf8.first {
+                case UInt8(ascii: "@"): continue
+                case UInt8(ascii: "#") where child.key == "#text": continue
+                default: break
+                }
                 if case .array(let elements) = child.value {
                     for element in elements {
                         try writeElement(child.key, element, into: &out, indent: indent + 1)
@@ -95,7 +103,7 @@ public struct XMLWriter: Sendable {
                     try writeElement(child.key, child.value, into: &out, indent: indent + 1)
                 }
             }
-            if pretty, !children.isEmpty {
+            if pretty, hasChildren {
                 out.append(0x0A)
                 out.append(contentsOf: repeatElement(0x20, count: indent * 2))
             }
@@ -113,37 +121,56 @@ public struct XMLWriter: Sendable {
             try XMLWriter.escape(value.scalarText ?? "", attribute: false, into: &out)
         }
         out.append(contentsOf: "</".utf8)
-        out.append(contentsOf: name.utf8)
+        appendUTF8(name, to: &out)
         out.append(UInt8(ascii: ">"))
     }
 
     static func escape(_ s: String, attribute: Bool, into out: inout [UInt8]) throws(XMLWriteError)
     {
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "&": out.append(contentsOf: "&amp;".utf8)
-            case "<": out.append(contentsOf: "&lt;".utf8)
-            case ">": out.append(contentsOf: "&gt;".utf8)
-            case "\"" where attribute: out.append(contentsOf: "&quot;".utf8)
-            case "\n" where attribute: out.append(contentsOf: "&#10;".utf8)
-            case "\t" where attribute: out.append(contentsOf: "&#9;".utf8)
-            case "\r": out.append(contentsOf: "&#13;".utf8)
-            case "\t", "\n": out.append(UInt8(scalar.value))
-            default:
-                let v = scalar.value
-                guard v >= 0x20, v != 0xFFFE, v != 0xFFFF else {
-                    throw XMLWriteError(
-                        "the text holds U+\(String(v, radix: 16, uppercase: true)), which XML 1.0 cannot represent",
-                        hint: "remove control characters before converting to XML")
-                }
-                out.append(contentsOf: String(scalar).utf8)
+        // Most text needs nothing: copy it whole.
+        var text = s
+        let done = text.withUTF8 { bytes -> Bool in
+            for b in bytes
+            where b < 0x20 || b == UInt8(ascii: "&") || b == UInt8(ascii: "<")
+                || b == UInt8(ascii: ">") || b == UInt8(ascii: "\"") || b == 0xEF
+            {
+                return false
             }
+            out.append(contentsOf: bytes)
+            return true
+        }
+        if done { return }
+        // Byte by byte: every character that needs care is ASCII, except U+FFFE/U+FFFF
+        // (EF BF BE/BF), which XML 1.0 cannot hold either.
+        var previous: (UInt8, UInt8) = (0, 0)
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)
+            case UInt8(ascii: "<"): out.append(contentsOf: "&lt;".utf8)
+            case UInt8(ascii: ">"): out.append(contentsOf: "&gt;".utf8)
+            case UInt8(ascii: "\"") where attribute: out.append(contentsOf: "&quot;".utf8)
+            case 0x0A where attribute: out.append(contentsOf: "&#10;".utf8)
+            case 0x09 where attribute: out.append(contentsOf: "&#9;".utf8)
+            case 0x0D: out.append(contentsOf: "&#13;".utf8)
+            case 0x09, 0x0A: out.append(b)
+            case 0..<0x20:
+                throw XMLWriteError(
+                    "the text holds U+\(String(b, radix: 16, uppercase: true)), which XML 1.0 cannot represent",
+                    hint: "remove control characters before converting to XML")
+            case 0xBE where previous == (0xEF, 0xBF), 0xBF where previous == (0xEF, 0xBF):
+                throw XMLWriteError(
+                    "the text holds U+FFF\(b == 0xBE ? "E" : "F"), which XML 1.0 cannot represent",
+                    hint: "remove it before converting to XML")
+            default: out.append(b)
+            }
+            previous = (previous.1, b)
         }
     }
 
     /// An XML `QName`-compatible name: a letter or `_` first, then letters, digits, `-`,
     /// `.`, `_`, and at most one `:` between two non-empty parts.
     static func isName(_ name: String) -> Bool {
+        if let ascii = asciiName(name) { return ascii }
         guard let first = name.unicodeScalars.first else { return false }
         let isStart: (Unicode.Scalar) -> Bool = { $0 == "_" || $0.properties.isAlphabetic }
         guard isStart(first) else { return false }
@@ -181,6 +208,37 @@ public struct XMLWriteError: Error, Sendable, CustomStringConvertible {
 }
 
 extension XMLWriter {
+    /// The fast answer for ASCII names, or `nil` when the name has other characters.
+    static func asciiName(_ name: String) -> Bool? {
+        var colons = 0
+        var previous: UInt8 = 0
+        var first = true
+        for b in name.utf8 {
+            guard b < 0x80 else { return nil }
+            let letter = ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A) || b == UInt8(ascii: "_")
+            let digitOrPunct =
+                (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "-") || b == UInt8(ascii: ".")
+            if first || previous == UInt8(ascii: ":") {
+                guard letter else { return false }
+            } else if b == UInt8(ascii: ":") {
+                colons += 1
+                if colons > 1 { return false }
+            } else if !(letter || digitOrPunct) {
+                return false
+            }
+            previous = b
+            first = false
+        }
+        return !first && previous != UInt8(ascii: ":")
+    }
+
     /// Whether `name` can be an element name.
     public static func isValidName(_ name: String) -> Bool { isName(name) }
+}
+
+/// Appends a string's UTF-8 bytes in one copy (`append(contentsOf: s.utf8)` goes through
+/// a slow generic path for the small strings element names are).
+@inline(__always) func appendUTF8(_ s: String, to out: inout [UInt8]) {
+    var s = s
+    s.withUTF8 { out.append(contentsOf: $0) }
 }
