@@ -9,12 +9,26 @@ extension LoadContext {
             return []
         }
         var result: [StepDefinition] = []
-        for item in items {
+        for (index, item) in items.enumerated() {
             guard case .mapping(let pairs, _) = item, pairs.count == 1 else {
                 error(
                     item.location, "a step is a mapping with one key, the step's name",
                     hint: "e.g. `- to: direct:next`; check the indentation of the step's options")
                 continue
+            }
+            // The flow form: a `split` without `steps` takes the steps that follow it.
+            if pairs[0].key.text == "split",
+                case .mapping(let options, let location) = pairs[0].value,
+                !options.contains(where: { $0.key.text == "steps" })
+            {
+                let rest = YAMLNode.sequence(Array(items[(index + 1)...]), location)
+                let key = YAMLScalar(text: "steps", plain: true, location: location)
+                if let step = step(
+                    pairs[0].key, .mapping(options + [(key: key, value: rest)], location))
+                {
+                    result.append(step)
+                }
+                break
             }
             if let step = step(pairs[0].key, pairs[0].value) { result.append(step) }
         }

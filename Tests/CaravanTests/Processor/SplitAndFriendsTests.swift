@@ -271,3 +271,22 @@ import Testing
         #expect(ErrorKind.httpOperationFailed.distance(to: ErrorKind("java.lang.Throwable")) == 3)
     }
 }
+
+@Suite struct SplitFlowFormTests {
+    @Test func aSplitWithoutStepsTakesTheStepsThatFollowIt() async throws {
+        let routes = try await TestRoutes(
+            """
+            - from:
+                uri: direct:in
+                steps:
+                  - setHeader: {name: batch, constant: "7"}
+                  - split:
+                      tokenize: ","
+                  - transform: {simple: "${header.batch}-${body}"}
+                  - to: mock:part
+            """)
+        let outcome = await routes.run("a,b", contentType: nil)
+        #expect(outcome.error == nil)
+        #expect(routes.bodies("part") == ["7-a", "7-b"])
+    }
+}

@@ -46,6 +46,9 @@ struct JSONParser {
     var depth = 0
     /// Reused between strings that contain escapes.
     var scratch: [UInt8] = []
+    /// The members and elements of the objects and arrays being read, innermost last.
+    var memberStack: [DocumentObject.Member] = []
+    var elementStack: [Document] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -106,7 +109,10 @@ struct JSONParser {
     mutating func parseObject() throws(FormatError) -> Document {
         try enter()
         index += 1
-        var members: [DocumentObject.Member] = []
+        // Members collect on a stack shared by all levels and are copied out once, at
+        // their exact size: growing a fresh array per object cost several allocations.
+        let base = memberStack.count
+        defer { memberStack.removeSubrange(base...) }
         skipWhitespace()
         if peek() == UInt8(ascii: "}") {
             index += 1
@@ -131,7 +137,7 @@ struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            members.append(DocumentObject.Member(key: key, value: value))
+            memberStack.append(DocumentObject.Member(key: key, value: value))
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","):
@@ -139,7 +145,7 @@ struct JSONParser {
             case UInt8(ascii: "}"):
                 index += 1
                 depth -= 1
-                return .object(DocumentObject(members))
+                return .object(DocumentObject(Array(memberStack[base...])))
             default:
                 throw error(
                     index < bytes.count
@@ -153,19 +159,21 @@ struct JSONParser {
     mutating func parseArray() throws(FormatError) -> Document {
         try enter()
         index += 1
-        var elements: [Document] = []
+        let base = elementStack.count
+        defer { elementStack.removeSubrange(base...) }
         skipWhitespace()
         if peek() == UInt8(ascii: "]") {
             index += 1
             depth -= 1
-            return .array(elements)
+            return .array([])
         }
         while true {
             skipWhitespace()
             if peek() == UInt8(ascii: "]") {
                 throw error("unexpected ']' after ','", hint: "remove the trailing comma")
             }
-            elements.append(try parseValue())
+            let element = try parseValue()
+            elementStack.append(element)
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","):
@@ -173,7 +181,7 @@ struct JSONParser {
             case UInt8(ascii: "]"):
                 index += 1
                 depth -= 1
-                return .array(elements)
+                return .array(Array(elementStack[base...]))
             default:
                 throw error(
                     index < bytes.count
