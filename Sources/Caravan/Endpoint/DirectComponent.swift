@@ -55,16 +55,9 @@ struct DirectEndpoint: Endpoint {
 struct DirectProducer: Producer {
     let endpoint: DirectEndpoint
 
+    // The target is the route's entry, which sets and restores `routeId` itself.
     func send(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
-        guard let target = endpoint.component.consumer(endpoint.name) else {
-            throw ProcessingError(
-                .noConsumer, "no route consumes direct:\(endpoint.name)",
-                endpoint: endpoint.uri.description)
-        }
-        let caller = exchange.routeId
-        exchange.routeId = target.routeId
-        defer { exchange.routeId = caller }
-        try await target.processor.process(&exchange, context)
+        try await target().process(&exchange, context)
     }
 
     /// Continues inside the target route at `path`.
@@ -72,15 +65,16 @@ struct DirectProducer: Producer {
         _ exchange: inout Exchange, at path: ArraySlice<StepPath.Element>, _ resumption: Resumption,
         _ context: ProcessContext
     ) async throws(ProcessingError) {
+        try await target().resume(&exchange, at: path, resumption, context)
+    }
+
+    func target() throws(ProcessingError) -> any Processor {
         guard let target = endpoint.component.consumer(endpoint.name) else {
             throw ProcessingError(
                 .noConsumer, "no route consumes direct:\(endpoint.name)",
                 endpoint: endpoint.uri.description)
         }
-        let caller = exchange.routeId
-        exchange.routeId = target.routeId
-        defer { exchange.routeId = caller }
-        try await target.processor.resume(&exchange, at: path, resumption, context)
+        return target.processor
     }
 }
 

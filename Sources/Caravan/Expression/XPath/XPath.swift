@@ -49,29 +49,7 @@ public struct XPath: Sendable {
 
     /// Evaluates against a parsed document.
     public func evaluate(_ tree: XMLTree) throws(EvaluationError) -> XPathResult {
-        guard let context = xmlXPathNewContext(tree.doc) else {
-            throw EvaluationError("out of memory evaluating XPath")
-        }
-        defer { xmlXPathFreeContext(context) }
-        let errors = XPathErrors()
-        let box = Unmanaged.passRetained(errors)
-        defer { box.release() }
-        context.pointee.userData = box.toOpaque()
-        context.pointee.error = xpathErrorHandler
-
-        var ns = tree.root?.pointee.nsDef
-        while let n = ns {
-            if let prefix = n.pointee.prefix, let href = n.pointee.href {
-                xmlXPathRegisterNs(context, prefix, href)
-            }
-            ns = n.pointee.next
-        }
-        for (prefix, uri) in namespaces { xmlXPathRegisterNs(context, prefix, uri) }
-
-        guard let object = xmlXPathCompiledEval(compiled.pointer, context) else {
-            let message = errors.first?.0 ?? "the expression could not be evaluated"
-            throw EvaluationError("xpath '\(expression)': \(message)")
-        }
+        let object = try run(tree)
         defer { xmlXPathFreeObject(object) }
         switch object.pointee.type {
         case XPATH_NODESET:
@@ -176,9 +154,9 @@ private let xpathMessages: [Int: String] = [
 ]
 
 extension XPath {
-    /// The selected nodes serialised as XML (for `split` with xpath, whose parts are
-    /// elements, not their text); `nil` when the result is not a node set.
-    public func selectXML(_ tree: XMLTree) throws(EvaluationError) -> [String]? {
+    /// Evaluates the compiled expression over `tree` with the document's and the given
+    /// namespace bindings; the caller frees the result with `xmlXPathFreeObject`.
+    func run(_ tree: XMLTree) throws(EvaluationError) -> xmlXPathObjectPtr {
         guard let context = xmlXPathNewContext(tree.doc) else {
             throw EvaluationError("out of memory evaluating XPath")
         }
@@ -201,6 +179,13 @@ extension XPath {
                 "xpath '\(expression)': \(errors.first?.0 ?? "the expression could not be evaluated")"
             )
         }
+        return object
+    }
+
+    /// The selected nodes serialised as XML (for `split` with xpath, whose parts are
+    /// elements, not their text); `nil` when the result is not a node set.
+    public func selectXML(_ tree: XMLTree) throws(EvaluationError) -> [String]? {
+        let object = try run(tree)
         defer { xmlXPathFreeObject(object) }
         guard object.pointee.type == XPATH_NODESET else { return nil }
         var parts: [String] = []
