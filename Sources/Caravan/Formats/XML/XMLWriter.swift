@@ -60,7 +60,7 @@ public struct XMLWriter: Sendable {
             // One pass for attributes and text, one for children: no intermediate lists.
             var text: Document?
             var hasChildren = false
-            for member in object {
+            for member in object.members {
                 switch member.key.utf8.first {
                 case UInt8(ascii: "#") where member.key == "#text":
                     text = member.value
@@ -89,7 +89,7 @@ public struct XMLWriter: Sendable {
             if let text, let s = text.scalarText {
                 try XMLWriter.escape(s, attribute: false, into: &out)
             }
-            for child in object {
+            for child in object.members {
                 switch child.key.utf8.first {
                 case UInt8(ascii: "@"): continue
                 case UInt8(ascii: "#") where child.key == "#text": continue
@@ -210,26 +210,32 @@ public struct XMLWriteError: Error, Sendable, CustomStringConvertible {
 extension XMLWriter {
     /// The fast answer for ASCII names, or `nil` when the name has other characters.
     static func asciiName(_ name: String) -> Bool? {
-        var colons = 0
-        var previous: UInt8 = 0
-        var first = true
-        for b in name.utf8 {
-            guard b < 0x80 else { return nil }
-            let letter = ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A) || b == UInt8(ascii: "_")
-            let digitOrPunct =
-                (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "-") || b == UInt8(ascii: ".")
-            if first || previous == UInt8(ascii: ":") {
-                guard letter else { return false }
-            } else if b == UInt8(ascii: ":") {
-                colons += 1
-                if colons > 1 { return false }
-            } else if !(letter || digitOrPunct) {
-                return false
+        var name = name
+        return name.withUTF8 { bytes -> Bool? in
+            guard let first = bytes.first else { return false }
+            var colons = 0
+            var previous = first
+            guard (first | 0x20) >= 0x61 && (first | 0x20) <= 0x7A || first == UInt8(ascii: "_")
+            else {
+                return first < 0x80 ? false : nil
             }
-            previous = b
-            first = false
+            for b in bytes.dropFirst() {
+                guard b < 0x80 else { return nil }
+                let letter = ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A) || b == UInt8(ascii: "_")
+                if previous == UInt8(ascii: ":") {
+                    guard letter else { return false }
+                } else if b == UInt8(ascii: ":") {
+                    colons += 1
+                    if colons > 1 { return false }
+                } else if !(letter || (b >= 0x30 && b <= 0x39) || b == UInt8(ascii: "-")
+                    || b == UInt8(ascii: "."))
+                {
+                    return false
+                }
+                previous = b
+            }
+            return previous != UInt8(ascii: ":")
         }
-        return !first && previous != UInt8(ascii: ":")
     }
 
     /// Whether `name` can be an element name.

@@ -15,6 +15,12 @@ struct DataFormatProcessor: Processor {
     let direction: Direction
     let format: DataFormatDefinition
 
+    /// The `Content-Type` values marshal sets, spelled once rather than per message.
+    static let contentTypeHeaders: [String: Document] = [
+        "json": .string(MediaType.json.description), "xml": .string(MediaType.xml.description),
+        "csv": .string(MediaType.csv.description),
+    ]
+
     func process(_ exchange: inout Exchange, _ context: ProcessContext)
         async throws(ProcessingError)
     {
@@ -72,6 +78,7 @@ struct DataFormatProcessor: Processor {
             type = .csv
         }
         exchange.message.body = Body(bytes: bytes, contentType: type)
-        exchange.message.headers["Content-Type"] = .string(type.description)
+        exchange.message.headers["Content-Type"] =
+            DataFormatProcessor.contentTypeHeaders[type.subtype] ?? .string(type.description)
     }
 }
