@@ -10,7 +10,7 @@ import Foundation
 // JSONSerialization and XMLDocument, the two listed CSV packages); compare ratios, not
 // absolute times — these machines are noisy.
 
-/// A realistic order of about `items` line items (1 KB ≈ 6 items).
+/// A realistic order with `items` line items (11 items ≈ 1 KB).
 func orderJSON(items: Int) -> [UInt8] {
     var lines: [String] = []
     for i in 0..<items {
@@ -23,7 +23,7 @@ func orderJSON(items: Int) -> [UInt8] {
     return Array(json.utf8)
 }
 
-let json1KB = orderJSON(items: 6)
+let json1KB = orderJSON(items: 11)  // 1,028 bytes
 let json1MB = orderJSON(items: 11_000)
 let xml100KB: [UInt8] = try! XMLWriter().bytes(JSONReader().read(orderJSON(items: 1_100)))
 let csv10K: [UInt8] = {
