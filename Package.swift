@@ -11,6 +11,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // libxml2 is used directly (not through FoundationXML) because Caravan needs its
@@ -26,6 +28,16 @@ let package = Package(
             name: "Caravan",
             dependencies: ["CLibXML2", .product(name: "Yams", package: "Yams")]
         ),
+        // The PostgreSQL store: migrations, the journal, claims and leases, durable
+        // redelivery, dead letters, replay; and a throwaway PostgreSQL for tests and local use.
+        .target(
+            name: "CaravanStore",
+            dependencies: [
+                "Caravan",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "CaravanCLI",
             dependencies: [
@@ -34,6 +46,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CaravanTests", dependencies: ["Caravan"]),
+        .testTarget(name: "CaravanStoreTests", dependencies: ["CaravanStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,60 @@
+/// The store's schema, as versioned migrations applied in order. A migration is never
+/// edited once released: changes are new migrations.
+///
+/// `{schema}` stands for the quoted schema name.
+enum Migrations {
+    struct Migration {
+        let version: Int
+        let name: String
+        let sql: [String]
+    }
+
+    static let all: [Migration] = [
+        Migration(
+            version: 1, name: "messages",
+            sql: [
+                """
+                CREATE TABLE {schema}."messages" (
+                    id uuid PRIMARY KEY,
+                    seq bigint GENERATED ALWAYS AS IDENTITY UNIQUE,
+                    route text NOT NULL,
+                    consumer text NOT NULL,
+                    state text NOT NULL DEFAULT 'ready'
+                        CHECK (state IN ('ready', 'running', 'retrying', 'done', 'dead', 'discarded')),
+                    attempt integer NOT NULL DEFAULT 0,
+                    max_attempts integer,
+                    due_at timestamptz NOT NULL DEFAULT now(),
+                    lease_owner text,
+                    lease_expires_at timestamptz,
+                    headers jsonb NOT NULL DEFAULT '{}',
+                    body bytea NOT NULL,
+                    content_type text,
+                    original jsonb,
+                    failure jsonb,
+                    errors jsonb NOT NULL DEFAULT '[]',
+                    replay_of uuid REFERENCES {schema}."messages" (id),
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    updated_at timestamptz NOT NULL DEFAULT now()
+                )
+                """,
+                // Claims read ready rows per route in due order.
+                """
+                CREATE INDEX messages_claimable ON {schema}."messages" (route, due_at)
+                    WHERE state IN ('ready', 'retrying')
+                """,
+                // Expired leases are found without scanning finished rows.
+                """
+                CREATE INDEX messages_leased ON {schema}."messages" (lease_expires_at) WHERE state = 'running'
+                """,
+                """
+                CREATE INDEX messages_dead ON {schema}."messages" (route, updated_at) WHERE state = 'dead'
+                """,
+                // A hot, churning table: vacuum it early and often.
+                """
+                ALTER TABLE {schema}."messages" SET (
+                    autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02,
+                    autovacuum_vacuum_cost_delay = 1, fillfactor = 90)
+                """,
+            ])
+    ]
+}

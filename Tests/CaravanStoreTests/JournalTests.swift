@@ -1,0 +1,74 @@
+import Caravan
+import Foundation
+import PostgresNIO
+import Testing
+
+@testable import CaravanStore
+
+@Suite struct JournalTests {
+    func entry(_ i: Int) -> JournalEntry {
+        var message = Message(body: Body(bytes: Array(#"{"n": \#(i)}"#.utf8), contentType: .json))
+        message.headers["Content-Type"] = "application/json"
+        message.headers["X-Seq"] = .number(DecimalText(i))
+        return JournalEntry(route: "orders", consumer: "platform-http:/orders", message: message)
+    }
+
+    @Test func anAppendedMessageIsCommittedWhenAppendReturns() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let journal = Journal(client: client, schema: schema)
+            let e = entry(1)
+            try await journal.append(e)
+            let rows = try await client.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "SELECT route, state, body, headers::text, content_type FROM \"\(schema.name)\".messages WHERE id = '\(e.id.uuidString)'"
+                ))
+            var found = 0
+            for try await (route, state, body, headers, type) in rows.decode(
+                (String, String, ByteBuffer, String, String?).self)
+            {
+                found += 1
+                #expect(route == "orders" && state == "ready")
+                #expect(String(buffer: body) == #"{"n": 1}"#)
+                #expect(headers.contains("\"X-Seq\": 1"))
+                #expect(type == "application/json")
+            }
+            #expect(found == 1)
+        }
+    }
+
+    @Test func concurrentAppendsShareCommits() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let journal = Journal(client: client, schema: schema, maxBatch: 100)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<500 { group.addTask { try await journal.append(entry(i)) } }
+                try await group.waitForAll()
+            }
+            let rows = try await client.query(
+                PostgresQuery(unsafeSQL: "SELECT count(*) FROM \"\(schema.name)\".messages"))
+            for try await count in rows.decode(Int.self) { #expect(count == 500) }
+            // 500 appends, at most 100 per commit; concurrency makes far fewer than 500.
+            #expect(journal.commitCount >= 5)
+            #expect(journal.commitCount < 250)
+        }
+    }
+}
+
+@Suite struct GroupCommitTests {
+    func batch(_ a: GroupCommitState<String>.Action) -> [String]? {
+        if case .flush(let items) = a { return items }
+        return nil
+    }
+
+    @Test func appendsDuringAFlushGoTogetherInTheNext() {
+        var s = GroupCommitState<String>(maxBatch: 2)
+        #expect(batch(s.append("a")) == ["a"])
+        #expect(batch(s.append("b")) == nil)
+        #expect(batch(s.append("c")) == nil)
+        #expect(batch(s.append("d")) == nil)
+        #expect(batch(s.flushed()) == ["b", "c"])
+        #expect(batch(s.flushed()) == ["d"])
+        #expect(batch(s.flushed()) == nil)
+        #expect(batch(s.append("e")) == ["e"])
+    }
+}
