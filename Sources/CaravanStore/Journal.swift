@@ -118,7 +118,7 @@ public final class Journal: Sendable {
         bindings.append(bodies)
         bindings.append(types)
         let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
-        try await withStoreErrors {
+        _ = try await withStoreErrors {
             try await client.query(query, logger: logger)
         }
     }
