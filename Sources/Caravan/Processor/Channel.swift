@@ -39,7 +39,12 @@ struct Channel: Processor {
             ? (start.message.headers["CamelRedeliveryCounter"].flatMap {
                 SimpleCoercion.numberText($0)?.intValue
             } ?? 0) : 0
-        var previousDelay = 0
+        // ... and the delay before it (Camel's CamelRedeliveryDelay), for the back-off.
+        var previousDelay =
+            resuming != nil
+            ? (start.message.headers["CamelRedeliveryDelay"].flatMap {
+                SimpleCoercion.numberText($0)?.intValue
+            } ?? 0) : 0
         var resume = resuming
         while true {
             do {
@@ -66,6 +71,7 @@ struct Channel: Processor {
                     var retry = start
                     retry.message.headers["CamelRedelivered"] = .bool(true)
                     retry.message.headers["CamelRedeliveryCounter"] = .number(DecimalText(counter))
+                    retry.message.headers["CamelRedeliveryDelay"] = .number(DecimalText(delay))
                     if policy.maximumRedeliveries > 0 {
                         retry.message.headers["CamelRedeliveryMaxCounter"] = .number(
                             DecimalText(policy.maximumRedeliveries))
@@ -146,6 +152,8 @@ struct Channel: Processor {
                 e.exhausted = true
                 throw e
             }
+            // The store keeps a dead letter record even when a channel took the exchange.
+            exchange.properties[ExchangeProperty.deadLetterChannel] = .string(uri.description)
             exchange.properties["CamelErrorHandlerHandled"] = .bool(true)
             exchange.isStopped = true
         case .defaultErrorHandler:

@@ -58,6 +58,23 @@ struct ErrorHandling: Sendable {
 /// The error handling a route gets when none is configured anywhere: Camel's default
 /// error handler with no redelivery. (The durable server applies Caravan's own default.)
 extension ErrorHandlerDefinition {
+    /// Caravan's default for durable routes that configure no error handler: redeliver
+    /// with exponential back-off (1 s, 2 s, 4 s ... capped at 5 min, ±15 % jitter) five
+    /// times, then the store keeps the message as a dead letter. See docs/store.md.
+    public static let caravanDefault: ErrorHandlerDefinition = {
+        var policy = RedeliveryPolicy()
+        policy.maximumRedeliveries = 5
+        policy.redeliveryDelay = 1000
+        policy.useExponentialBackOff = true
+        policy.backOffMultiplier = 2
+        policy.maximumRedeliveryDelay = 300_000
+        policy.useCollisionAvoidance = true
+        policy.retryAttemptedLogLevel = .WARN
+        return ErrorHandlerDefinition(
+            kind: .defaultErrorHandler, redeliveryPolicy: policy,
+            location: SourceLocation(file: "(caravan default)", line: 0, column: 0))
+    }()
+
     public static let camelDefault = ErrorHandlerDefinition(
         kind: .defaultErrorHandler, location: SourceLocation(file: "(default)", line: 0, column: 0))
 }

@@ -84,6 +84,18 @@ public protocol RedeliverySeam: Sendable {
         async throws(ProcessingError)
 }
 
+/// Durable redelivery: the exchange leaves the route at once, carrying its failure point;
+/// the store saves it with a due time and resumes it then (``FailurePoint``).
+public struct SuspendingRedelivery: RedeliverySeam {
+    public init() {}
+
+    public func redeliver(_ point: FailurePoint, after delay: Duration, _ context: ProcessContext)
+        async throws(ProcessingError)
+    {
+        throw ProcessingError.suspended(point)
+    }
+}
+
 /// Redelivery in memory: waits the delay, then the step runs again.
 public struct InMemoryRedelivery: RedeliverySeam {
     public init() {}
@@ -105,9 +117,11 @@ extension ProcessingError {
     public static let suspendedKind = ErrorKind("caravan.RedeliveryScheduled")
 
     public static func suspended(_ point: FailurePoint) -> ProcessingError {
-        ProcessingError(
+        var e = ProcessingError(
             suspendedKind, "redelivery \(point.counter) scheduled in \(point.delayMillis) ms",
             path: point.path)
+        e.suspendedAt = point.document
+        return e
     }
 
     public var isSuspension: Bool { kind == ProcessingError.suspendedKind }

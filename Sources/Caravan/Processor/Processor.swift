@@ -121,6 +121,8 @@ public enum ExchangeProperty {
     public static let multicastIndex = "CamelMulticastIndex"
     public static let toEndpoint = "CamelToEndpoint"
     public static let exceptionCaught = "CamelExceptionCaught"
+    /// Set (to its URI) when a dead letter channel took the exchange.
+    public static let deadLetterChannel = "CaravanDeadLetterChannel"
 }
 
 extension Exchange {

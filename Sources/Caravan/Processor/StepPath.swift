@@ -56,6 +56,8 @@ public struct ProcessingError: Error, Sendable, Hashable, CustomStringConvertibl
     public var responseExcerpt: String?
     /// Set once the error handler gave up on it, so enclosing steps do not redeliver again.
     public var exhausted = false
+    /// For a suspension: the saved failure point (``FailurePoint/document``).
+    public var suspendedAt: Document?
 
     public init(
         _ kind: ErrorKind, _ message: String, path: StepPath = StepPath(), endpoint: String? = nil,

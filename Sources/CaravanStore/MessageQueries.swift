@@ -1,0 +1,64 @@
+/// The store's SQL, one named statement per thing it does (River's style: a query's
+/// name says what it does). `{messages}` stands for the schema's messages table.
+enum MessageQueries {
+    /// Claims up to $2 due messages of the routes $1 for owner $3, leased for $4 ms:
+    /// `FOR UPDATE SKIP LOCKED` in a CTE, so concurrent workers never get the same row.
+    static let claimDue = """
+        WITH next AS (
+            SELECT id FROM {messages}
+            WHERE state IN ('ready', 'retrying') AND due_at <= now() AND route = ANY($1::text[])
+            ORDER BY due_at, seq
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE {messages} AS m
+        SET state = 'running', lease_owner = $3, lease_expires_at = now() + $4 * interval '1 millisecond',
+            attempt = m.attempt + 1, updated_at = now()
+        FROM next WHERE m.id = next.id
+        RETURNING m.id, m.route, m.headers::text, m.body, m.content_type, m.attempt, m.failure::text
+        """
+
+    /// Marks the owner's running messages $1 done (a batch).
+    static let completeRunning = """
+        UPDATE {messages}
+        SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, failure = NULL, updated_at = now()
+        WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND state = 'running'
+        """
+
+    /// Schedules the owner's running message $1 for redelivery in $3 ms from the failure
+    /// point $4, recording the attempt's error $5.
+    static let scheduleRetry = """
+        UPDATE {messages}
+        SET state = 'retrying', due_at = now() + $3 * interval '1 millisecond', failure = $4::jsonb,
+            errors = errors || jsonb_build_array($5::jsonb || jsonb_build_object('at', now(), 'attempt', attempt)),
+            lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        WHERE id = $1 AND lease_owner = $2 AND state = 'running'
+        """
+
+    /// Makes the owner's running message $1 a dead letter, keeping the failure point $3
+    /// and recording the last error $4.
+    static let markDead = """
+        UPDATE {messages}
+        SET state = 'dead', failure = $3::jsonb,
+            errors = errors || jsonb_build_array($4::jsonb || jsonb_build_object('at', now(), 'attempt', attempt)),
+            lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        WHERE id = $1 AND lease_owner = $2 AND state = 'running'
+        """
+
+    /// Extends the owner's leases on $1 by $3 ms (long work).
+    static let renewLeases = """
+        UPDATE {messages} SET lease_expires_at = now() + $3 * interval '1 millisecond'
+        WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND state = 'running'
+        """
+
+    /// Returns messages whose lease expired (their worker died) to `ready`.
+    static let releaseExpiredLeases = """
+        UPDATE {messages} SET state = 'ready', lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        WHERE state = 'running' AND lease_expires_at < now()
+        RETURNING id
+        """
+
+    static func sql(_ template: String, _ schema: StoreSchema) -> String {
+        template.replacingOccurrences(of: "{messages}", with: schema.table("messages"))
+    }
+}

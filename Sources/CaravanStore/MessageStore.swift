@@ -1,0 +1,152 @@
+import Caravan
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// A message a worker claimed: what it needs to run or resume it.
+public struct ClaimedMessage: Sendable {
+    public var id: UUID
+    public var route: String
+    public var message: Message
+    /// This try's number (1 for the first).
+    public var attempt: Int
+    /// Where a previous try stopped, when it is a redelivery.
+    public var failure: FailurePoint?
+}
+
+/// The message lifecycle in PostgreSQL: ready → running (leased) → done, or → retrying
+/// (due later) → running ..., or → dead. Each transition is one named statement
+/// (``MessageQueries``) guarded by the lease owner, so a worker whose lease expired
+/// cannot overwrite the work of the one that took over.
+public struct MessageStore: Sendable {
+    public let client: PostgresClient
+    public let schema: StoreSchema
+    let logger: Logger
+
+    public init(
+        client: PostgresClient, schema: StoreSchema = .default,
+        logger: Logger = Logger(label: "caravan.store")
+    ) {
+        self.client = client
+        self.schema = schema
+        self.logger = logger
+    }
+
+    func run(_ template: String, _ bindings: PostgresBindings) async throws(StoreError)
+        -> PostgresRowSequence
+    {
+        let query = PostgresQuery(unsafeSQL: MessageQueries.sql(template, schema), binds: bindings)
+        return try await withStoreErrors { try await client.query(query, logger: logger) }
+    }
+
+    public func claim(routes: [String], owner: String, limit: Int, lease: Duration)
+        async throws(StoreError) -> [ClaimedMessage]
+    {
+        var b = PostgresBindings()
+        b.append(routes)
+        b.append(limit)
+        b.append(owner)
+        b.append(
+            Int(
+                lease.components.seconds * 1000 + lease.components.attoseconds
+                    / 1_000_000_000_000_000))
+        let rows = try await run(MessageQueries.claimDue, b)
+        var claimed: [ClaimedMessage] = []
+        do {
+            for try await (id, route, headersText, body, contentType, attempt, failureText)
+                in rows.decode(
+                    (UUID, String, String, ByteBuffer, String?, Int, String?).self)
+            {
+                var headers = Headers()
+                if case .object(let o) = try JSONReader().read(headersText) {
+                    for m in o { headers[m.key] = m.value }
+                }
+                let message = Message(
+                    headers: headers,
+                    body: Body(
+                        bytes: Array(buffer: body), contentType: contentType.flatMap(MediaType.init)
+                    ))
+                let failure = try failureText.map { text in try JSONReader().read(text) }.flatMap(
+                    FailurePoint.init(document:))
+                claimed.append(
+                    ClaimedMessage(
+                        id: id, route: route, message: message, attempt: attempt, failure: failure))
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.query("reading claimed messages: \(error)")
+        }
+        return claimed
+    }
+
+    public func complete(_ ids: [UUID], owner: String) async throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        var b = PostgresBindings()
+        b.append(ids)
+        b.append(owner)
+        _ = try await run(MessageQueries.completeRunning, b)
+    }
+
+    public func scheduleRetry(_ id: UUID, owner: String, point: FailurePoint)
+        async throws(StoreError)
+    {
+        var b = PostgresBindings()
+        b.append(id)
+        b.append(owner)
+        b.append(point.delayMillis)
+        b.append(JSONWriter().string(point.document))
+        b.append(JSONWriter().string(MessageStore.errorRecord(point.error)))
+        _ = try await run(MessageQueries.scheduleRetry, b)
+    }
+
+    public func markDead(_ id: UUID, owner: String, error: ProcessingError, point: Document?)
+        async throws(StoreError)
+    {
+        var b = PostgresBindings()
+        b.append(id)
+        b.append(owner)
+        b.append(point.map { JSONWriter().string($0) })
+        b.append(JSONWriter().string(MessageStore.errorRecord(error)))
+        _ = try await run(MessageQueries.markDead, b)
+    }
+
+    public func renewLeases(_ ids: [UUID], owner: String, lease: Duration) async throws(StoreError)
+    {
+        var b = PostgresBindings()
+        b.append(ids)
+        b.append(owner)
+        b.append(Int(lease.components.seconds * 1000))
+        _ = try await run(MessageQueries.renewLeases, b)
+    }
+
+    /// Returns expired leases to `ready`; the number of messages recovered.
+    @discardableResult
+    public func releaseExpiredLeases() async throws(StoreError) -> Int {
+        let rows = try await run(MessageQueries.releaseExpiredLeases, PostgresBindings())
+        do {
+            var count = 0
+            for try await _ in rows.decode(UUID.self) { count += 1 }
+            return count
+        } catch {
+            throw StoreError.query("releasing expired leases: \(error)")
+        }
+    }
+
+    /// One entry of a message's attempt history.
+    static func errorRecord(_ e: ProcessingError) -> Document {
+        var o = DocumentObject()
+        o.append(key: "kind", value: .string(e.kind.name))
+        o.append(key: "message", value: .string(e.message))
+        if !e.path.elements.isEmpty { o.append(key: "step", value: .string(e.path.description)) }
+        if let endpoint = e.endpoint { o.append(key: "endpoint", value: .string(endpoint)) }
+        if let status = e.statusCode {
+            o.append(key: "status", value: .number(DecimalText(status)))
+        }
+        if let excerpt = e.responseExcerpt {
+            o.append(key: "response", value: .string(String(excerpt.prefix(1024))))
+        }
+        return .object(o)
+    }
+}

@@ -1,0 +1,91 @@
+import Caravan
+import Foundation
+import Logging
+
+/// Takes messages from the store and runs them through their routes: claims a batch,
+/// runs (or resumes) each one, then records the outcome — done, a redelivery due later
+/// with its failure point, or a dead letter with its history.
+public struct Worker: Sendable {
+    public let store: MessageStore
+    public let engine: RouteEngine
+    public let routes: [String]
+    /// Identifies this worker's leases (host, process and worker).
+    public let owner: String
+    public var batchSize = 32
+    public var lease: Duration = .seconds(30)
+    let logger: Logger
+
+    public init(
+        store: MessageStore, engine: RouteEngine, routes: [String], owner: String,
+        logger: Logger = Logger(label: "caravan.worker")
+    ) {
+        self.store = store
+        self.engine = engine
+        self.routes = routes
+        self.owner = owner
+        self.logger = logger
+    }
+
+    /// Claims and processes one batch; returns how many messages it processed.
+    @discardableResult
+    public func processBatch() async throws(StoreError) -> Int {
+        let claimed = try await store.claim(
+            routes: routes, owner: owner, limit: batchSize, lease: lease)
+        var done: [UUID] = []
+        for message in claimed {
+            let outcome: RouteEngine.Outcome
+            if let point = message.failure {
+                outcome = await engine.resume(point)
+            } else {
+                outcome = await engine.run(
+                    message.route,
+                    Exchange(id: message.id.uuidString.lowercased(), message: message.message))
+            }
+            switch outcome.error {
+            case nil:
+                if let channel = outcome.exchange.properties[ExchangeProperty.deadLetterChannel]?
+                    .scalarText
+                {
+                    // A dead letter channel took it: the store keeps the record too.
+                    let reason =
+                        outcome.exchange.properties[ExchangeProperty.exceptionCaught]?.scalarText
+                        ?? "failed"
+                    try await store.markDead(
+                        message.id, owner: owner,
+                        error: ProcessingError(
+                            .exception, "\(reason) (sent to the dead letter channel \(channel))"),
+                        point: nil)
+                } else {
+                    done.append(message.id)
+                }
+                logger.debug(
+                    "message done",
+                    metadata: ["message": "\(message.id)", "route": "\(message.route)"])
+            case let error? where error.isSuspension:
+                guard let document = error.suspendedAt, let point = FailurePoint(document: document)
+                else {
+                    try await store.markDead(message.id, owner: owner, error: error, point: nil)
+                    continue
+                }
+                try await store.scheduleRetry(message.id, owner: owner, point: point)
+                logger.info(
+                    "message redelivery scheduled",
+                    metadata: [
+                        "message": "\(message.id)", "route": "\(message.route)",
+                        "in_ms": "\(point.delayMillis)", "error": "\(point.error)",
+                    ])
+            case let error?:
+                try await store.markDead(
+                    message.id, owner: owner, error: error, point: outcome.exchange.snapshot)
+                logger.warning(
+                    "message is a dead letter",
+                    metadata: [
+                        "message": "\(message.id)", "route": "\(message.route)",
+                        "error": "\(error)",
+                    ])
+            }
+        }
+        try await store.complete(done, owner: owner)
+        return claimed.count
+    }
+}

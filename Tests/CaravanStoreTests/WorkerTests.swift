@@ -1,0 +1,236 @@
+import Caravan
+import CaravanStore
+import Foundation
+import PostgresNIO
+import Testing
+
+/// Durable processing against a real PostgreSQL: the journal, workers, redelivery that
+/// survives in the database, dead letters, lease recovery.
+@Suite struct WorkerTests {
+    static let routes = """
+        - route:
+            id: orders
+            errorHandler:
+              defaultErrorHandler:
+                redeliveryPolicy: {maximumRedeliveries: 3, redeliveryDelay: 300, useExponentialBackOff: true}
+            from:
+              uri: direct:orders
+              steps:
+                - to: mock:first
+                - to: direct:flaky
+        - route:
+            id: flaky
+            errorHandler: {noErrorHandler: {}}
+            from:
+              uri: direct:flaky
+              steps:
+                - filter:
+                    simple: "${header.CamelRedeliveryCounter} == null || ${header.CamelRedeliveryCounter} < 2"
+                    steps:
+                      - throwException: {exceptionType: java.net.ConnectException, message: "connection refused"}
+                - to: mock:second
+        - route:
+            id: poison
+            errorHandler:
+              defaultErrorHandler:
+                redeliveryPolicy: {maximumRedeliveries: 2, redeliveryDelay: 0}
+            from:
+              uri: direct:poison
+              steps:
+                - filter:
+                    simple: "${body} == 'poison'"
+                    steps: [{throwException: {exceptionType: java.lang.IllegalStateException, message: "cannot process ${body}"}}]
+                - to: mock:ok
+        """
+
+    static func engine() async throws -> RouteEngine {
+        let loaded = RouteLoader().load([RouteFile(path: "store.yaml", text: routes)])
+        var settings = ProcessContext.Settings()
+        settings.redelivery = SuspendingRedelivery()
+        settings.errorHandler = .caravanDefault
+        let engine = try RouteEngine(routes: loaded.routes, settings: settings)
+        try await engine.start()
+        return engine
+    }
+
+    func append(_ journal: Journal, _ route: String, _ body: String) async throws -> UUID {
+        let entry = JournalEntry(
+            route: route, consumer: "direct:\(route)",
+            message: Message(body: Body(bytes: Array(body.utf8), contentType: nil)))
+        try await journal.append(entry)
+        return entry.id
+    }
+
+    func row(_ client: PostgresClient, _ schema: StoreSchema, _ id: UUID) async throws -> (
+        state: String, attempt: Int, errors: String, dueInMs: Double
+    ) {
+        let rows = try await client.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    SELECT state, attempt, errors::text, (extract(epoch FROM (due_at - updated_at)) * 1000)::float8
+                    FROM "\(schema.name)".messages WHERE id = '\(id.uuidString)'
+                    """))
+        for try await r in rows.decode((String, Int, String, Double).self) { return r }
+        throw StoreError.query("no row \(id)")
+    }
+
+    /// Makes every waiting redelivery due now (instead of sleeping through the back-off).
+    func makeDue(_ client: PostgresClient, _ schema: StoreSchema) async throws {
+        try await client.query(
+            PostgresQuery(
+                unsafeSQL:
+                    "UPDATE \"\(schema.name)\".messages SET due_at = now() WHERE state = 'retrying'"
+            ))
+    }
+
+    @Test func theSecondTargetGetsTheMessageAfterTheBackOffAndTheFirstOnlyOnce() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let engine = try await Self.engine()
+            let journal = Journal(client: client, schema: schema)
+            let worker = Worker(
+                store: MessageStore(client: client, schema: schema), engine: engine,
+                routes: ["orders"], owner: "w1")
+            let id = try await append(journal, "orders", "order-1")
+
+            #expect(try await worker.processBatch() == 1)
+            var r = try await row(client, schema, id)
+            #expect(r.state == "retrying")
+            #expect(abs(r.dueInMs - 300) < 50)  // the first back-off
+            #expect(try await worker.processBatch() == 0)  // not due yet
+
+            try await makeDue(client, schema)
+            #expect(try await worker.processBatch() == 1)
+            r = try await row(client, schema, id)
+            #expect(r.state == "retrying")
+            #expect(abs(r.dueInMs - 600) < 50)  // exponential: 300 × 2
+
+            try await makeDue(client, schema)
+            #expect(try await worker.processBatch() == 1)
+            r = try await row(client, schema, id)
+            #expect(r.state == "done")
+            #expect(r.attempt == 3)
+            #expect(r.errors.contains("java.net.ConnectException"))
+            #expect(engine.mock("first").received.count == 1)
+            #expect(engine.mock("second").received.map(\.body.text) == ["order-1"])
+        }
+    }
+
+    @Test func aPoisonMessageBecomesDeadWhileTheOthersComplete() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let engine = try await Self.engine()
+            let journal = Journal(client: client, schema: schema)
+            let worker = Worker(
+                store: MessageStore(client: client, schema: schema), engine: engine,
+                routes: ["poison"], owner: "w1")
+            let poison = try await withThrowingTaskGroup(of: UUID?.self) { group in
+                for i in 0..<1000 {
+                    group.addTask {
+                        try await append(journal, "poison", i == 500 ? "poison" : "m\(i)")
+                    }
+                }
+                var ids: [UUID?] = []
+                for try await id in group { ids.append(id) }
+                return ids
+            }
+            #expect(poison.count == 1000)
+            var rounds = 0
+            while rounds < 50 {
+                let n = try await worker.processBatch()
+                if n == 0 {
+                    try await makeDue(client, schema)
+                    if try await worker.processBatch() == 0 { break }
+                }
+                rounds += 1
+            }
+            let counts = try await client.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "SELECT state, count(*) FROM \"\(schema.name)\".messages GROUP BY state ORDER BY state"
+                ))
+            var byState: [String: Int] = [:]
+            for try await (state, count) in counts.decode((String, Int).self) {
+                byState[state] = count
+            }
+            #expect(byState == ["dead": 1, "done": 999])
+            #expect(engine.mock("ok").received.count == 999)
+            let dead = try await client.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "SELECT attempt, jsonb_array_length(errors), errors->-1->>'message' FROM \"\(schema.name)\".messages WHERE state = 'dead'"
+                ))
+            for try await (attempt, history, last) in dead.decode((Int, Int, String).self) {
+                #expect(attempt == 3)  // the first try and two redeliveries
+                #expect(history == 3)
+                #expect(last == "cannot process poison")
+            }
+        }
+    }
+
+    @Test func messagesOfAWorkerThatDiedAreTakenOverWhenItsLeasesExpire() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let engine = try await Self.engine()
+            let journal = Journal(client: client, schema: schema)
+            let store = MessageStore(client: client, schema: schema)
+            for i in 0..<10 { _ = try await append(journal, "poison", "m\(i)") }
+            // Worker A claims everything and dies without finishing.
+            let claimed = try await store.claim(
+                routes: ["poison"], owner: "dead-worker", limit: 100, lease: .seconds(30))
+            #expect(claimed.count == 10)
+            let b = Worker(store: store, engine: engine, routes: ["poison"], owner: "w2")
+            #expect(try await b.processBatch() == 0)  // leased: nothing to take
+            #expect(try await store.releaseExpiredLeases() == 0)
+            // Time passes beyond the lease.
+            try await client.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "UPDATE \"\(schema.name)\".messages SET lease_expires_at = now() - interval '1 second'"
+                ))
+            #expect(try await store.releaseExpiredLeases() == 10)
+            #expect(try await b.processBatch() == 10)
+            #expect(engine.mock("ok").received.count == 10)
+            // The dead worker's late completion changes nothing: the rows are no longer its.
+            try await store.complete(claimed.map(\.id), owner: "dead-worker")
+            let rows = try await client.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "SELECT count(*) FROM \"\(schema.name)\".messages WHERE state = 'done' AND attempt = 2"
+                ))
+            for try await n in rows.decode(Int.self) { #expect(n == 10) }
+        }
+    }
+
+    @Test func concurrentWorkersNeverTakeTheSameMessage() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let engine = try await Self.engine()
+            let journal = Journal(client: client, schema: schema)
+            let store = MessageStore(client: client, schema: schema)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<2000 {
+                    group.addTask { _ = try await append(journal, "poison", "m\(i)") }
+                }
+                try await group.waitForAll()
+            }
+            let processed = try await withThrowingTaskGroup(of: Int.self) { group in
+                for w in 0..<4 {
+                    group.addTask {
+                        var worker = Worker(
+                            store: store, engine: engine, routes: ["poison"], owner: "w\(w)")
+                        worker.batchSize = 50
+                        var total = 0
+                        while true {
+                            let n = try await worker.processBatch()
+                            if n == 0 { return total }
+                            total += n
+                        }
+                    }
+                }
+                var all = 0
+                for try await n in group { all += n }
+                return all
+            }
+            #expect(processed == 2000)
+            #expect(engine.mock("ok").received.count == 2000)
+            #expect(Set(engine.mock("ok").received.map(\.body.text)).count == 2000)
+        }
+    }
+}
