@@ -35,13 +35,20 @@ public final class Journal: Sendable {
 
     struct Pending: Sendable {
         let entry: JournalEntry
-        let done: CheckedContinuation<Void, any Error>
+        let done: Completion
     }
+
+    /// How long an append waits for its commit before it reports the database as
+    /// unavailable (the HTTP layer answers 503). PostgresNIO's pool would otherwise queue
+    /// the request for up to a minute while it retries connecting.
+    public let appendTimeout: Duration
 
     public init(
         client: PostgresClient, schema: StoreSchema = .default, maxBatch: Int = 500,
+        appendTimeout: Duration = .seconds(5),
         logger: Logger = Logger(label: "caravan.journal")
     ) {
+        self.appendTimeout = appendTimeout
         self.client = client
         self.schema = schema
         self.logger = logger
@@ -52,19 +59,24 @@ public final class Journal: Sendable {
     /// group commit shared them.
     public var commitCount: Int { commits.withLock { $0 } }
 
-    /// Appends one message; returns once it is committed.
+    /// Appends one message; returns once it is committed. Throws
+    /// ``StoreError/unavailable(_:)`` when the commit does not happen within
+    /// ``appendTimeout`` — the row may still commit later, so a sender that retries after
+    /// a 503 can leave a duplicate (at-least-once), never a loss.
     public func append(_ entry: JournalEntry) async throws(StoreError) {
-        do {
-            try await withCheckedThrowingContinuation {
-                (done: CheckedContinuation<Void, any Error>) in
-                let action = state.withLock { $0.append(Pending(entry: entry, done: done)) }
-                if case .flush(let batch) = action { startFlush(batch) }
-            }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError.unavailable("\(error)")
+        let done = Completion()
+        let action = state.withLock { $0.append(Pending(entry: entry, done: done)) }
+        if case .flush(let batch) = action { startFlush(batch) }
+        let timeout = appendTimeout
+        let timer = Task {
+            try await Task.sleep(for: timeout)
+            done.resolve(
+                .failure(
+                    StoreError.unavailable(
+                        "no commit within \(timeout) — is PostgreSQL running and reachable?")))
         }
+        defer { timer.cancel() }
+        try await done.wait()
     }
 
     private func startFlush(_ batch: [Pending]) {
@@ -82,9 +94,9 @@ public final class Journal: Sendable {
         do {
             try await insert(batch.map(\.entry))
             commits.withLock { $0 += 1 }
-            for p in batch { p.done.resume() }
+            for p in batch { p.done.resolve(.success(())) }
         } catch {
-            for p in batch { p.done.resume(throwing: error) }
+            for p in batch { p.done.resolve(.failure(error)) }
         }
     }
 
@@ -120,6 +132,43 @@ public final class Journal: Sendable {
         let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
         _ = try await withStoreErrors {
             try await client.query(query, logger: logger)
+        }
+    }
+}
+
+/// A one-shot result that the first of several parties (the commit, the timeout) sets.
+final class Completion: Sendable {
+    private enum State {
+        case pending(CheckedContinuation<Void, any Error>?)
+        case done(Result<Void, StoreError>)
+    }
+
+    private let state = Mutex<State>(.pending(nil))
+
+    func resolve(_ result: Result<Void, StoreError>) {
+        let waiter = state.withLock { s -> CheckedContinuation<Void, any Error>? in
+            guard case .pending(let c) = s else { return nil }
+            s = .done(result)
+            return c
+        }
+        waiter?.resume(with: result.mapError { $0 as any Error })
+    }
+
+    func wait() async throws(StoreError) {
+        do {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                let ready = state.withLock { s -> Result<Void, StoreError>? in
+                    switch s {
+                    case .done(let r): return r
+                    case .pending: s = .pending(c); return nil
+                    }
+                }
+                if let ready { c.resume(with: ready.mapError { $0 as any Error }) }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError.unavailable("\(error)")
         }
     }
 }
