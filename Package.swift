@@ -42,6 +42,7 @@ let package = Package(
             name: "CaravanCLI",
             dependencies: [
                 "Caravan",
+                "CaravanStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
