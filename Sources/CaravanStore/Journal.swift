@@ -116,11 +116,17 @@ public final class Journal: Sendable {
             bodies.append(ByteBuffer(bytes: e.message.body.bytes))
             types.append(e.message.contentType?.description ?? "")
         }
+        // One statement: the rows, and one notification for the whole batch (sent by
+        // PostgreSQL at commit) that wakes idle workers everywhere.
         let sql = """
-            INSERT INTO \(schema.table("messages")) (id, route, consumer, headers, body, content_type)
-            SELECT id, route, consumer, headers::jsonb, body, NULLIF(content_type, '')
-            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[])
-                AS t(id, route, consumer, headers, body, content_type)
+            WITH inserted AS (
+                INSERT INTO \(schema.table("messages")) (id, route, consumer, headers, body, content_type)
+                SELECT id, route, consumer, headers::jsonb, body, NULLIF(content_type, '')
+                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[])
+                    AS t(id, route, consumer, headers, body, content_type)
+                RETURNING route
+            )
+            SELECT pg_notify('\(schema.notificationChannel)', string_agg(DISTINCT route, ',')) FROM inserted
             """
         var bindings = PostgresBindings(capacity: 6)
         bindings.append(ids)

@@ -35,9 +35,20 @@ public final class MockComponent: Component {
 /// One mock endpoint and what it received.
 public final class MockEndpoint: Endpoint, Producer {
     public let uri: EndpointURI
-    private let state = Mutex<
-        (messages: [Message], waiters: [(Int, CheckedContinuation<Void, Never>)])
-    >(([], []))
+
+    private struct Waiter {
+        let id: UInt64
+        let count: Int
+        let continuation: CheckedContinuation<Bool, Never>
+    }
+
+    private struct State {
+        var messages: [Message] = []
+        var waiters: [Waiter] = []
+        var nextWaiter: UInt64 = 0
+    }
+
+    private let state = Mutex(State())
 
     init(uri: EndpointURI) { self.uri = uri }
 
@@ -50,33 +61,54 @@ public final class MockEndpoint: Endpoint, Producer {
         async throws(ProcessingError)
     {
         let message = exchange.message
-        let ready = state.withLock { s -> [CheckedContinuation<Void, Never>] in
+        let ready = state.withLock { s -> [Waiter] in
             s.messages.append(message)
+            guard !s.waiters.isEmpty else { return [] }
             let count = s.messages.count
-            let (done, waiting) = s.waiters.reduce(
-                into: (
-                    [CheckedContinuation<Void, Never>](),
-                    [(Int, CheckedContinuation<Void, Never>)]()
-                )
-            ) { acc, w in
-                if count >= w.0 { acc.0.append(w.1) } else { acc.1.append(w) }
-            }
-            s.waiters = waiting
+            let done = s.waiters.filter { count >= $0.count }
+            s.waiters.removeAll { count >= $0.count }
             return done
         }
-        for c in ready { c.resume() }
+        for w in ready { w.continuation.resume(returning: true) }
     }
 
-    /// Returns once at least `count` messages arrived (wire taps arrive in the background).
+    /// Returns once at least `count` messages arrived (wire taps and workers deliver in
+    /// the background).
     public func waitForCount(_ count: Int) async {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let already = state.withLock { s -> Bool in
-                if s.messages.count >= count { return true }
-                s.waiters.append((count, c))
-                return false
+        _ = await waitForCount(count, timeout: nil)
+    }
+
+    /// Waits for `count` messages at most `timeout`; `false` when they did not all come.
+    public func waitForCount(_ count: Int, timeout: Duration?) async -> Bool {
+        var timer: Task<Void, Never>?
+        let arrived = await withCheckedContinuation { (c: CheckedContinuation<Bool, Never>) in
+            let id = state.withLock { s -> UInt64? in
+                if s.messages.count >= count { return nil }
+                s.nextWaiter += 1
+                s.waiters.append(Waiter(id: s.nextWaiter, count: count, continuation: c))
+                return s.nextWaiter
             }
-            if already { c.resume() }
+            guard let id else {
+                c.resume(returning: true)
+                return
+            }
+            if let timeout {
+                timer = Task { [weak self] in
+                    try? await Task.sleep(for: timeout)
+                    self?.expire(id)
+                }
+            }
         }
+        timer?.cancel()
+        return arrived
+    }
+
+    private func expire(_ id: UInt64) {
+        let waiter = state.withLock { s -> Waiter? in
+            guard let i = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+            return s.waiters.remove(at: i)
+        }
+        waiter?.continuation.resume(returning: false)
     }
 
     /// Forgets what was received.
