@@ -67,9 +67,8 @@ public struct WorkerGroup: Sendable {
         while !Task.isCancelled {
             do {
                 try await store.client.withConnection { connection in
-                    for try await _ in try await connection.listen(store.schema.notificationChannel)
-                    {
-                        doorbell.ring()
+                    try await connection.listen(on: store.schema.notificationChannel) { notifications in
+                        for try await _ in notifications { doorbell.ring() }
                     }
                 }
             } catch {
