@@ -149,6 +149,10 @@ public final class EmbeddedPostgres: Sendable {
         posix_spawn_file_actions_addopen(
             &actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Nothing else is inherited: the server `pg_ctl start` leaves running would
+        // otherwise hold the write ends of other pipes open forever (a test reading a
+        // child's output to EOF would hang).
+        closeInheritedDescriptors(&actions)
         var cArgs = argv.map { strdup($0) } + [nil]
         defer { for a in cArgs { free(a) } }
         var pid: pid_t = 0
@@ -224,4 +228,22 @@ private let exitHook: Void = {
 private func registerForExit(_ cluster: EmbeddedPostgres) {
     _ = exitHook
     runningClusters.withLock { $0.append(cluster) }
+}
+
+/// Adds "close every descriptor from 3 up" to spawn actions: glibc's
+/// `posix_spawn_file_actions_addclosefrom_np` (2.34+, not visible to Swift's Glibc
+/// module, so found with dlsym), else one close per descriptor open now.
+private func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+    typealias CloseFrom =
+        @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+    if let symbol = dlsym(
+        UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np")
+    {
+        let closeFrom = unsafeBitCast(symbol, to: CloseFrom.self)
+        _ = closeFrom(&actions, 3)
+        return
+    }
+    for name in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+        if let fd = Int32(name), fd > 2 { posix_spawn_file_actions_addclose(&actions, fd) }
+    }
 }

@@ -55,6 +55,25 @@ enum Migrations {
                     autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02,
                     autovacuum_vacuum_cost_delay = 1, fillfactor = 90)
                 """,
-            ])
+            ]),
+        Migration(
+            version: 2, name: "replay and audit",
+            sql: [
+                // A replayed dead letter leaves `dead` (a new message carries the replay).
+                """
+                ALTER TABLE {schema}."messages" DROP CONSTRAINT messages_state_check
+                """,
+                """
+                ALTER TABLE {schema}."messages" ADD CONSTRAINT messages_state_check
+                    CHECK (state IN ('ready', 'running', 'retrying', 'done', 'dead', 'discarded', 'replayed'))
+                """,
+                // Who did what to a dead letter, when and why (edit, replay, discard).
+                """
+                ALTER TABLE {schema}."messages" ADD COLUMN audit jsonb NOT NULL DEFAULT '[]'
+                """,
+                """
+                CREATE INDEX messages_replay_of ON {schema}."messages" (replay_of) WHERE replay_of IS NOT NULL
+                """,
+            ]),
     ]
 }

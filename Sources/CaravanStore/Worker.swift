@@ -62,7 +62,7 @@ public struct Worker: Sendable {
                     "message done",
                     metadata: ["message": "\(message.id)", "route": "\(message.route)"])
             case let error? where error.isSuspension:
-                guard let document = error.suspendedAt, let point = FailurePoint(document: document)
+                guard let document = error.point, let point = FailurePoint(document: document)
                 else {
                     try await store.markDead(message.id, owner: owner, error: error, point: nil)
                     continue
@@ -75,8 +75,9 @@ public struct Worker: Sendable {
                         "in_ms": "\(point.delayMillis)", "error": "\(point.error)",
                     ])
             case let error?:
-                try await store.markDead(
-                    message.id, owner: owner, error: error, point: outcome.exchange.snapshot)
+                // The failure point lets a replay resume at the failed step; without one
+                // (a route with no redelivery at all) a replay starts from the beginning.
+                try await store.markDead(message.id, owner: owner, error: error, point: error.point)
                 logger.warning(
                     "message is a dead letter",
                     metadata: [

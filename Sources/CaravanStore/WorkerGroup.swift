@@ -67,7 +67,8 @@ public struct WorkerGroup: Sendable {
         while !Task.isCancelled {
             do {
                 try await store.client.withConnection { connection in
-                    try await connection.listen(on: store.schema.notificationChannel) { notifications in
+                    try await connection.listen(on: store.schema.notificationChannel) {
+                        notifications in
                         for try await _ in notifications { doorbell.ring() }
                     }
                 }

@@ -91,6 +91,15 @@ struct Channel: Processor {
                     exchange = retry
                     continue
                 }
+                if failure.point == nil {
+                    // Where a replay from the point of failure will start: this step.
+                    failure.point =
+                        FailurePoint(
+                            routeId: context.entryRouteId ?? exchange.routeId ?? "",
+                            path: context.path, exchange: start,
+                            frames: context.frames, error: failure, counter: counter, delayMillis: 0
+                        ).document
+                }
                 try await exhausted(failure, clause, policy, attempts: counter, &exchange, context)
                 return
             }
@@ -167,6 +176,7 @@ struct Channel: Processor {
             // Nothing was handled here: a calling route's error handler may still redeliver.
             var unhandled = failure
             unhandled.exhausted = false
+            unhandled.point = nil
             throw unhandled
         }
     }

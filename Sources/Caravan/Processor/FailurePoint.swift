@@ -120,7 +120,7 @@ extension ProcessingError {
         var e = ProcessingError(
             suspendedKind, "redelivery \(point.counter) scheduled in \(point.delayMillis) ms",
             path: point.path)
-        e.suspendedAt = point.document
+        e.point = point.document
         return e
     }
 

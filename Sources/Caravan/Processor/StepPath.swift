@@ -56,8 +56,9 @@ public struct ProcessingError: Error, Sendable, Hashable, CustomStringConvertibl
     public var responseExcerpt: String?
     /// Set once the error handler gave up on it, so enclosing steps do not redeliver again.
     public var exhausted = false
-    /// For a suspension: the saved failure point (``FailurePoint/document``).
-    public var suspendedAt: Document?
+    /// Where the exchange can resume (``FailurePoint/document``): set for a suspension
+    /// (the redelivery to come) and when redeliveries are exhausted (for a replay).
+    public var point: Document?
 
     public init(
         _ kind: ErrorKind, _ message: String, path: StepPath = StepPath(), endpoint: String? = nil,

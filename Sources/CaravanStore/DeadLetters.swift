@@ -1,0 +1,329 @@
+import Caravan
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// Which dead letters an operator action applies to.
+public struct DeadLetterSelection: Sendable {
+    public var ids: [UUID] = []
+    public var route: String?
+    /// Text the last error's message contains (case-insensitive).
+    public var errorContains: String?
+    /// Only dead letters that died at most this long ago.
+    public var since: Duration?
+    /// Every dead letter (when nothing else is given, nothing is selected).
+    public var all = false
+
+    public init(
+        ids: [UUID] = [], route: String? = nil, errorContains: String? = nil,
+        since: Duration? = nil, all: Bool = false
+    ) {
+        self.ids = ids
+        self.route = route
+        self.errorContains = errorContains
+        self.since = since
+        self.all = all
+    }
+
+    var isEmpty: Bool {
+        ids.isEmpty && route == nil && errorContains == nil && since == nil && !all
+    }
+
+    /// The WHERE clause; its values are appended to `b` (the parameters after those
+    /// already there).
+    func clause(into b: inout PostgresBindings) -> String {
+        var conditions = ["state = 'dead'"]
+        var n = b.count + 1
+        if !ids.isEmpty {
+            conditions.append("id = ANY($\(n)::uuid[])")
+            b.append(ids)
+            n += 1
+        }
+        if let route {
+            conditions.append("route = $\(n)")
+            b.append(route)
+            n += 1
+        }
+        if let errorContains {
+            conditions.append("errors->-1->>'message' ILIKE '%' || $\(n) || '%'")
+            b.append(errorContains)
+            n += 1
+        }
+        if let since {
+            conditions.append("updated_at >= now() - $\(n) * interval '1 millisecond'")
+            b.append(Int(since.components.seconds * 1000))
+            n += 1
+        }
+        return conditions.joined(separator: " AND ")
+    }
+}
+
+/// A dead letter as operators see it.
+public struct DeadLetter: Sendable {
+    public var id: UUID
+    public var route: String
+    public var attempts: Int
+    public var lastError: String
+    public var diedAt: Date
+    public var message: Message
+    /// Every attempt's error, oldest first (`{at, attempt, kind, message, step, endpoint, status, response}`).
+    public var errors: Document
+    /// The exchange when it failed, and where (``FailurePoint/document``), when known.
+    public var failure: Document?
+    /// What operators did to it (`{at, by, action, reason}`).
+    public var audit: Document
+    /// The message before the first edit, when it was edited.
+    public var original: Document?
+}
+
+/// What an operator action did (or, with `dryRun`, would do) to one dead letter.
+public struct DeadLetterAction: Sendable, Equatable {
+    public var id: UUID
+    public var route: String
+    /// The new message a replay created.
+    public var replay: UUID?
+}
+
+/// Operators' work on dead letters: list, inspect, edit, replay, discard. Every change is
+/// recorded in the message's `audit` with who, when and why; the message itself is kept.
+public struct DeadLetters: Sendable {
+    public let client: PostgresClient
+    public let schema: StoreSchema
+    let logger: Logger
+
+    public init(
+        client: PostgresClient, schema: StoreSchema = .default,
+        logger: Logger = Logger(label: "caravan.dlq")
+    ) {
+        self.client = client
+        self.schema = schema
+        self.logger = logger
+    }
+
+    var table: String { schema.table("messages") }
+
+    public func list(
+        _ selection: DeadLetterSelection = DeadLetterSelection(all: true), limit: Int = 100
+    ) async throws(StoreError) -> [DeadLetter] {
+        var b = PostgresBindings()
+        let whereClause = selection.clause(into: &b)
+        let sql = """
+            SELECT id, route, attempt, coalesce(errors->-1->>'message', ''), updated_at, headers::text, body, content_type,
+                   errors::text, failure::text, audit::text, original::text
+            FROM \(table) WHERE \(whereClause) ORDER BY updated_at DESC, seq DESC LIMIT \(max(1, limit))
+            """
+        return try await withStoreErrors {
+            let rows = try await client.query(
+                PostgresQuery(unsafeSQL: sql, binds: b), logger: logger)
+            var result: [DeadLetter] = []
+            for try await (
+                id, route, attempts, lastError, diedAt, headers, body, type, errors, failure, audit,
+                original
+            ) in rows.decode(
+                (
+                    UUID, String, Int, String, Date, String, ByteBuffer, String?, String, String?,
+                    String, String?
+                ).self)
+            {
+                var h = Headers()
+                if case .object(let o) = try JSONReader().read(headers) {
+                    for m in o { h[m.key] = m.value }
+                }
+                result.append(
+                    DeadLetter(
+                        id: id, route: route, attempts: attempts, lastError: lastError,
+                        diedAt: diedAt,
+                        message: Message(
+                            headers: h,
+                            body: Body(
+                                bytes: Array(buffer: body),
+                                contentType: type.flatMap(MediaType.init))),
+                        errors: try JSONReader().read(errors),
+                        failure: try failure.map { try JSONReader().read($0) },
+                        audit: try JSONReader().read(audit),
+                        original: try original.map { try JSONReader().read($0) }))
+            }
+            return result
+        }
+    }
+
+    public func show(_ id: UUID) async throws(StoreError) -> DeadLetter? {
+        try await list(DeadLetterSelection(ids: [id]), limit: 1).first
+    }
+
+    /// Replays the selected dead letters as new messages (`replay_of` links them): from the
+    /// point of failure by default — the steps that succeeded are not repeated — or from
+    /// the start with the message as it is (edits included). The originals become
+    /// `replayed`. Selecting a message that is not dead replays nothing for it: ask for it
+    /// by id to get the reason.
+    public func replay(
+        _ selection: DeadLetterSelection, fromStart: Bool = false, dryRun: Bool = false,
+        by who: String, reason: String? = nil
+    )
+        async throws(StoreError) -> [DeadLetterAction]
+    {
+        try await refuseNotDead(selection, action: "replay")
+        var bindings = PostgresBindings()
+        let whereClause: String
+        if dryRun {
+            whereClause = selection.clause(into: &bindings)
+        } else {
+            bindings.append(who)
+            bindings.append(reason ?? "")
+            bindings.append(fromStart)
+            whereClause = selection.clause(into: &bindings)
+        }
+        let sql: String
+        if dryRun {
+            sql = "SELECT id, route, NULL::uuid FROM \(table) WHERE \(whereClause) ORDER BY seq"
+        } else {
+            sql = """
+                WITH chosen AS (
+                    UPDATE \(table) SET state = 'replayed', updated_at = now(),
+                        audit = audit || jsonb_build_array(jsonb_build_object('at', now(), 'by', $1::text, 'action',
+                            CASE WHEN $3::bool THEN 'replay from start' ELSE 'replay' END, 'reason', $2::text))
+                    WHERE \(whereClause)
+                    RETURNING id, route, consumer, headers, body, content_type, failure, seq
+                ), replays AS (
+                    INSERT INTO \(table) (id, route, consumer, headers, body, content_type, failure, replay_of)
+                    SELECT gen_random_uuid(), route, consumer, headers, body, content_type,
+                           CASE WHEN $3::bool THEN NULL ELSE failure END, id
+                    FROM chosen ORDER BY seq
+                    RETURNING id, replay_of, route
+                )
+                SELECT replay_of, route, id FROM replays
+                """
+        }
+        let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
+        return try await withStoreErrors {
+            let rows = try await client.query(query, logger: logger)
+            var actions: [DeadLetterAction] = []
+            for try await (id, route, replay) in rows.decode((UUID, String, UUID?).self) {
+                actions.append(DeadLetterAction(id: id, route: route, replay: replay))
+            }
+            if !dryRun, !actions.isEmpty { try await notify() }
+            return actions
+        }
+    }
+
+    /// Discards the selected dead letters (kept in the table as `discarded`, with the reason).
+    public func discard(
+        _ selection: DeadLetterSelection, dryRun: Bool = false, by who: String, reason: String
+    ) async throws(StoreError)
+        -> [DeadLetterAction]
+    {
+        try await refuseNotDead(selection, action: "discard")
+        var bindings = PostgresBindings()
+        if !dryRun {
+            bindings.append(who)
+            bindings.append(reason)
+        }
+        let whereClause = selection.clause(into: &bindings)
+        let sql =
+            dryRun
+            ? "SELECT id, route FROM \(table) WHERE \(whereClause) ORDER BY seq"
+            : """
+            UPDATE \(table) SET state = 'discarded', updated_at = now(),
+                audit = audit || jsonb_build_array(jsonb_build_object('at', now(), 'by', $1::text, 'action', 'discard', 'reason', $2::text))
+            WHERE \(whereClause) RETURNING id, route
+            """
+        let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
+        return try await withStoreErrors {
+            let rows = try await client.query(query, logger: logger)
+            var actions: [DeadLetterAction] = []
+            for try await (id, route) in rows.decode((UUID, String).self) {
+                actions.append(DeadLetterAction(id: id, route: route, replay: nil))
+            }
+            return actions
+        }
+    }
+
+    /// Edits a dead letter before it is replayed: the new body and/or header values
+    /// replace the message's, and the exchange at the failure point (what the failed step
+    /// will receive on a replay) gets the same changes. The message as it was before the
+    /// first edit is kept in `original`; the edit is audited with who and why.
+    public func edit(
+        _ id: UUID, body: [UInt8]?, headers: [(String, String)], by who: String, reason: String
+    ) async throws(StoreError) {
+        guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
+            throw StoreError.refused(
+                "an edit needs a reason (--reason), so the next operator knows why the message changed"
+            )
+        }
+        guard let letter = try await show(id) else { throw try await notDeadReason(id) }
+        var message = letter.message
+        if let body { message.body = Body(bytes: body, contentType: message.contentType) }
+        for (name, value) in headers { message.headers[name] = .string(value) }
+        var failure = letter.failure
+        if let doc = failure, var point = FailurePoint(document: doc) {
+            if let body {
+                point.exchange.message.body = Body(
+                    bytes: body, contentType: point.exchange.message.contentType)
+            }
+            for (name, value) in headers { point.exchange.message.headers[name] = .string(value) }
+            failure = point.document
+        }
+        let original = Exchange(id: id.uuidString.lowercased(), message: letter.message).snapshot
+        var b = PostgresBindings()
+        b.append(id)
+        b.append(JSONWriter().string(message.headers.document))
+        b.append(ByteBuffer(bytes: message.body.bytes))
+        b.append(failure.map { JSONWriter().string($0) })
+        b.append(JSONWriter().string(original))
+        b.append(who)
+        b.append(reason)
+        let sql = """
+            UPDATE \(table) SET headers = $2::jsonb, body = $3, failure = $4::jsonb, original = coalesce(original, $5::jsonb),
+                updated_at = now(),
+                audit = audit || jsonb_build_array(jsonb_build_object('at', now(), 'by', $6::text, 'action', 'edit', 'reason', $7::text))
+            WHERE id = $1 AND state = 'dead'
+            """
+        _ = try await withStoreErrors {
+            try await client.query(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger)
+        }
+    }
+
+    /// Refuses an action on messages asked for by id that are not dead, saying why.
+    func refuseNotDead(_ selection: DeadLetterSelection, action: String) async throws(StoreError) {
+        guard !selection.isEmpty else {
+            throw StoreError.refused(
+                "nothing selected to \(action): give ids, --route, --error, --since or --all")
+        }
+        for id in selection.ids {
+            let state = try await state(of: id)
+            if state != "dead" { throw try await notDeadReason(id, action: action) }
+        }
+    }
+
+    func state(of id: UUID) async throws(StoreError) -> String? {
+        var b = PostgresBindings()
+        b.append(id)
+        return try await withStoreErrors {
+            let rows = try await client.query(
+                PostgresQuery(unsafeSQL: "SELECT state FROM \(table) WHERE id = $1", binds: b),
+                logger: logger)
+            for try await state in rows.decode(String.self) { return state }
+            return nil
+        }
+    }
+
+    func notDeadReason(_ id: UUID, action: String = "edit") async throws(StoreError) -> StoreError {
+        switch try await state(of: id) {
+        case nil: return .refused("message \(id) does not exist")
+        case "replayed":
+            return .refused(
+                "message \(id) was already replayed; \(action) its replay instead (see replay_of)")
+        case let state?:
+            return .refused(
+                "message \(id) is \(state), not dead: only dead letters can be \(action == "edit" ? "edited" : action + "ed")"
+            )
+        }
+    }
+
+    func notify() async throws {
+        try await client.query(
+            PostgresQuery(unsafeSQL: "SELECT pg_notify('\(schema.notificationChannel)', 'replay')"),
+            logger: logger)
+    }
+}
