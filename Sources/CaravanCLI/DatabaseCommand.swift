@@ -50,6 +50,9 @@ struct DatabaseCommand: AsyncParsableCommand {
                 do {
                     return try await body(client, schema, logger)
                 } catch let error as StoreError {
+                    if case .refused(let reason) = error {
+                        throw CLIFailure(code: 1, message: reason)
+                    }
                     throw CLIFailure(code: 1, message: "\(error) (\(DatabaseURL.redacted(url)))")
                 }
             }

@@ -1,5 +1,7 @@
+import Caravan
 import CaravanStore
 import Foundation
+import PostgresNIO
 import Testing
 
 /// `caravan db migrate` and `caravan db status` against a real PostgreSQL.
@@ -52,5 +54,71 @@ import Testing
         #expect(
             try caravan(["db", "status", "--database", "postgres://u@h/d", "--schema", "Bad-Name"])
                 .status == 2)
+    }
+}
+
+/// `caravan dlq` against a real PostgreSQL with real dead letters.
+@Suite struct DeadLetterCommandTests {
+    let cli = DatabaseCommandTests()
+
+    @Test func listShowEditReplayAndDiscardFromTheCommandLine() async throws {
+        let cluster = try await EmbeddedPostgres.start(durable: false)
+        defer { try? cluster.stop() }
+        let url = "postgres://postgres@localhost:\(cluster.port)/postgres?host=\(cluster.directory)"
+        let client = PostgresClient(
+            configuration: cluster.configuration(), backgroundLogger: TestDatabase.logger)
+        let ids: [UUID] = try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            try await Migrator(client: client, logger: TestDatabase.logger).migrate()
+            let engine = try await DeadLettersTests.engine()
+            let journal = Journal(client: client)
+            var ids: [UUID] = []
+            for body in ["p1", "p2"] {
+                let e = JournalEntry(
+                    route: "pay", consumer: "direct:pay", message: Message(body: Body(text: body)))
+                try await journal.append(e)
+                ids.append(e.id)
+            }
+            let worker = Worker(
+                store: MessageStore(client: client), engine: engine, routes: ["pay"], owner: "w")
+            while try await worker.processBatch() > 0 {}
+            return ids
+        }
+        let db = ["--database", url]
+
+        let list = try cli.caravan(["dlq", "list", "--json"] + db)
+        #expect(list.status == 0, "\(list.output)")
+        let listed =
+            try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [[String: Any]]
+        #expect(
+            Set(listed?.compactMap { $0["id"] as? String } ?? [])
+                == Set(ids.map { $0.uuidString.lowercased() }))
+        #expect(listed?.first?["lastError"] as? String == "bank refused p2")
+
+        let show = try cli.caravan(["dlq", "show", ids[0].uuidString] + db)
+        #expect(show.status == 0)
+        #expect(show.output.contains("\"body\": \"p1\"") && show.output.contains("\"errors\""))
+
+        let noReason = try cli.caravan(
+            ["dlq", "edit", ids[0].uuidString, "--header", "fixed=yes", "--reason", " "] + db)
+        #expect(noReason.status == 1 && noReason.output.contains("needs a reason"))
+        #expect(
+            try cli.caravan(
+                [
+                    "dlq", "edit", ids[0].uuidString, "--header", "fixed=yes", "--reason",
+                    "corrected",
+                ] + db
+            ).status == 0)
+
+        let dry = try cli.caravan(["dlq", "replay", "--route", "pay", "--dry-run"] + db)
+        #expect(dry.output.hasSuffix("2 would be replayed\n"))
+        let replay = try cli.caravan(["dlq", "replay", ids[0].uuidString, "--json"] + db)
+        #expect(replay.status == 0)
+        let again = try cli.caravan(["dlq", "replay", ids[0].uuidString] + db)
+        #expect(again.status == 1 && again.output.contains("already replayed"))
+        let discard = try cli.caravan(["dlq", "discard", "--all", "--reason", "test"] + db)
+        #expect(discard.output.hasSuffix("1 discarded\n"))
+        #expect(try cli.caravan(["dlq", "replay"] + db).status == 1)  // nothing selected
     }
 }

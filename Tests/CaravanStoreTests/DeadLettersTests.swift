@@ -53,14 +53,20 @@ import Testing
         }
     }
 
+    /// The engine for the dead letter routes, with the store's redelivery seam.
+    static func engine() async throws -> RouteEngine {
+        let loaded = RouteLoader().load([RouteFile(path: "dlq.yaml", text: routes)])
+        var settings = ProcessContext.Settings()
+        settings.redelivery = SuspendingRedelivery()
+        settings.errorHandler = .caravanDefault
+        let engine = try RouteEngine(routes: loaded.routes, settings: settings)
+        try await engine.start()
+        return engine
+    }
+
     func withFixture(_ body: @Sendable (Fixture) async throws -> Void) async throws {
         try await TestDatabase.withStore { client, schema in
-            let loaded = RouteLoader().load([RouteFile(path: "dlq.yaml", text: Self.routes)])
-            var settings = ProcessContext.Settings()
-            settings.redelivery = SuspendingRedelivery()
-            settings.errorHandler = .caravanDefault
-            let engine = try RouteEngine(routes: loaded.routes, settings: settings)
-            try await engine.start()
+            let engine = try await Self.engine()
             let fixture = Fixture(
                 client: client, schema: schema, engine: engine,
                 worker: Worker(
