@@ -47,10 +47,7 @@ public struct MessageStore: Sendable {
         b.append(routes)
         b.append(limit)
         b.append(owner)
-        b.append(
-            Int(
-                lease.components.seconds * 1000 + lease.components.attoseconds
-                    / 1_000_000_000_000_000))
+        b.append(lease.milliseconds)
         let rows = try await run(MessageQueries.claimDue, b)
         var claimed: [ClaimedMessage] = []
         do {
@@ -117,7 +114,7 @@ public struct MessageStore: Sendable {
         var b = PostgresBindings()
         b.append(ids)
         b.append(owner)
-        b.append(Int(lease.components.seconds * 1000))
+        b.append(lease.milliseconds)
         _ = try await run(MessageQueries.renewLeases, b)
     }
 
@@ -148,5 +145,12 @@ public struct MessageStore: Sendable {
             o.append(key: "response", value: .string(String(excerpt.prefix(1024))))
         }
         return .object(o)
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds (what the SQL intervals take).
+    var milliseconds: Int {
+        Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
     }
 }

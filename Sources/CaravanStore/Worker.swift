@@ -1,6 +1,7 @@
 import Caravan
 import Foundation
 import Logging
+import Synchronization
 
 /// Takes messages from the store and runs them through their routes: claims a batch,
 /// runs (or resumes) each one, then records the outcome — done, a redelivery due later
@@ -31,8 +32,24 @@ public struct Worker: Sendable {
     public func processBatch() async throws(StoreError) -> Int {
         let claimed = try await store.claim(
             routes: routes, owner: owner, limit: batchSize, lease: lease)
+        guard !claimed.isEmpty else { return 0 }
+        // Long work keeps its leases: renewed every third of the lease until the batch is
+        // recorded, so no other worker takes over a message that is still running.
+        let unfinished = Mutex(Set(claimed.map(\.id)))
+        let renewal = Task { [store, owner, lease] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: lease / 3)
+                let ids = unfinished.withLock { Array($0) }
+                if Task.isCancelled || ids.isEmpty { return }
+                try? await store.renewLeases(ids, owner: owner, lease: lease)
+            }
+        }
+        defer { renewal.cancel() }
         var done: [UUID] = []
         for message in claimed {
+            defer {
+                if done.last != message.id { unfinished.withLock { _ = $0.remove(message.id) } }
+            }
             let outcome: RouteEngine.Outcome
             if let point = message.failure {
                 outcome = await engine.resume(point)

@@ -234,3 +234,39 @@ import Testing
         }
     }
 }
+
+@Suite struct LeaseRenewalTests {
+    @Test func longWorkKeepsItsLease() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let loaded = RouteLoader().load([
+                RouteFile(
+                    path: "slow.yaml",
+                    text:
+                        "- route: {id: slow, from: {uri: direct:slow, steps: [{delay: {constant: 900}}, {to: mock:done}]}}"
+                )
+            ])
+            var settings = ProcessContext.Settings()
+            settings.redelivery = SuspendingRedelivery()
+            let engine = try RouteEngine(routes: loaded.routes, settings: settings)
+            try await engine.start()
+            let store = MessageStore(client: client, schema: schema)
+            try await Journal(client: client, schema: schema).append(
+                JournalEntry(
+                    route: "slow", consumer: "direct:slow", message: Message(body: Body(text: "x")))
+            )
+            var worker = Worker(
+                store: store, engine: engine, routes: ["slow"], owner: "slow-worker")
+            worker.lease = .milliseconds(300)
+            async let processed = worker.processBatch()
+            // Well past the 300 ms lease, while the 900 ms step still runs.
+            try await Task.sleep(for: .milliseconds(600))
+            #expect(try await store.releaseExpiredLeases() == 0)
+            #expect(
+                try await store.claim(
+                    routes: ["slow"], owner: "thief", limit: 1, lease: .seconds(1)
+                ).isEmpty)
+            #expect(try await processed == 1)
+            #expect(engine.mock("done").received.count == 1)
+        }
+    }
+}
