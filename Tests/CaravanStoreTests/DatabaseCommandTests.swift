@@ -120,5 +120,19 @@ import Testing
         let discard = try cli.caravan(["dlq", "discard", "--all", "--reason", "test"] + db)
         #expect(discard.output.hasSuffix("1 discarded\n"))
         #expect(try cli.caravan(["dlq", "replay"] + db).status == 1)  // nothing selected
+
+        let messages = try cli.caravan(["messages", "list", "--json"] + db)
+        let rows =
+            try JSONSerialization.jsonObject(with: Data(messages.output.utf8)) as? [[String: Any]]
+        #expect(
+            Set(rows?.compactMap { $0["state"] as? String } ?? []) == [
+                "replayed", "discarded", "ready",
+            ])
+        #expect(rows?.first?["replayOf"] as? String == ids[0].uuidString.lowercased())
+        #expect(
+            try cli.caravan(["messages", "list", "--state", "dead"] + db).output == "0 messages\n")
+        #expect(try cli.caravan(["messages", "list", "--state", "nope"] + db).status == 2)
+        let shown = try cli.caravan(["messages", "show", ids[1].uuidString] + db)
+        #expect(shown.status == 0 && shown.output.contains("\"state\": \"discarded\""))
     }
 }
