@@ -83,7 +83,7 @@ public final class EmbeddedPostgres: Sendable {
             logger.info(
                 "initialising a PostgreSQL cluster",
                 metadata: ["directory": "\(cluster.dataDirectory)"])
-            try cluster.run(
+            try await cluster.runOffPool(
                 "initdb",
                 [
                     "-D", cluster.dataDirectory, "-U", "postgres", "--auth=trust",
@@ -92,7 +92,7 @@ public final class EmbeddedPostgres: Sendable {
         }
         var options = "-k \(folder) -c listen_addresses='' -p \(port) -c max_connections=200"
         if !durable { options += " -c fsync=off -c full_page_writes=off" }
-        try cluster.run(
+        try await cluster.runOffPool(
             "pg_ctl",
             [
                 "-D", cluster.dataDirectory, "-l", folder + "/postgres.log", "-w", "-t", "60", "-o",
@@ -127,6 +127,16 @@ public final class EmbeddedPostgres: Sendable {
                 "-D", dataDirectory, "-l", directory + "/postgres.log", "-w", "-t", "60", "-o",
                 "-k \(directory) -c listen_addresses='' -p \(port)", "start",
             ])
+    }
+
+    /// ``run(_:_:)`` on a thread of its own: `initdb` takes seconds, and blocking one of
+    /// the few threads that run Swift's tasks stalls everything else meanwhile (lease
+    /// renewals, other tests).
+    @discardableResult
+    func runOffPool(_ tool: String, _ arguments: [String]) async throws -> String {
+        try await withCheckedThrowingContinuation { (c: CheckedContinuation<String, any Error>) in
+            Thread.detachNewThread { c.resume(with: Result { try self.run(tool, arguments) }) }
+        }
     }
 
     /// Runs a PostgreSQL tool (as `postgres` when we are root) and returns its output.

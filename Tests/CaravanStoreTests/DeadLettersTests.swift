@@ -53,16 +53,7 @@ import Testing
         }
     }
 
-    /// The engine for the dead letter routes, with the store's redelivery seam.
-    static func engine() async throws -> RouteEngine {
-        let loaded = RouteLoader().load([RouteFile(path: "dlq.yaml", text: routes)])
-        var settings = ProcessContext.Settings()
-        settings.redelivery = SuspendingRedelivery()
-        settings.errorHandler = .caravanDefault
-        let engine = try RouteEngine(routes: loaded.routes, settings: settings)
-        try await engine.start()
-        return engine
-    }
+    static func engine() async throws -> RouteEngine { try await TestDatabase.engine(routes) }
 
     func withFixture(_ body: @Sendable (Fixture) async throws -> Void) async throws {
         try await TestDatabase.withStore { client, schema in

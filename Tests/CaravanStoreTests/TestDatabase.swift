@@ -1,3 +1,4 @@
+import Caravan
 import CaravanStore
 import Foundation
 import Logging
@@ -47,5 +48,18 @@ enum TestDatabase {
                 throw error
             }
         }
+    }
+
+    /// A route engine for `yaml` set up as the durable server runs routes: the store's
+    /// redelivery seam and Caravan's default error handler.
+    static func engine(_ yaml: String) async throws -> RouteEngine {
+        let loaded = RouteLoader().load([RouteFile(path: "test.yaml", text: yaml)])
+        if !loaded.errors.isEmpty { throw LoadFailure(loaded.errors) }
+        var settings = ProcessContext.Settings()
+        settings.redelivery = SuspendingRedelivery()
+        settings.errorHandler = .caravanDefault
+        let engine = try RouteEngine(routes: loaded.routes, settings: settings)
+        try await engine.start()
+        return engine
     }
 }

@@ -2,6 +2,7 @@ import Caravan
 import CaravanStore
 import Foundation
 import PostgresNIO
+import Synchronization
 import Testing
 
 /// Durable processing against a real PostgreSQL: the journal, workers, redelivery that
@@ -43,15 +44,7 @@ import Testing
                 - to: mock:ok
         """
 
-    static func engine() async throws -> RouteEngine {
-        let loaded = RouteLoader().load([RouteFile(path: "store.yaml", text: routes)])
-        var settings = ProcessContext.Settings()
-        settings.redelivery = SuspendingRedelivery()
-        settings.errorHandler = .caravanDefault
-        let engine = try RouteEngine(routes: loaded.routes, settings: settings)
-        try await engine.start()
-        return engine
-    }
+    static func engine() async throws -> RouteEngine { try await TestDatabase.engine(routes) }
 
     func append(_ journal: Journal, _ route: String, _ body: String) async throws -> UUID {
         let entry = JournalEntry(
@@ -236,36 +229,80 @@ import Testing
 }
 
 @Suite struct LeaseRenewalTests {
+    /// A long step, ended by the test: the route's `delay` waits on it.
+    final class Gate: Sendable {
+        let opened = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+        func wait() async {
+            await withCheckedContinuation { c in
+                let now = opened.withLock { s -> Bool in
+                    if s.open { return true }
+                    s.waiters.append(c)
+                    return false
+                }
+                if now { c.resume() }
+            }
+        }
+
+        func open() {
+            for c in opened.withLock({ s -> [CheckedContinuation<Void, Never>] in
+                s.open = true
+                defer { s.waiters = [] }
+                return s.waiters
+            }) { c.resume() }
+        }
+    }
+
     @Test func longWorkKeepsItsLease() async throws {
         try await TestDatabase.withStore { client, schema in
             let loaded = RouteLoader().load([
                 RouteFile(
                     path: "slow.yaml",
                     text:
-                        "- route: {id: slow, from: {uri: direct:slow, steps: [{delay: {constant: 900}}, {to: mock:done}]}}"
+                        "- route: {id: slow, from: {uri: direct:slow, steps: [{delay: {constant: 1}}, {to: mock:done}]}}"
                 )
             ])
-            var settings = ProcessContext.Settings()
+            let gate = Gate()
+            var settings = ProcessContext.Settings(sleep: { _ in await gate.wait() })
             settings.redelivery = SuspendingRedelivery()
             let engine = try RouteEngine(routes: loaded.routes, settings: settings)
             try await engine.start()
             let store = MessageStore(client: client, schema: schema)
-            try await Journal(client: client, schema: schema).append(
-                JournalEntry(
-                    route: "slow", consumer: "direct:slow", message: Message(body: Body(text: "x")))
-            )
+            let entry = JournalEntry(
+                route: "slow", consumer: "direct:slow", message: Message(body: Body(text: "x")))
+            try await Journal(client: client, schema: schema).append(entry)
             var worker = Worker(
                 store: store, engine: engine, routes: ["slow"], owner: "slow-worker")
-            worker.lease = .milliseconds(300)
-            async let processed = worker.processBatch()
-            // Well past the 300 ms lease, while the 900 ms step still runs.
-            try await Task.sleep(for: .milliseconds(600))
+            worker.lease = .seconds(2)
+            let processing = Task { try await worker.processBatch() }
+
+            // Wait (bounded) until the lease was renewed while the step is still running.
+            func expiry() async throws -> Double? {
+                let rows = try await client.query(
+                    PostgresQuery(
+                        unsafeSQL: """
+                            SELECT extract(epoch FROM lease_expires_at)::float8 FROM "\(schema.name)".messages WHERE id = '\(entry.id.uuidString)'
+                            """))
+                for try await e in rows.decode(Double?.self) { return e }
+                return nil
+            }
+            var first: Double?
+            var renewed = false
+            for _ in 0..<200 where !renewed {
+                if let e = try await expiry() {
+                    if let f = first { renewed = e > f } else { first = e }
+                }
+                if !renewed { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(renewed)
+            // A renewed lease is not expired: nothing to recover, nothing to steal.
             #expect(try await store.releaseExpiredLeases() == 0)
             #expect(
                 try await store.claim(
                     routes: ["slow"], owner: "thief", limit: 1, lease: .seconds(1)
                 ).isEmpty)
-            #expect(try await processed == 1)
+            gate.open()
+            #expect(try await processing.value == 1)
             #expect(engine.mock("done").received.count == 1)
         }
     }
