@@ -126,19 +126,11 @@ public struct DeadLetters: Sendable {
                     String, String?
                 ).self)
             {
-                var h = Headers()
-                if case .object(let o) = try JSONReader().read(headers) {
-                    for m in o { h[m.key] = m.value }
-                }
                 result.append(
                     DeadLetter(
                         id: id, route: route, attempts: attempts, lastError: lastError,
                         diedAt: diedAt,
-                        message: Message(
-                            headers: h,
-                            body: Body(
-                                bytes: Array(buffer: body),
-                                contentType: type.flatMap(MediaType.init))),
+                        message: try Message(storedHeaders: headers, body: body, contentType: type),
                         errors: try JSONReader().read(errors),
                         failure: try failure.map { try JSONReader().read($0) },
                         audit: try JSONReader().read(audit),

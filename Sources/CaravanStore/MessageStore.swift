@@ -55,15 +55,8 @@ public struct MessageStore: Sendable {
                 in rows.decode(
                     (UUID, String, String, ByteBuffer, String?, Int, String?).self)
             {
-                var headers = Headers()
-                if case .object(let o) = try JSONReader().read(headersText) {
-                    for m in o { headers[m.key] = m.value }
-                }
-                let message = Message(
-                    headers: headers,
-                    body: Body(
-                        bytes: Array(buffer: body), contentType: contentType.flatMap(MediaType.init)
-                    ))
+                let message = try Message(
+                    storedHeaders: headersText, body: body, contentType: contentType)
                 let failure = try failureText.map { text in try JSONReader().read(text) }.flatMap(
                     FailurePoint.init(document:))
                 claimed.append(
@@ -152,5 +145,19 @@ extension Duration {
     /// Whole milliseconds (what the SQL intervals take).
     var milliseconds: Int {
         Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
+    }
+}
+
+extension Message {
+    /// A message as a row keeps it: headers as JSON text, the body's bytes, the content type.
+    init(storedHeaders: String, body: ByteBuffer, contentType: String?) throws(FormatError) {
+        var headers = Headers()
+        if case .object(let o) = try JSONReader().read(storedHeaders) {
+            for m in o { headers[m.key] = m.value }
+        }
+        self.init(
+            headers: headers,
+            body: Body(bytes: Array(buffer: body), contentType: contentType.flatMap(MediaType.init))
+        )
     }
 }

@@ -73,20 +73,12 @@ public struct Messages: Sendable {
                         ByteBuffer, String?, String
                     ).self)
             {
-                var h = Headers()
-                if case .object(let o) = try JSONReader().read(headers) {
-                    for m in o { h[m.key] = m.value }
-                }
                 result.append(
                     StoredMessage(
                         id: id, route: route, consumer: consumer, state: state, attempts: attempts,
                         lastError: lastError,
                         createdAt: created, updatedAt: updated, dueAt: due, replayOf: replayOf,
-                        message: Message(
-                            headers: h,
-                            body: Body(
-                                bytes: Array(buffer: body),
-                                contentType: type.flatMap(MediaType.init))),
+                        message: try Message(storedHeaders: headers, body: body, contentType: type),
                         errors: try JSONReader().read(errors)))
             }
             return result

@@ -116,13 +116,13 @@ public struct CompiledExpression: Sendable {
 
     func document(of body: Body) throws(EvaluationError) -> Document {
         do { return try body.document() } catch {
-            throw EvaluationError("cannot read the body as a document: \(error)")
+            throw EvaluationError.bodyUnreadable(error, as: "a document")
         }
     }
 
     func xmlTree(of body: Body) throws(EvaluationError) -> XMLTree {
         do { return try body.xmlTree() } catch {
-            throw EvaluationError("cannot read the body as XML: \(error)")
+            throw EvaluationError.bodyUnreadable(error, as: "XML")
         }
     }
 }

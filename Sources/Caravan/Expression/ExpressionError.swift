@@ -38,8 +38,24 @@ public struct ExpressionError: Error, Sendable, Hashable, CustomStringConvertibl
 /// parse, a function applied to the wrong type).
 public struct EvaluationError: Error, Sendable, Hashable, CustomStringConvertible {
     public let message: String
+    /// Set when the failure is a body that does not parse: its format says which parse
+    /// error a route reports (a malformed JSON body is a `JsonParseException`).
+    public let unreadableBody: FormatError.Format?
 
-    public init(_ message: String) { self.message = message }
+    public init(_ message: String) {
+        self.message = message
+        self.unreadableBody = nil
+    }
+
+    /// The body could not be read as `what` (a document, XML).
+    public static func bodyUnreadable(_ error: FormatError, as what: String) -> EvaluationError {
+        EvaluationError("cannot read the body as \(what): \(error)", unreadableBody: error.format)
+    }
+
+    init(_ message: String, unreadableBody: FormatError.Format?) {
+        self.message = message
+        self.unreadableBody = unreadableBody
+    }
 
     public var description: String { message }
 }

@@ -5,7 +5,6 @@ public enum RouteSchema {
     public static var document: Document {
         var defs = DocumentObject()
         let scalar: Document = ["type": ["string", "number", "boolean"]]
-        let nullableObject: Document = ["type": ["object", "null"]]
         defs.append(key: "scalar", value: scalar)
         defs.append(
             key: "steps", value: ["type": ["array", "null"], "items": ["$ref": "#/$defs/step"]])
@@ -118,7 +117,6 @@ public enum RouteSchema {
                 "type": "array",
                 "items": closed(["name": scalar, "type": scalar, "properties": ["type": "object"]]),
             ])
-        _ = nullableObject
 
         let item: Document = [
             "type": "object", "minProperties": 1, "maxProperties": 1, "additionalProperties": false,

@@ -78,16 +78,7 @@ public struct ProcessingError: Error, Sendable, Hashable, CustomStringConvertibl
 
     /// An expression that could not be evaluated.
     static func evaluation(_ error: EvaluationError) -> ProcessingError {
-        if error.message.contains("cannot read the body") {
-            return ProcessingError(bodyParseKind(error.message), error.message)
-        }
-        return ProcessingError(.expression, error.message)
-    }
-
-    static func bodyParseKind(_ message: String) -> ErrorKind {
-        if message.contains("XML") { return .xmlParse }
-        if message.contains("CSV") { return .illegalArgument }
-        return .jsonParse
+        ProcessingError(error.unreadableBody.map(ErrorKind.parse) ?? .expression, error.message)
     }
 
     static func format(_ error: FormatError) -> ProcessingError {

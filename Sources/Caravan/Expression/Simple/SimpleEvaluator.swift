@@ -185,7 +185,7 @@ struct SimpleEvaluator {
         do {
             return try exchange.message.body.document()
         } catch {
-            throw EvaluationError("cannot read the body as a document: \(error)")
+            throw EvaluationError.bodyUnreadable(error, as: "a document")
         }
     }
 

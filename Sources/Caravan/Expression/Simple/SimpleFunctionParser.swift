@@ -140,12 +140,8 @@ struct SimpleFunctionParser {
     ]
 
     func suggestion(_ name: String) -> String {
-        let head = String(name.split(separator: ".").first ?? Substring(name))
-        guard
-            let best = Self.knownNames.min(by: { editDistance($0, head) < editDistance($1, head) }),
-            editDistance(best, head) <= 2, best != head
-        else { return "" }
-        return " (did you mean '\(best)'?)"
+        didYouMean(
+            String(name.split(separator: ".").first ?? Substring(name)), among: Self.knownNames)
     }
 
     func unknownType(_ name: String) -> ExpressionError {
