@@ -35,6 +35,8 @@ public final class Journal: Sendable {
 
     struct Pending: Sendable {
         let entry: JournalEntry
+        /// Set when the row is claimed for a local worker in the same statement.
+        let handOff: LocalQueue?
         let done: Completion
     }
 
@@ -63,9 +65,42 @@ public final class Journal: Sendable {
     /// ``StoreError/unavailable(_:)`` when the commit does not happen within
     /// ``appendTimeout`` — the row may still commit later, so a sender that retries after
     /// a 503 can leave a duplicate (at-least-once), never a loss.
-    public func append(_ entry: JournalEntry) async throws(StoreError) {
+    ///
+    /// With `handOff` (this node's workers serve the route and have room), the row is
+    /// written already leased to them and the message goes to their queue once committed:
+    /// no claim reads it back. A message whose id is already journaled is not written again
+    /// (a hand-off repeated after a crash).
+    public func append(_ entry: JournalEntry, handOff: LocalQueue? = nil)
+        async throws(StoreError)
+    {
+        let local = handOff.flatMap { $0.reserve() ? $0 : nil }
+        let handedOver: Bool
+        do {
+            handedOver = try await commit(entry, handOff: local)
+        } catch {
+            local?.cancelReservation()
+            throw error
+        }
+        guard let local else { return }
+        guard handedOver else {
+            // The id was journaled before (a repeated hand-off): whoever holds it runs it.
+            local.cancelReservation()
+            return
+        }
+        local.deliver(
+            ClaimedMessage(
+                id: entry.id, route: entry.route, message: entry.message, attempt: 1,
+                failure: nil))
+    }
+
+    /// True when the row was written here, leased to `handOff`.
+    private func commit(_ entry: JournalEntry, handOff: LocalQueue?) async throws(StoreError)
+        -> Bool
+    {
         let done = Completion()
-        let action = state.withLock { $0.append(Pending(entry: entry, done: done)) }
+        let action = state.withLock {
+            $0.append(Pending(entry: entry, handOff: handOff, done: done))
+        }
         if case .flush(let batch) = action { startFlush(batch) }
         let timeout = appendTimeout
         let timer = Task {
@@ -76,7 +111,7 @@ public final class Journal: Sendable {
                         "no commit within \(timeout) — is PostgreSQL running and reachable?")))
         }
         defer { timer.cancel() }
-        try await done.wait()
+        return try await done.wait()
     }
 
     private func startFlush(_ batch: [Pending]) {
@@ -92,23 +127,29 @@ public final class Journal: Sendable {
 
     private func flush(_ batch: [Pending]) async {
         do {
-            try await insert(batch.map(\.entry))
+            let handedOver = try await insert(batch)
             commits.withLock { $0 += 1 }
-            for p in batch { p.done.resolve(.success(())) }
+            for p in batch { p.done.resolve(.success(handedOver.contains(p.entry.id))) }
         } catch {
             for p in batch { p.done.resolve(.failure(error)) }
         }
     }
 
-    /// One INSERT for the whole batch, from parallel arrays.
-    func insert(_ entries: [JournalEntry]) async throws(StoreError) {
+    /// One INSERT for the whole batch, from parallel arrays; returns the ids written
+    /// leased to a local worker.
+    func insert(_ batch: [Pending]) async throws(StoreError) -> Set<UUID> {
         var ids: [UUID] = []
         var routes: [String] = []
         var consumers: [String] = []
         var headers: [String] = []
         var bodies: [ByteBuffer] = []
         var types: [String] = []
-        for e in entries {
+        var owners: [String] = []
+        var leases: [Int] = []
+        for p in batch {
+            let e = p.entry
+            owners.append(p.handOff?.owner ?? "")
+            leases.append(p.handOff?.lease.milliseconds ?? 0)
             ids.append(e.id)
             routes.append(e.route)
             consumers.append(e.consumer)
@@ -116,28 +157,52 @@ public final class Journal: Sendable {
             bodies.append(ByteBuffer(bytes: e.message.body.bytes))
             types.append(e.message.contentType?.description ?? "")
         }
-        // One statement: the rows, and one notification for the whole batch (sent by
-        // PostgreSQL at commit) that wakes idle workers everywhere.
+        // One statement: the rows, and one notification naming the routes that got ready
+        // rows (sent by PostgreSQL at commit), which wakes idle workers everywhere. Rows
+        // handed to a local worker are written `running`, leased to it.
         let sql = """
             WITH inserted AS (
-                INSERT INTO \(schema.table("messages")) (id, route, consumer, headers, body, content_type)
-                SELECT id, route, consumer, headers::jsonb, body, NULLIF(content_type, '')
-                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[])
-                    AS t(id, route, consumer, headers, body, content_type)
-                RETURNING route
+                INSERT INTO \(schema.table("messages"))
+                    (id, route, consumer, headers, body, content_type, state, attempt, lease_owner, lease_expires_at)
+                SELECT id, route, consumer, headers::jsonb, body, NULLIF(content_type, ''),
+                    CASE WHEN owner = '' THEN 'ready' ELSE 'running' END,
+                    CASE WHEN owner = '' THEN 0 ELSE 1 END,
+                    NULLIF(owner, ''),
+                    CASE WHEN owner = '' THEN NULL ELSE now() + lease * interval '1 millisecond' END
+                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[],
+                    $7::text[], $8::bigint[])
+                    AS t(id, route, consumer, headers, body, content_type, owner, lease)
+                ON CONFLICT (id) DO NOTHING
+                RETURNING id, route, state
+            ), ready AS (
+                SELECT string_agg(DISTINCT route, ',') AS routes FROM inserted WHERE state = 'ready'
+            ), notified AS (
+                SELECT pg_notify('\(schema.notificationChannel)', routes) FROM ready WHERE routes IS NOT NULL
             )
-            SELECT pg_notify('\(schema.notificationChannel)', string_agg(DISTINCT route, ',')) FROM inserted
+            SELECT id FROM inserted WHERE state = 'running'
+            UNION ALL SELECT NULL::uuid FROM notified
             """
-        var bindings = PostgresBindings(capacity: 6)
+        var bindings = PostgresBindings(capacity: 8)
         bindings.append(ids)
         bindings.append(routes)
         bindings.append(consumers)
         bindings.append(headers)
         bindings.append(bodies)
         bindings.append(types)
+        bindings.append(owners)
+        bindings.append(leases)
         let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
-        _ = try await withStoreErrors {
+        let rows = try await withStoreErrors {
             try await client.query(query, logger: logger)
+        }
+        do {
+            var handedOver = Set<UUID>()
+            for try await id in rows.decode(UUID?.self) {
+                if let id { handedOver.insert(id) }
+            }
+            return handedOver
+        } catch {
+            throw StoreError.query("reading the journal's insert: \(error)")
         }
     }
 }
@@ -145,14 +210,14 @@ public final class Journal: Sendable {
 /// A one-shot result that the first of several parties (the commit, the timeout) sets.
 final class Completion: Sendable {
     private enum State {
-        case pending(CheckedContinuation<Void, any Error>?)
-        case done(Result<Void, StoreError>)
+        case pending(CheckedContinuation<Bool, any Error>?)
+        case done(Result<Bool, StoreError>)
     }
 
     private let state = Mutex<State>(.pending(nil))
 
-    func resolve(_ result: Result<Void, StoreError>) {
-        let waiter = state.withLock { s -> CheckedContinuation<Void, any Error>? in
+    func resolve(_ result: Result<Bool, StoreError>) {
+        let waiter = state.withLock { s -> CheckedContinuation<Bool, any Error>? in
             guard case .pending(let c) = s else { return nil }
             s = .done(result)
             return c
@@ -160,10 +225,11 @@ final class Completion: Sendable {
         waiter?.resume(with: result.mapError { $0 as any Error })
     }
 
-    func wait() async throws(StoreError) {
+    func wait() async throws(StoreError) -> Bool {
         do {
-            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-                let ready = state.withLock { s -> Result<Void, StoreError>? in
+            return try await withCheckedThrowingContinuation {
+                (c: CheckedContinuation<Bool, any Error>) in
+                let ready = state.withLock { s -> Result<Bool, StoreError>? in
                     switch s {
                     case .done(let r): return r
                     case .pending: s = .pending(c); return nil

@@ -58,6 +58,16 @@ enum MessageQueries {
         RETURNING id
         """
 
+    /// Returns the running messages of owner $1 and its workers to `ready` (the claim
+    /// does not count as an attempt: the work was stopped, not failed).
+    static let releaseLeasesOfOwner = """
+        UPDATE {messages}
+        SET state = 'ready', attempt = greatest(attempt - 1, 0), lease_owner = NULL,
+            lease_expires_at = NULL, updated_at = now()
+        WHERE state = 'running' AND (lease_owner = $1 OR starts_with(lease_owner, $1 || '/'))
+        RETURNING id
+        """
+
     static func sql(_ template: String, _ schema: StoreSchema) -> String {
         template.replacingOccurrences(of: "{messages}", with: schema.table("messages"))
     }

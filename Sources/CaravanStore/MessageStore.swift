@@ -124,6 +124,22 @@ public struct MessageStore: Sendable {
         }
     }
 
+    /// Returns the running messages of `owner` and its workers (`owner/...`) to `ready`:
+    /// a node shutting down gives back what it did not finish.
+    @discardableResult
+    public func releaseLeases(ownedBy owner: String) async throws(StoreError) -> Int {
+        var b = PostgresBindings()
+        b.append(owner)
+        let rows = try await run(MessageQueries.releaseLeasesOfOwner, b)
+        do {
+            var count = 0
+            for try await _ in rows.decode(UUID.self) { count += 1 }
+            return count
+        } catch {
+            throw StoreError.query("releasing leases: \(error)")
+        }
+    }
+
     /// One entry of a message's attempt history.
     static func errorRecord(_ e: ProcessingError) -> Document {
         var o = DocumentObject()

@@ -11,7 +11,7 @@ public struct Worker: Sendable {
     public let engine: RouteEngine
     public let routes: [String]
     /// Identifies this worker's leases (host, process and worker).
-    public let owner: String
+    public var owner: String
     public var batchSize = 32
     public var lease: Duration = .seconds(30)
     let logger: Logger
@@ -33,6 +33,15 @@ public struct Worker: Sendable {
         let claimed = try await store.claim(
             routes: routes, owner: owner, limit: batchSize, lease: lease)
         guard !claimed.isEmpty else { return 0 }
+        try await process(claimed)
+        return claimed.count
+    }
+
+    /// Processes messages leased to ``owner`` (claimed, or handed over by the journal)
+    /// and records their outcomes. When the task is cancelled (a hard stop) it stops
+    /// between messages and records nothing for the ones it did not finish: their leases
+    /// return them to `ready`.
+    public func process(_ claimed: [ClaimedMessage]) async throws(StoreError) {
         // Long work keeps its leases: renewed every third of the lease until the batch is
         // recorded, so no other worker takes over a message that is still running.
         let unfinished = Mutex(Set(claimed.map(\.id)))
@@ -50,6 +59,7 @@ public struct Worker: Sendable {
             defer {
                 if done.last != message.id { unfinished.withLock { _ = $0.remove(message.id) } }
             }
+            if Task.isCancelled { break }
             let outcome: RouteEngine.Outcome
             if let point = message.failure {
                 outcome = await engine.resume(point)
@@ -58,6 +68,8 @@ public struct Worker: Sendable {
                     message.route,
                     Exchange(id: message.id.uuidString.lowercased(), message: message.message))
             }
+            // A failure caused by the hard stop is not the message's fault: record nothing.
+            if Task.isCancelled, outcome.error != nil { break }
             switch outcome.error {
             case nil:
                 if let channel = outcome.exchange.properties[ExchangeProperty.deadLetterChannel]?
@@ -104,6 +116,5 @@ public struct Worker: Sendable {
             }
         }
         try await store.complete(done, owner: owner)
-        return claimed.count
     }
 }

@@ -2,74 +2,136 @@ import Caravan
 import Foundation
 import Logging
 import PostgresNIO
+import Synchronization
 
-/// Runs workers for a set of routes until cancelled: they sleep while there is nothing
-/// to do and wake on a PostgreSQL notification (sent with each journal commit), or after
-/// the polling interval when notifications are lost (a dropped listener connection, a
-/// message written by another tool). A sweeper returns expired leases to `ready`.
+/// Runs this node's workers until stopped: they sleep while there is nothing to do and
+/// wake on a PostgreSQL notification (sent with each journal commit), on a message handed
+/// over locally, or after the polling interval when notifications are lost (a dropped
+/// listener connection, a message written by another tool). A sweeper returns expired
+/// leases to `ready`.
+///
+/// Workers are organised in lanes: a lane is a set of routes and how many workers serve
+/// them, so a route that needs its own concurrency (one at a time, or many) gets a lane of
+/// its own while the others share one.
 public struct WorkerGroup: Sendable {
+    /// Routes served together by `workers` workers.
+    public struct Lane: Sendable {
+        public var routes: [String]
+        public var workers: Int
+
+        public init(routes: [String], workers: Int) {
+            self.routes = routes
+            self.workers = workers
+        }
+    }
+
     public let store: MessageStore
     public let engine: RouteEngine
-    public let routes: [String]
-    public var workers = 4
+    public let lanes: [Lane]
     public var pollInterval: Duration = .seconds(1)
     public var leaseSweepInterval: Duration = .seconds(5)
-    public var lease: Duration = .seconds(30)
-    /// Names this process's leases.
-    public var owner: String
+    /// How long a claim lasts without renewal (renewed every third of it while running).
+    public let lease: Duration
+    public var batchSize = 32
+    /// Names this process's leases; each worker adds `/lane.index`.
+    public let owner: String
     let logger: Logger
-    let doorbell = Doorbell()
+    let doorbells: [Doorbell]
+    let queues: [LocalQueue]
+    private let stopping = Stopping()
 
     public init(
-        store: MessageStore, engine: RouteEngine, routes: [String], owner: String? = nil,
+        store: MessageStore, engine: RouteEngine, lanes: [Lane], owner: String? = nil,
+        lease: Duration = .seconds(30), localQueueCapacity: Int = 256,
         logger: Logger = Logger(label: "caravan.workers")
     ) {
         self.store = store
         self.engine = engine
-        self.routes = routes
-        self.owner =
+        self.lanes = lanes.filter { !$0.routes.isEmpty }
+        let owner =
             owner
             ?? "\(ProcessInfo.processInfo.hostName):\(ProcessInfo.processInfo.processIdentifier)"
+        self.owner = owner
+        self.lease = lease
         self.logger = logger
+        let doorbells = self.lanes.map { _ in Doorbell() }
+        self.doorbells = doorbells
+        self.queues = self.lanes.indices.map { i in
+            LocalQueue(
+                capacity: localQueueCapacity, lease: lease, owner: "\(owner)/local\(i)",
+                doorbell: doorbells[i])
+        }
     }
 
-    /// Wakes the workers (after appending here, there is work at once).
-    public func wake() { doorbell.ring() }
+    /// The queue that hands messages of `route` straight to this node's workers (pass it
+    /// to ``Journal/append(_:handOff:)``); nil when no lane here serves the route.
+    public func localQueue(for route: String) -> LocalQueue? {
+        lanes.firstIndex { $0.routes.contains(route) }.map { queues[$0] }
+    }
 
+    /// Wakes every worker.
+    public func wake() { for d in doorbells { d.ring() } }
+
+    /// Asks the workers to stop after the batch they are running; ``run()`` returns when
+    /// they have. Cancel the task running ``run()`` to stop at once.
+    public func stop() {
+        stopping.set()
+        wake()
+    }
+
+    /// Runs until ``stop()`` (once the workers finished their batches) or cancellation.
     public func run() async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await listen() }
             group.addTask { await sweep() }
-            for i in 0..<max(1, workers) {
-                group.addTask { await work(i) }
+            await withTaskGroup(of: Void.self) { workers in
+                for (l, lane) in lanes.enumerated() {
+                    for i in 0..<max(1, lane.workers) {
+                        workers.addTask { await work(lane: l, index: i) }
+                    }
+                }
             }
+            group.cancelAll()
         }
     }
 
-    func work(_ index: Int) async {
+    func work(lane l: Int, index: Int) async {
         var worker = Worker(
-            store: store, engine: engine, routes: routes, owner: "\(owner)/\(index)", logger: logger
-        )
+            store: store, engine: engine, routes: lanes[l].routes, owner: "\(owner)/\(l).\(index)",
+            logger: logger)
         worker.lease = lease
-        while !Task.isCancelled {
+        worker.batchSize = batchSize
+        var local = worker
+        local.owner = queues[l].owner
+        local.lease = queues[l].lease
+        while !Task.isCancelled && !stopping.isSet {
             do {
+                let handedOver = queues[l].take(batchSize)
+                if !handedOver.isEmpty {
+                    try await local.process(handedOver)
+                    continue
+                }
                 if try await worker.processBatch() > 0 { continue }
             } catch {
                 logger.warning(
                     "claiming messages failed; retrying", metadata: ["error": "\(error)"])
             }
-            await doorbell.wait(upTo: pollInterval)
+            if stopping.isSet { return }
+            await doorbells[l].wait(upTo: pollInterval)
         }
     }
 
-    /// LISTENs on the schema's channel; every notification rings the doorbell.
+    /// LISTENs on the schema's channel; a notification names the routes that got
+    /// messages and wakes their lanes.
     func listen() async {
         while !Task.isCancelled {
             do {
                 try await store.client.withConnection { connection in
                     try await connection.listen(on: store.schema.notificationChannel) {
                         notifications in
-                        for try await _ in notifications { doorbell.ring() }
+                        for try await notification in notifications {
+                            ring(routes: notification.payload)
+                        }
                     }
                 }
             } catch {
@@ -79,6 +141,14 @@ public struct WorkerGroup: Sendable {
                     metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: pollInterval)
             }
+        }
+    }
+
+    func ring(routes payload: String) {
+        let routes = payload.split(separator: ",").map(String.init)
+        for (l, lane) in lanes.enumerated()
+        where routes.isEmpty || routes.contains(where: lane.routes.contains) {
+            doorbells[l].ring()
         }
     }
 
@@ -92,13 +162,27 @@ public struct WorkerGroup: Sendable {
                     logger.warning(
                         "recovered messages whose lease expired",
                         metadata: ["count": "\(recovered)"])
-                    doorbell.ring()
+                    wake()
                 }
             } catch {
                 logger.debug("lease sweep failed", metadata: ["error": "\(error)"])
             }
         }
     }
+
+    /// Returns the messages this node still holds (running, or handed over and not yet
+    /// started) to `ready` at once, instead of waiting for their leases to expire.
+    @discardableResult
+    public func releaseLeases() async throws(StoreError) -> Int {
+        try await store.releaseLeases(ownedBy: owner)
+    }
+}
+
+/// A flag set once (stop requested).
+final class Stopping: Sendable {
+    private let flag = Atomic(false)
+    func set() { flag.store(true, ordering: .relaxed) }
+    var isSet: Bool { flag.load(ordering: .relaxed) }
 }
 
 extension StoreSchema {

@@ -10,8 +10,7 @@ import Testing
             let engine = try await WorkerTests.engine()
             var group = WorkerGroup(
                 store: MessageStore(client: client, schema: schema), engine: engine,
-                routes: ["poison"], owner: "notify-test")
-            group.workers = 2
+                lanes: [.init(routes: ["poison"], workers: 2)], owner: "notify-test")
             group.pollInterval = .seconds(3600)  // only a notification can wake them
             let running = Task { [group] in await group.run() }
             defer { running.cancel() }
@@ -33,8 +32,7 @@ import Testing
             let engine = try await WorkerTests.engine()
             var group = WorkerGroup(
                 store: MessageStore(client: client, schema: schema), engine: engine,
-                routes: ["poison"], owner: "poll-test")
-            group.workers = 1
+                lanes: [.init(routes: ["poison"], workers: 1)], owner: "poll-test")
             group.pollInterval = .milliseconds(100)
             let running = Task { [group] in await group.run() }
             defer { running.cancel() }
@@ -61,13 +59,100 @@ import Testing
             _ = try await store.claim(
                 routes: ["poison"], owner: "crashed", limit: 10, lease: .milliseconds(200))
             var group = WorkerGroup(
-                store: store, engine: engine, routes: ["poison"], owner: "sweep-test")
-            group.workers = 1
+                store: store, engine: engine,
+                lanes: [.init(routes: ["poison"], workers: 1)], owner: "sweep-test")
             group.pollInterval = .milliseconds(100)
             group.leaseSweepInterval = .milliseconds(100)
             let running = Task { [group] in await group.run() }
             defer { running.cancel() }
             #expect(await engine.mock("ok").waitForCount(5, timeout: .seconds(20)))
+        }
+    }
+}
+
+@Suite struct LocalHandOffTests {
+    @Test func aHandedOffMessageRunsHereWithoutAClaimOrNotification() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let engine = try await WorkerTests.engine()
+            var group = WorkerGroup(
+                store: MessageStore(client: client, schema: schema), engine: engine,
+                lanes: [.init(routes: ["poison"], workers: 1)], owner: "handoff-test")
+            // Neither polling nor a notification (none is sent for handed-off rows) can
+            // wake the worker: only the hand-off can.
+            group.pollInterval = .seconds(3600)
+            let running = Task { [group] in await group.run() }
+            defer { running.cancel() }
+            let journal = Journal(client: client, schema: schema)
+            let queue = try #require(group.localQueue(for: "poison"))
+            #expect(group.localQueue(for: "elsewhere") == nil)
+            var ids: [UUID] = []
+            for i in 0..<10 {
+                let entry = JournalEntry(
+                    route: "poison", consumer: "direct:poison",
+                    message: Message(body: Body(text: "m\(i)")))
+                ids.append(entry.id)
+                try await journal.append(entry, handOff: queue)
+            }
+            #expect(await engine.mock("ok").waitForCount(10, timeout: .seconds(20)))
+            group.stop()
+            await running.value  // the batch is recorded before the workers stop
+            let rows = try await client.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "SELECT count(*)::int FROM \"\(schema.name)\".messages WHERE state = 'done' AND attempt = 1"
+                ))
+            var done = 0
+            for try await n in rows.decode(Int.self) { done = n }
+            #expect(done == 10)
+        }
+    }
+
+    @Test func aFullQueueAppendsReadyRowsForAnyNode() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let engine = try await WorkerTests.engine()
+            let group = WorkerGroup(
+                store: MessageStore(client: client, schema: schema), engine: engine,
+                lanes: [.init(routes: ["poison"], workers: 1)], owner: "full-test",
+                localQueueCapacity: 2)
+            // The group is not running: the first two wait in its queue, the rest are
+            // left `ready` for whoever claims them.
+            let journal = Journal(client: client, schema: schema)
+            for i in 0..<5 {
+                try await journal.append(
+                    JournalEntry(
+                        route: "poison", consumer: "direct:poison",
+                        message: Message(body: Body(text: "m\(i)"))),
+                    handOff: group.localQueue(for: "poison"))
+            }
+            let rows = try await client.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "SELECT state, count(*)::int FROM \"\(schema.name)\".messages GROUP BY state ORDER BY state"
+                ))
+            var states: [String: Int] = [:]
+            for try await (state, n) in rows.decode((String, Int).self) { states[state] = n }
+            #expect(states == ["ready": 3, "running": 2])
+            // Stopping gives the handed-off rows back at once.
+            #expect(try await group.releaseLeases() == 2)
+        }
+    }
+
+    @Test func stopLetsWorkersFinishTheirBatchThenRunReturns() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let engine = try await WorkerTests.engine()
+            var group = WorkerGroup(
+                store: MessageStore(client: client, schema: schema), engine: engine,
+                lanes: [.init(routes: ["poison"], workers: 2)], owner: "stop-test")
+            group.pollInterval = .seconds(3600)
+            let running = Task { [group] in await group.run() }
+            let journal = Journal(client: client, schema: schema)
+            try await journal.append(
+                JournalEntry(
+                    route: "poison", consumer: "direct:poison",
+                    message: Message(body: Body(text: "m"))))
+            #expect(await engine.mock("ok").waitForCount(1, timeout: .seconds(20)))
+            group.stop()
+            await running.value  // returns although nothing cancelled it
         }
     }
 }

@@ -53,7 +53,7 @@ public struct LoadFailure: Error, Sendable, CustomStringConvertible {
 }
 
 /// " (did you mean 'x'?)" when one of `candidates` is close to `word`, else "".
-func didYouMean(_ word: String, among candidates: some Sequence<String>) -> String {
+public func didYouMean(_ word: String, among candidates: some Sequence<String>) -> String {
     // Closest first; then the longest shared prefix, the nearest length, alphabetical —
     // so the suggestion never depends on hash order.
     let ranked = candidates.map { c in

@@ -71,15 +71,26 @@ public struct ProcessContext: Sendable {
     /// The message as it entered the route (`useOriginalMessage`).
     public var originalMessage: Message? { origin?.message }
 
-    /// The route and message an exchange entered with.
+    /// The route, exchange id and message an exchange entered with.
     public final class Origin: Sendable {
         public let routeId: String
+        /// The id the exchange entered with (a stored message's id), kept across split
+        /// parts and redeliveries: what delivery keys are made of.
+        public let exchangeId: String
         public let message: Message
 
-        public init(routeId: String, message: Message) {
+        public init(routeId: String, exchangeId: String, message: Message) {
             self.routeId = routeId
+            self.exchangeId = exchangeId
             self.message = message
         }
+    }
+
+    /// A key that names this delivery — the entering exchange's id and the step's
+    /// position — the same on every redelivery and after a restart, so receivers (and
+    /// the journal, for `seda:`) can drop repeats. Sent as `Idempotency-Key`.
+    public var deliveryKey: String {
+        "\(origin?.exchangeId ?? "-")/\(path.key)"
     }
 
     public init(services: Services) { self.services = services }

@@ -27,6 +27,22 @@ public struct StepPath: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public func appending(_ element: Element) -> StepPath { StepPath(elements + [element]) }
 
+    /// A compact spelling for keys: `4.p17.0` is the first step of part 17 of step 5.
+    public var key: String {
+        elements.map { e in
+            switch e {
+            case .step(let i): "\(i)"
+            case .when(let i): "w\(i)"
+            case .otherwise: "o"
+            case .part(let i): "p\(i)"
+            case .branch(let i): "b\(i)"
+            case .iteration(let i): "i\(i)"
+            case .doCatch(let i): "c\(i)"
+            case .doFinally: "f"
+            }
+        }.joined(separator: ".")
+    }
+
     public var description: String {
         elements.map { e in
             switch e {

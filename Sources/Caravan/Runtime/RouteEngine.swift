@@ -135,6 +135,7 @@ public final class RouteEngine: EndpointResolver {
         var context = processContext
         context.origin = ProcessContext.Origin(
             routeId: point.routeId,
+            exchangeId: point.frames.first?.original.id ?? point.exchange.id,
             message: point.frames.first?.original.message ?? point.exchange.message)
         do {
             try await route.entry.resume(
@@ -237,7 +238,8 @@ struct RouteEntry: Processor {
         defer { if previous != nil { exchange.routeId = previous } }
         var c = context
         if c.origin == nil {
-            c.origin = ProcessContext.Origin(routeId: routeId, message: exchange.message)
+            c.origin = ProcessContext.Origin(
+                routeId: routeId, exchangeId: exchange.id, message: exchange.message)
         }
         do {
             try await body(&exchange, c)

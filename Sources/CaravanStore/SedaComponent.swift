@@ -1,0 +1,151 @@
+import Caravan
+import Foundation
+
+/// `seda:name` made durable: sending journals a new message for the route that consumes
+/// `from: seda:name` (a copy for each, when several routes consume it with
+/// `multipleConsumers=true`), and the sender goes on once it committed. That route's
+/// workers claim it like any other message, on any node.
+///
+/// The new message's id comes from the sender's delivery key (its message id and step
+/// position), so a step repeated after a crash journals nothing twice.
+///
+/// Sending to a name no route consumes fails (Camel's in-memory queue would hold the
+/// message; here the sender's redelivery and dead letter keep it until the route exists).
+public final class SedaComponent: Component {
+    public let scheme = "seda"
+    let journal: Journal
+    /// Queue name → the routes consuming it.
+    let consumers: [String: [String]]
+    /// Hands messages to this node's workers when they serve the route.
+    let handOff: @Sendable (String) -> LocalQueue?
+
+    /// Options a `seda:` endpoint accepts (Camel's names; the in-memory ones are accepted
+    /// and have no effect on a durable queue).
+    static let options: Set<String> = [
+        "concurrentConsumers", "multipleConsumers", "size", "blockWhenFull", "timeout",
+        "waitForTaskToComplete", "pollTimeout", "purgeWhenStopping",
+    ]
+
+    public init(
+        journal: Journal, routes: RouteSet,
+        handOff: @escaping @Sendable (String) -> LocalQueue? = { _ in nil }
+    ) throws(ProcessingError) {
+        self.journal = journal
+        self.handOff = handOff
+        var consumers: [String: [String]] = [:]
+        var pubSub: [String: Bool] = [:]
+        for route in routes.routes where route.from.scheme == "seda" {
+            consumers[route.from.path, default: []].append(route.id)
+            let multiple = route.from[option: "multipleConsumers"] == "true"
+            pubSub[route.from.path] = (pubSub[route.from.path] ?? true) && multiple
+        }
+        for (name, ids) in consumers where ids.count > 1 && pubSub[name] != true {
+            throw ProcessingError(
+                .illegalState,
+                "seda:\(name) is consumed by routes \(ids.map { "'\($0)'" }.joined(separator: " and ")) — set multipleConsumers=true on each for publish-subscribe, or consume it in one route and raise its concurrentConsumers"
+            )
+        }
+        self.consumers = consumers
+    }
+
+    public func endpoint(for uri: EndpointURI) throws(ProcessingError) -> any Endpoint {
+        for option in uri.options where !SedaComponent.options.contains(option.name) {
+            throw ProcessingError(
+                .illegalArgument,
+                "seda: unknown option '\(option.name)'\(didYouMean(option.name, among: Array(SedaComponent.options)))"
+            )
+        }
+        return SedaEndpoint(uri: uri, component: self)
+    }
+
+    /// Workers a route consuming `seda:` asks for with `concurrentConsumers` (Camel's
+    /// default is 1).
+    public static func concurrency(of route: RouteDefinition) -> Int? {
+        guard route.from.scheme == "seda" else { return nil }
+        return Int(route.from[option: "concurrentConsumers"] ?? "1").map { max(1, $0) }
+    }
+}
+
+struct SedaEndpoint: Endpoint {
+    let uri: EndpointURI
+    let component: SedaComponent
+
+    func producer() throws(ProcessingError) -> any Producer { SedaProducer(endpoint: self) }
+
+    /// The route is fed by the store's workers; there is nothing to start here.
+    func consumer(routeId: String, processor: any Processor) throws(ProcessingError)
+        -> any Consumer
+    {
+        JournalConsumer()
+    }
+}
+
+struct SedaProducer: Producer {
+    let endpoint: SedaEndpoint
+
+    func send(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+        let name = endpoint.uri.path
+        guard let routes = endpoint.component.consumers[name], !routes.isEmpty else {
+            throw ProcessingError(
+                .noConsumer,
+                "no route consumes seda:\(name) — add a route `from: seda:\(name)` (the message waits for redelivery or as a dead letter until then)",
+                endpoint: endpoint.uri.description)
+        }
+        let key = context.deliveryKey
+        for route in routes {
+            let entry = JournalEntry(
+                id: DeliveryID.uuid(for: "\(key)→\(route)"), route: route,
+                consumer: "seda:\(name)", message: exchange.message)
+            do {
+                try await endpoint.component.journal.append(
+                    entry, handOff: endpoint.component.handOff(route))
+            } catch {
+                throw ProcessingError(
+                    .connect, "journaling to seda:\(name) failed: \(error)",
+                    endpoint: endpoint.uri.description)
+            }
+        }
+    }
+}
+
+/// The consumer of a route fed from the journal: its workers run elsewhere.
+struct JournalConsumer: Consumer {
+    func start() async throws(ProcessingError) {}
+    func stop() async {}
+}
+
+/// Stable ids derived from a key: the same key gives the same UUID on every node and
+/// after every restart (an RFC 9562 version 8 UUID holding a 122-bit hash of the key).
+/// Not cryptographic — keys are made of ids Caravan chose, not of anything a sender
+/// controls.
+enum DeliveryID {
+    static func uuid(for key: String) -> UUID {
+        // Two independent 64-bit FNV-1a hashes, each finished with SplitMix64's mixer
+        // (FNV alone mixes its last bytes poorly).
+        var a: UInt64 = 0xcbf2_9ce4_8422_2325
+        var b: UInt64 = 0x6c62_272e_07bb_0142
+        for byte in key.utf8 {
+            a = (a ^ UInt64(byte)) &* 0x100_0000_01b3
+            b = (b ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 &+ 0x9e37_79b9
+        }
+        func mix(_ x: UInt64) -> UInt64 {
+            var z = x &+ 0x9e37_79b9_7f4a_7c15
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            return z ^ (z >> 31)
+        }
+        let hi = mix(a ^ (b >> 7)), lo = mix(b ^ (a << 13))
+        var bytes = [UInt8](repeating: 0, count: 16)
+        for i in 0..<8 {
+            bytes[i] = UInt8(truncatingIfNeeded: hi >> (56 - 8 * i))
+            bytes[8 + i] = UInt8(truncatingIfNeeded: lo >> (56 - 8 * i))
+        }
+        bytes[6] = (bytes[6] & 0x0F) | 0x80  // version 8
+        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 9562 variant
+        return UUID(
+            uuid: (
+                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+            ))
+    }
+}
