@@ -1,0 +1,75 @@
+import CaravanStore
+import Foundation
+import PostgresNIO
+import Testing
+
+@Suite struct HousekeepingTests {
+    /// Rows in each state, some of them updated two days ago.
+    func seed(_ client: PostgresClient, _ schema: StoreSchema) async throws {
+        try await client.query(
+            PostgresQuery(
+                unsafeSQL: """
+                    INSERT INTO "\(schema.name)".messages (id, route, consumer, body, state, updated_at)
+                    SELECT gen_random_uuid(), 'r', 'test', 'x'::bytea, s.state, s.at
+                    FROM (VALUES
+                        ('done', now() - interval '2 days'), ('done', now() - interval '2 days'),
+                        ('done', now() - interval '2 days'), ('done', now() - interval '2 days'),
+                        ('done', now() - interval '2 days'), ('done', now()),
+                        ('dead', now() - interval '2 days'), ('discarded', now() - interval '2 days'),
+                        ('ready', now() - interval '2 days')) AS s(state, at)
+                    """))
+    }
+
+    func states(_ client: PostgresClient, _ schema: StoreSchema) async throws -> [String: Int] {
+        var states: [String: Int] = [:]
+        for try await (state, n) in try await client.query(
+            PostgresQuery(
+                unsafeSQL:
+                    "SELECT state, count(*)::int FROM \"\(schema.name)\".messages GROUP BY state")
+        ).decode((String, Int).self) {
+            states[state] = n
+        }
+        return states
+    }
+
+    @Test func oldDoneMessagesArePrunedInBatchesAndEverythingElseStays() async throws {
+        try await TestDatabase.withStore { client, schema in
+            try await seed(client, schema)
+            var housekeeping = Housekeeping(client: client, schema: schema)
+            housekeeping.retention = .seconds(24 * 3600)
+            housekeeping.batchSize = 2  // three statements: 2 + 2 + 1
+            #expect(try await housekeeping.runOnce() == .pruned(5))
+            #expect(
+                try await states(client, schema) == [
+                    "done": 1, "dead": 1, "discarded": 1, "ready": 1,
+                ])
+            #expect(try await housekeeping.runOnce() == .pruned(0))
+        }
+    }
+
+    @Test func aRoundIsSkippedWhileAnotherNodeHoldsTheMaintenanceLock() async throws {
+        try await TestDatabase.withStore { client, schema in
+            try await seed(client, schema)
+            var housekeeping = Housekeeping(client: client, schema: schema)
+            housekeeping.retention = .seconds(24 * 3600)
+            // Another node's maintenance: a second client holding the lock on its session.
+            let other = PostgresClient(
+                configuration: try await TestDatabase.configuration.value,
+                backgroundLogger: TestDatabase.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await other.run() }
+                defer { group.cancelAll() }
+                try await other.withConnection { connection in
+                    // The key is the schema's "maintenance" lock (see StoreSchema.lockKey).
+                    let key = Housekeeping.lockKey(schema)
+                    _ = try await connection.query(
+                        "SELECT pg_advisory_lock(\(key))", logger: TestDatabase.logger)
+                    #expect(try await housekeeping.runOnce() == .skipped)
+                    _ = try await connection.query(
+                        "SELECT pg_advisory_unlock(\(key))", logger: TestDatabase.logger)
+                }
+            }
+            #expect(try await housekeeping.runOnce() == .pruned(5))
+        }
+    }
+}
