@@ -13,6 +13,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // libxml2 is used directly (not through FoundationXML) because Caravan needs its
@@ -38,16 +39,30 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The runtime: a node that opens the store, compiles the routes with the store's
+        // components and runs the workers and housekeeping; lifecycle and logging.
+        .target(
+            name: "CaravanServer",
+            dependencies: [
+                "Caravan",
+                "CaravanStore",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "CaravanCLI",
             dependencies: [
                 "Caravan",
                 "CaravanStore",
+                "CaravanServer",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "CaravanTests", dependencies: ["Caravan"]),
         .testTarget(name: "CaravanStoreTests", dependencies: ["CaravanStore"]),
+        .testTarget(name: "CaravanServerTests", dependencies: ["CaravanServer", "CaravanStore"]),
     ],
     swiftLanguageModes: [.v6]
 )

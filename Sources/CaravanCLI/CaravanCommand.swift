@@ -14,7 +14,8 @@ struct CaravanCommand: AsyncParsableCommand {
         version: version,
         subcommands: [
             ConvertCommand.self, EvalCommand.self, ValidateCommand.self, TestCommand.self,
-            SchemaCommand.self, DatabaseCommand.self, DeadLetterCommand.self, MessagesCommand.self,
+            SchemaCommand.self, ServeCommand.self, DatabaseCommand.self, DeadLetterCommand.self,
+            MessagesCommand.self,
         ]
     )
 

@@ -58,11 +58,13 @@ public final class SedaComponent: Component {
         return SedaEndpoint(uri: uri, component: self)
     }
 
-    /// Workers a route consuming `seda:` asks for with `concurrentConsumers` (Camel's
-    /// default is 1).
+    /// Workers a route consuming `seda:` asks for with `concurrentConsumers`. Without it
+    /// the route shares the node's workers (Camel would use one thread; durable queues
+    /// are served by the worker pool, and ordering is by arrival, best effort).
     public static func concurrency(of route: RouteDefinition) -> Int? {
-        guard route.from.scheme == "seda" else { return nil }
-        return Int(route.from[option: "concurrentConsumers"] ?? "1").map { max(1, $0) }
+        guard route.from.scheme == "seda", let n = route.from[option: "concurrentConsumers"]
+        else { return nil }
+        return Int(n).map { max(1, $0) }
     }
 }
 

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Caravan
+import CaravanServer
+import CaravanStore
+import Foundation
+import Logging
+import ServiceLifecycle
+
+/// `caravan serve`: runs the routes on the store until SIGTERM or SIGINT.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the routes: workers process journaled messages until stopped.",
+        discussion: """
+            Without --database or DATABASE_URL, a private PostgreSQL is started from the local \
+            PostgreSQL binaries in .caravan/ beside the routes folder, and stopped on exit.
+            Settings in application.properties: caravan.workers, caravan.routes.<id>.workers, \
+            caravan.lease, caravan.pollInterval, caravan.drainTimeout, caravan.retention, \
+            caravan.housekeepingInterval (seconds).
+            """
+    )
+
+    @Option(help: "The folder (or file) of route files.")
+    var routes: String = "routes"
+
+    @Option(help: "The database URL (default: $DATABASE_URL; none: a private PostgreSQL).")
+    var database: String?
+
+    @Option(help: "The schema Caravan's tables live in.")
+    var schema: String = "caravan"
+
+    @Option(
+        help:
+            "The properties file for {{placeholders}} and caravan.* settings (default: application.properties beside the routes)."
+    )
+    var properties: String?
+
+    @Option(help: "Workers shared by the routes without a concurrency of their own.")
+    var workers: Int?
+
+    @Option(help: "Seconds a claimed message stays leased without renewal.")
+    var lease: Double?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else {
+            throw CLIFailure.invalid(
+                "--log-level \(logLevel) is not one of trace, debug, info, notice, warning, error, critical"
+            )
+        }
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        var logger = Logger(label: "caravan")
+        logger.logLevel = level
+
+        let placeholders = try RouteFiles.placeholders(for: [routes], propertiesFile: properties)
+        let files = try RouteFiles.read(try RouteFiles.find([routes]))
+        let loaded = RouteLoader(placeholders: placeholders).load(files)
+        for diagnostic in loaded.diagnostics { writeError(diagnostic.description) }
+        guard loaded.errors.isEmpty else {
+            throw CLIFailure.malformed(
+                "the routes have \(loaded.errors.count) error\(loaded.errors.count == 1 ? "" : "s"); nothing was started"
+            )
+        }
+
+        var settings: NodeSettings
+        if let url = database ?? ProcessInfo.processInfo.environment["DATABASE_URL"] {
+            do { _ = try DatabaseURL.configuration(url) } catch {
+                throw CLIFailure.invalid(error.description)
+            }
+            settings = NodeSettings(database: .url(url))
+        } else {
+            settings = NodeSettings(database: .embedded(directory: Self.privateDatabase(routes)))
+        }
+        do {
+            settings.schema = try StoreSchema(schema)
+            try settings.apply(properties: placeholders.properties)
+        } catch let error as StoreError {
+            throw CLIFailure.invalid(error.description)
+        } catch let error as NodeError {
+            throw CLIFailure.invalid(error.description)
+        }
+        if let workers {
+            guard workers >= 1 else { throw CLIFailure.invalid("--workers must be 1 or more") }
+            settings.workers = workers
+        }
+        if let lease {
+            guard lease > 0 else { throw CLIFailure.invalid("--lease must be above 0 seconds") }
+            settings.lease = .milliseconds(Int64(lease * 1000))
+        }
+
+        let node = Node(routes: loaded.routes, settings: settings, logger: logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: node)], gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
+        do {
+            try await group.run()
+        } catch {
+            throw CLIFailure(code: 1, message: "\(error)")
+        }
+    }
+
+    /// `.caravan/postgres` beside the routes folder.
+    static func privateDatabase(_ routes: String) -> String {
+        let absolute = URL(fileURLWithPath: routes).standardized
+        return absolute.deletingLastPathComponent().appendingPathComponent(".caravan/postgres").path
+    }
+}

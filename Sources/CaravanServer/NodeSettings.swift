@@ -1,0 +1,80 @@
+import CaravanStore
+import Foundation
+
+/// How a Caravan node runs: where its database is, how many workers serve which routes,
+/// and the store's timings. `caravan serve` fills it from its options and the
+/// `caravan.*` properties of `application.properties`.
+public struct NodeSettings: Sendable {
+    /// Where the store lives.
+    public enum Database: Sendable {
+        /// A PostgreSQL server (`postgres://...`).
+        case url(String)
+        /// A private cluster from the local PostgreSQL binaries in `directory`, started and
+        /// stopped with the node (local use).
+        case embedded(directory: String)
+    }
+
+    public var database: Database
+    public var schema: StoreSchema = .default
+    /// Workers shared by the routes that ask for no concurrency of their own.
+    public var workers = 4
+    /// Routes with a concurrency of their own (`caravan.routes.<id>.workers`, or a
+    /// `seda:` consumer's `concurrentConsumers`).
+    public var routeWorkers: [String: Int] = [:]
+    public var lease: Duration = .seconds(30)
+    public var pollInterval: Duration = .seconds(1)
+    /// How long a graceful stop waits for running messages before it gives their leases
+    /// back unfinished.
+    public var drainTimeout: Duration = .seconds(30)
+    /// How long `done` messages are kept.
+    public var retention: Duration = .seconds(7 * 24 * 3600)
+    public var housekeepingInterval: Duration = .seconds(600)
+
+    public init(database: Database) { self.database = database }
+
+    /// Applies the `caravan.*` keys of `properties` (unknown `caravan.*` keys are errors,
+    /// so a misspelt setting is not silently ignored).
+    public mutating func apply(properties: [String: String]) throws(NodeError) {
+        for (key, value) in properties.sorted(by: { $0.key < $1.key })
+        where key.hasPrefix("caravan.") {
+            let parts = key.split(separator: ".").map(String.init)
+            if parts.count == 4, parts[1] == "routes", parts[3] == "workers" {
+                guard let n = Int(value), n >= 1 else {
+                    throw NodeError(
+                        "\(key)=\(value): the number of workers must be a whole number of 1 or more"
+                    )
+                }
+                routeWorkers[parts[2]] = n
+                continue
+            }
+            func seconds() throws(NodeError) -> Duration {
+                guard let s = Double(value), s > 0 else {
+                    throw NodeError("\(key)=\(value): give a number of seconds above 0")
+                }
+                return .milliseconds(Int64(s * 1000))
+            }
+            switch key {
+            case "caravan.workers":
+                guard let n = Int(value), n >= 1 else {
+                    throw NodeError("\(key)=\(value): give a whole number of 1 or more")
+                }
+                workers = n
+            case "caravan.lease": lease = try seconds()
+            case "caravan.pollInterval": pollInterval = try seconds()
+            case "caravan.drainTimeout": drainTimeout = try seconds()
+            case "caravan.retention": retention = try seconds()
+            case "caravan.housekeepingInterval": housekeepingInterval = try seconds()
+            default:
+                throw NodeError(
+                    "unknown setting '\(key)' — the caravan.* settings are caravan.workers, caravan.routes.<route id>.workers, caravan.lease, caravan.pollInterval, caravan.drainTimeout, caravan.retention, caravan.housekeepingInterval (seconds)"
+                )
+            }
+        }
+    }
+}
+
+/// A node cannot start: what is wrong and how to fix it.
+public struct NodeError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
