@@ -46,13 +46,29 @@ public final class Node: Service, Sendable {
         let (configuration, cluster) = try await openDatabase()
         defer { try? cluster?.stop() }
         var quiet = logger
-        quiet.logLevel = max(logger.logLevel, .warning)
+        quiet.logLevel = max(logger.logLevel, .error)
         let client = PostgresClient(configuration: configuration, backgroundLogger: quiet)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            try await serve(client)
+        // The client is a service of its own, after the work in the group's order: on a
+        // graceful shutdown the workers drain and give back their leases first, and only
+        // then does the connection pool close.
+        let inner = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [
+                    .init(service: client),
+                    .init(service: Work(node: self, client: client)),
+                ], logger: quiet))
+        try await withGracefulShutdownHandler {
+            try await inner.run()
+        } onGracefulShutdown: {
+            Task { await inner.triggerGracefulShutdown() }
         }
+    }
+
+    /// The node's work on an open client, as a service.
+    struct Work: Service {
+        let node: Node
+        let client: PostgresClient
+        func run() async throws { try await node.serve(client) }
     }
 
     private func openDatabase() async throws -> (PostgresClient.Configuration, EmbeddedPostgres?) {
@@ -70,9 +86,18 @@ public final class Node: Service, Sendable {
         }
     }
 
-    private func serve(_ client: PostgresClient) async throws {
+    func serve(_ client: PostgresClient) async throws {
         let schema = settings.schema
-        let applied = try await Migrator(client: client, schema: schema, logger: logger).migrate()
+        // PostgresNIO's pool keeps retrying an unreachable server for about a minute; a
+        // node that cannot start says so sooner.
+        let migrator = Migrator(client: client, schema: schema, logger: logger)
+        let applied = try await withDeadline(settings.startTimeout) {
+            try await migrator.migrate()
+        } onTimeout: { [settings] in
+            NodeError(
+                "cannot reach PostgreSQL within \(settings.startTimeout) (\(settings.database.redacted)) — is it running, and are the URL and credentials right?"
+            )
+        }
         if !applied.isEmpty {
             logger.info("applied migrations", metadata: ["versions": "\(applied)"])
         }
@@ -157,4 +182,20 @@ public final class Node: Service, Sendable {
 final class HandOffTarget: @unchecked Sendable {
     // Written once before any message flows, read afterwards.
     var group: WorkerGroup?
+}
+
+/// Runs `operation`, or throws `onTimeout()` when it has not finished after `timeout`.
+func withDeadline<T: Sendable>(
+    _ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T,
+    onTimeout: @escaping @Sendable () -> any Error
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            throw onTimeout()
+        }
+        defer { group.cancelAll() }
+        return try await group.next()!
+    }
 }

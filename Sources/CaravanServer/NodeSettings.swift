@@ -12,6 +12,14 @@ public struct NodeSettings: Sendable {
         /// A private cluster from the local PostgreSQL binaries in `directory`, started and
         /// stopped with the node (local use).
         case embedded(directory: String)
+
+        /// For messages and logs: the URL without its password, or the folder.
+        public var redacted: String {
+            switch self {
+            case .url(let url): DatabaseURL.redacted(url)
+            case .embedded(let directory): directory
+            }
+        }
     }
 
     public var database: Database
@@ -29,6 +37,8 @@ public struct NodeSettings: Sendable {
     /// How long `done` messages are kept.
     public var retention: Duration = .seconds(7 * 24 * 3600)
     public var housekeepingInterval: Duration = .seconds(600)
+    /// How long start-up waits for the database before giving up.
+    public var startTimeout: Duration = .seconds(15)
 
     public init(database: Database) { self.database = database }
 

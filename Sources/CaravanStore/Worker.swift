@@ -87,7 +87,9 @@ public struct Worker: Sendable {
                 } else {
                     done.append(message.id)
                 }
-                logger.debug(
+                // One line per outcome (done, redelivery scheduled, dead letter), with the
+                // message and route ids: what operators grep for.
+                logger.info(
                     "message done",
                     metadata: ["message": "\(message.id)", "route": "\(message.route)"])
             case let error? where error.isSuspension:
