@@ -110,6 +110,8 @@ public final class Node: Service, Sendable {
         var engineSettings = ProcessContext.Settings(log: SwiftLogSink(logger))
         engineSettings.redelivery = SuspendingRedelivery()
         engineSettings.errorHandler = .caravanDefault
+        engineSettings.idempotentRepositories = PostgresIdempotentRepositories(
+            client: client, schema: schema)
         let engine = try RouteEngine(routes: routes, components: [seda], settings: engineSettings)
         try await engine.start()
         defer { Task { await engine.stop() } }

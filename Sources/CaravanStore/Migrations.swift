@@ -75,5 +75,20 @@ enum Migrations {
                 CREATE INDEX messages_replay_of ON {schema}."messages" (replay_of) WHERE replay_of IS NOT NULL
                 """,
             ]),
+        Migration(
+            version: 3, name: "idempotent repositories",
+            sql: [
+                // idempotentConsumer keys, per repository name, with the message that added
+                // each (so that message's own redelivery is not its duplicate).
+                """
+                CREATE TABLE {schema}."idempotent_keys" (
+                    repository text NOT NULL,
+                    key text NOT NULL,
+                    owner text NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    PRIMARY KEY (repository, key)
+                )
+                """
+            ]),
     ]
 }

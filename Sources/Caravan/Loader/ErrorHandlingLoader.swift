@@ -232,6 +232,12 @@ extension LoadContext {
 extension LoadContext {
     /// `beans`: only Camel's built-in aggregation strategies, which steps may then name by
     /// the bean's name. Anything else is a Java bean Caravan cannot run.
+    /// Camel's idempotent repository classes a `beans` entry may name.
+    static let idempotentRepositoryTypes: Set<String> = [
+        "MemoryIdempotentRepository", "JdbcMessageIdRepository",
+        "JdbcOrphanLockAwareIdempotentRepository",
+    ]
+
     mutating func beans(_ node: YAMLNode) {
         guard case .sequence(let items, _) = node else {
             error(node.location, "'beans' must be a list of {name, type}")
@@ -247,11 +253,14 @@ extension LoadContext {
             var simple = type
             if simple.hasPrefix("#class:") { simple = String(simple.dropFirst(7)) }
             simple = String(simple.split(separator: ".").last ?? Substring(simple))
+            // Idempotent repositories: whatever Camel class is named, the server keeps the
+            // keys in PostgreSQL and route tests in memory.
+            if LoadContext.idempotentRepositoryTypes.contains(simple) { continue }
             guard let strategy = AggregationStrategyName(rawValue: simple) else {
                 error(
                     r.location, "the bean '\(name)' of type '\(type)' is not one Caravan provides",
                     hint:
-                        "beans may only be Camel's built-in aggregation strategies: \(AggregationStrategyName.allCases.map(\.rawValue).joined(separator: ", "))"
+                        "beans may only be Camel's built-in aggregation strategies (\(AggregationStrategyName.allCases.map(\.rawValue).joined(separator: ", "))) or idempotent repositories (\(LoadContext.idempotentRepositoryTypes.sorted().joined(separator: ", ")))"
                 )
                 continue
             }

@@ -36,6 +36,12 @@ enum StepCatalog {
             ], true
         ),
         "loop": (["steps", "copy"], true),
+        "idempotentConsumer": (
+            [
+                "idempotentRepository", "eager", "skipDuplicate", "removeOnFailure",
+                "completionEager", "steps",
+            ], true
+        ),
         "multicast": (
             ["steps", "aggregationStrategy", "parallelProcessing", "stopOnException"], false
         ),
@@ -75,7 +81,6 @@ enum StepCatalog {
         "routingSlip": "use recipientList",
         "dynamicRouter": "use choice or recipientList",
         "sample": "sampling is not supported; use throttle",
-        "idempotentConsumer": "idempotentConsumer arrives with the PostgreSQL store",
         "onException":
             "onException inside steps is not supported; declare it at the top of the file",
         "setHeaders": "use one setHeader per header",

@@ -153,6 +153,8 @@ extension LoadContext {
                         expression: expression, steps: nestedSteps(r), strategy: strategy,
                         stopOnException: stopOnException))
             }
+        case "idempotentConsumer":
+            kind = idempotentConsumer(&r)
         case "loop":
             if let expression = stepExpression(&r, predicate: false) {
                 kind = .loop(
@@ -386,6 +388,33 @@ extension LoadContext {
     }
 
     /// `aggregationStrategy`: one of Camel's built-in strategies by class or short name.
+    mutating func idempotentConsumer(_ r: inout MappingReader) -> StepKind? {
+        let key = stepExpression(&r, predicate: false)
+        let repository = r.string("idempotentRepository", required: true)
+        let eager = r.bool("eager", default: true)
+        let skipDuplicate = r.bool("skipDuplicate", default: true)
+        let removeOnFailure = r.bool("removeOnFailure", default: true)
+        // Keys are confirmed when the block's steps finish (Caravan has no end-of-exchange
+        // hook); accepted so Camel files load.
+        _ = r.bool("completionEager", default: false)
+        guard let key, var name = repository else { return nil }
+        if name.hasPrefix("#bean:") { name = String(name.dropFirst(6)) }
+        if name.hasPrefix("#") { name = String(name.dropFirst()) }
+        if beanStrategies[name] != nil, let node = r.node("idempotentRepository") {
+            error(
+                node.location,
+                "the bean '\(name)' is an aggregation strategy, not an idempotent repository",
+                hint:
+                    "declare a bean of type MemoryIdempotentRepository or JdbcMessageIdRepository, or name a repository of Caravan's own"
+            )
+            return nil
+        }
+        return .idempotentConsumer(
+            IdempotentConsumerDefinition(
+                key: key, repository: name, eager: eager, skipDuplicate: skipDuplicate,
+                removeOnFailure: removeOnFailure, steps: nestedSteps(r)))
+    }
+
     mutating func aggregationStrategy(_ r: inout MappingReader) -> AggregationStrategyName? {
         guard let node = r.node("aggregationStrategy"), let text = r.string("aggregationStrategy")
         else { return nil }

@@ -36,6 +36,7 @@ public indirect enum StepKind: Sendable, Hashable, Codable {
     case marshal(DataFormatDefinition)
     case unmarshal(DataFormatDefinition)
     case split(SplitDefinition)
+    case idempotentConsumer(IdempotentConsumerDefinition)
     case loop(ExpressionDefinition, steps: [StepDefinition], copy: Bool)
     case multicast(steps: [StepDefinition], strategy: AggregationStrategyName?)
     case recipientList(ExpressionDefinition, delimiter: String)
@@ -69,6 +70,7 @@ public indirect enum StepKind: Sendable, Hashable, Codable {
         case .marshal: "marshal"
         case .unmarshal: "unmarshal"
         case .split: "split"
+        case .idempotentConsumer: "idempotentConsumer"
         case .loop: "loop"
         case .multicast: "multicast"
         case .recipientList: "recipientList"
@@ -108,6 +110,17 @@ public struct CatchDefinition: Sendable, Hashable, Codable {
 }
 
 /// `split`: the expression that yields the parts and what to do with them.
+/// An `idempotentConsumer` block: its key, the repository's name and Camel's options.
+public struct IdempotentConsumerDefinition: Sendable, Hashable, Codable {
+    public var key: ExpressionDefinition
+    /// The repository's name (a `beans` entry, or a name of Caravan's own).
+    public var repository: String
+    public var eager: Bool
+    public var skipDuplicate: Bool
+    public var removeOnFailure: Bool
+    public var steps: [StepDefinition]
+}
+
 public struct SplitDefinition: Sendable, Hashable, Codable {
     public var expression: ExpressionDefinition
     public var steps: [StepDefinition]

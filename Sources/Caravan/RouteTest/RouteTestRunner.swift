@@ -177,6 +177,7 @@ extension RouteSet {
             case .filter(_, let s), .loop(_, let s, _), .multicast(let s, _):
                 return directTargets(s)
             case .split(let s): return directTargets(s.steps)
+            case .idempotentConsumer(let d): return directTargets(d.steps)
             case .doTry(let s, let catches, let finally):
                 return directTargets(s) + catches.flatMap { directTargets($0.steps) }
                     + directTargets(finally ?? [])

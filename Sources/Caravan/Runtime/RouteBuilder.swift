@@ -3,6 +3,7 @@
 /// parsed while messages flow.
 struct RouteBuilder {
     let endpoints: any EndpointResolver
+    let repositories: any IdempotentRepositories
     /// When set, every step is wrapped in a ``Channel`` with this error handling.
     var handling: ErrorHandling?
 
@@ -26,7 +27,7 @@ struct RouteBuilder {
         for route: RouteDefinition, in set: RouteSet, fallback: ErrorHandlerDefinition
     ) throws(Diagnostic) -> ErrorHandling {
         let definition = set.errorHandler(for: route, fallback: fallback)
-        let plain = RouteBuilder(endpoints: endpoints, handling: nil)
+        let plain = RouteBuilder(endpoints: endpoints, repositories: repositories, handling: nil)
         let handler: ErrorHandling.Handler
         switch definition.kind {
         case .defaultErrorHandler: handler = .defaultErrorHandler
@@ -107,6 +108,13 @@ struct RouteBuilder {
             return SplitProcessor(
                 expression: try compile(s.expression), steps: try pipeline(s.steps),
                 strategy: s.strategy, stopOnException: s.stopOnException)
+        case .idempotentConsumer(let d):
+            return IdempotentConsumerProcessor(
+                key: try compile(d.key),
+                expressionText: "\(d.key.language.rawValue) '\(d.key.text)'",
+                repository: repositories.repository(named: d.repository), eager: d.eager,
+                skipDuplicate: d.skipDuplicate, removeOnFailure: d.removeOnFailure,
+                steps: try pipeline(d.steps))
         case .loop(let e, let steps, let copy):
             return LoopProcessor(count: try compile(e), steps: try pipeline(steps), copy: copy)
         case .multicast(let steps, let strategy):

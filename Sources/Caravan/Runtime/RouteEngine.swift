@@ -63,7 +63,8 @@ public final class RouteEngine: EndpointResolver {
         var problems: [Diagnostic] = []
         for definition in routes.routes {
             do {
-                var builder = RouteBuilder(endpoints: self)
+                var builder = RouteBuilder(
+                    endpoints: self, repositories: settings.idempotentRepositories)
                 builder.handling = try builder.errorHandling(
                     for: definition, in: routes, fallback: settings.errorHandler)
                 let entry = RouteEntry(
@@ -183,6 +184,9 @@ extension ProcessContext {
         public var redelivery: any RedeliverySeam = InMemoryRedelivery()
         /// The error handler of routes that configure none.
         public var errorHandler: ErrorHandlerDefinition = .camelDefault
+        /// Where `idempotentConsumer` keeps its keys (in memory unless the store's).
+        public var idempotentRepositories: any IdempotentRepositories =
+            MemoryIdempotentRepositories()
 
         public init(
             log: any LogSink = NullLogSink(), simple: SimpleContext = SimpleContext(),
