@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "caravan", targets: ["CaravanCLI"]),
         .library(name: "Caravan", targets: ["Caravan"]),
+        .library(name: "CaravanStore", targets: ["CaravanStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

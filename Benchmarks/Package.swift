@@ -26,7 +26,17 @@ let package = Package(
             ],
             path: "Benchmarks/CaravanBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        // The store's throughput against a real PostgreSQL; run by scripts/bench-store,
+        // which measures pgbench against the same server in the same run.
+        .executableTarget(
+            name: "StoreBench",
+            dependencies: [
+                .product(name: "Caravan", package: "main"),
+                .product(name: "CaravanStore", package: "main"),
+            ],
+            path: "StoreBench"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -3,13 +3,20 @@
 enum MessageQueries {
     /// Claims up to $2 due messages of the routes $1 for owner $3, leased for $4 ms:
     /// `FOR UPDATE SKIP LOCKED` in a CTE, so concurrent workers never get the same row.
+    /// Each route is read on its own (a lateral subquery) so the `messages_due` index
+    /// gives the rows in order without sorting the backlog; the oldest $2 of those win.
     static let claimDue = """
         WITH next AS (
-            SELECT id FROM {messages}
-            WHERE state IN ('ready', 'retrying') AND due_at <= now() AND route = ANY($1::text[])
-            ORDER BY due_at, seq
+            SELECT m.id FROM unnest($1::text[]) AS r(route)
+            CROSS JOIN LATERAL (
+                SELECT id, due_at, seq FROM {messages}
+                WHERE route = r.route AND state IN ('ready', 'retrying') AND due_at <= now()
+                ORDER BY due_at, seq
+                LIMIT $2
+                FOR UPDATE SKIP LOCKED
+            ) AS m
+            ORDER BY m.due_at, m.seq
             LIMIT $2
-            FOR UPDATE SKIP LOCKED
         )
         UPDATE {messages} AS m
         SET state = 'running', lease_owner = $3, lease_expires_at = now() + $4 * interval '1 millisecond',

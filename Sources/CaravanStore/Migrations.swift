@@ -90,5 +90,19 @@ enum Migrations {
                 )
                 """
             ]),
+        Migration(
+            version: 4, name: "claim index per route in arrival order",
+            sql: [
+                // Claims read one route at a time in (due_at, seq) order straight from this
+                // index; the old one could not order rows that share a due time (a whole
+                // group commit does), so every claim sorted the backlog.
+                """
+                CREATE INDEX messages_due ON {schema}."messages" (route, due_at, seq)
+                    WHERE state IN ('ready', 'retrying')
+                """,
+                """
+                DROP INDEX {schema}."messages_claimable"
+                """,
+            ]),
     ]
 }
