@@ -15,6 +15,7 @@ struct Options {
     var appenders = 64
     var workers = 4
     var bodySize = 1024
+    var inFlight = 2
 
     init(_ arguments: [String]) {
         var i = 1
@@ -30,6 +31,7 @@ struct Options {
             case "--appenders": appenders = Int(next())!
             case "--workers": workers = Int(next())!
             case "--body-size": bodySize = Int(next())!
+            case "--in-flight": inFlight = Int(next())!
             default: fatalError("unknown option \(arguments[i])")
             }
             i += 1
@@ -65,7 +67,8 @@ try await withThrowingTaskGroup(of: Void.self) { group in
 
     // 1. Appends: `appenders` tasks, each appending its share, one at a time (as HTTP
     // requests would), all through one journal.
-    let journal = Journal(client: client, schema: schema, logger: logger)
+    let journal = Journal(
+        client: client, schema: schema, maxInFlight: options.inFlight, logger: logger)
     var body = Array(#"{"order":""#.utf8)
     while body.count < options.bodySize - 2 { body.append(UInt8(ascii: "x")) }
     body += #""}"#.utf8

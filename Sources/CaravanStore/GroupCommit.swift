@@ -1,20 +1,29 @@
-/// Group commit as a state machine without I/O: while one batch is being committed, new
-/// appends wait and then go together in the next batch (one transaction, one commit for
-/// all of them), bounded by `maxBatch`. The caller performs the flushes it is told to.
+/// Group commit as a state machine without I/O: up to `maxInFlight` batches are being
+/// committed at once; appends that arrive while all of them are busy wait and then go
+/// together in the next batch (one transaction, one commit for all of them), bounded by
+/// `maxBatch`. The caller performs the flushes it is told to.
 ///
 /// ```
+/// // maxInFlight: 1
 /// append(a) → .flush([a])        // idle: commit at once
 /// append(b) → .none              // a is committing: b waits
 /// append(c) → .none
 /// flushed() → .flush([b, c])     // b and c share the next commit
 /// flushed() → .none              // idle again
 /// ```
+/// More than one flush in flight overlaps one batch's round trip and commit with the
+/// next batch's, which PostgreSQL's own WAL group commit then merges: the journal is
+/// latency-bound, not CPU-bound, with one.
 struct GroupCommitState<Item> {
     let maxBatch: Int
+    let maxInFlight: Int
     private(set) var pending: [Item] = []
-    private(set) var flushing = false
+    private(set) var inFlight = 0
 
-    init(maxBatch: Int) { self.maxBatch = max(1, maxBatch) }
+    init(maxBatch: Int, maxInFlight: Int = 1) {
+        self.maxBatch = max(1, maxBatch)
+        self.maxInFlight = max(1, maxInFlight)
+    }
 
     enum Action {
         case none
@@ -23,15 +32,15 @@ struct GroupCommitState<Item> {
 
     mutating func append(_ item: Item) -> Action {
         pending.append(item)
-        guard !flushing else { return .none }
-        flushing = true
+        guard inFlight < maxInFlight else { return .none }
+        inFlight += 1
         return .flush(takeBatch())
     }
 
     /// Called when a flush finished (committed or failed).
     mutating func flushed() -> Action {
         guard !pending.isEmpty else {
-            flushing = false
+            inFlight -= 1
             return .none
         }
         return .flush(takeBatch())

@@ -32,6 +32,9 @@ public final class Journal: Sendable {
     let logger: Logger
     private let state: Mutex<GroupCommitState<Pending>>
     private let commits = Mutex(0)
+    private let watchdog: Watchdog
+    /// The batch INSERT for this schema (see ``insert(_:)``).
+    private let insertSQL: String
 
     struct Pending: Sendable {
         let entry: JournalEntry
@@ -47,14 +50,41 @@ public final class Journal: Sendable {
 
     public init(
         client: PostgresClient, schema: StoreSchema = .default, maxBatch: Int = 500,
-        appendTimeout: Duration = .seconds(5),
+        maxInFlight: Int = 2, appendTimeout: Duration = .seconds(5),
         logger: Logger = Logger(label: "caravan.journal")
     ) {
         self.appendTimeout = appendTimeout
+        self.watchdog = Watchdog(timeout: appendTimeout)
+        // One statement: the rows, and one notification naming the routes that got ready
+        // rows (sent by PostgreSQL at commit), which wakes idle workers everywhere. Rows
+        // handed to a local worker are written `running`, leased to it; ids already
+        // journaled are skipped. It returns the ids written for a local worker.
+        insertSQL = """
+            WITH inserted AS (
+                INSERT INTO \(schema.table("messages"))
+                    (id, route, consumer, headers, body, content_type, state, attempt, lease_owner, lease_expires_at)
+                SELECT id, route, consumer, headers::jsonb, body, NULLIF(content_type, ''),
+                    CASE WHEN owner = '' THEN 'ready' ELSE 'running' END,
+                    CASE WHEN owner = '' THEN 0 ELSE 1 END,
+                    NULLIF(owner, ''),
+                    CASE WHEN owner = '' THEN NULL ELSE now() + lease * interval '1 millisecond' END
+                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[],
+                    $7::text[], $8::bigint[])
+                    AS t(id, route, consumer, headers, body, content_type, owner, lease)
+                ON CONFLICT (id) DO NOTHING
+                RETURNING id, route, state
+            ), ready AS (
+                SELECT string_agg(DISTINCT route, ',') AS routes FROM inserted WHERE state = 'ready'
+            ), notified AS (
+                SELECT pg_notify('\(schema.notificationChannel)', routes) FROM ready WHERE routes IS NOT NULL
+            )
+            SELECT id FROM inserted WHERE state = 'running'
+            UNION ALL SELECT NULL::uuid FROM notified
+            """
         self.client = client
         self.schema = schema
         self.logger = logger
-        self.state = Mutex(GroupCommitState(maxBatch: maxBatch))
+        self.state = Mutex(GroupCommitState(maxBatch: maxBatch, maxInFlight: maxInFlight))
     }
 
     /// How many commits (INSERT statements) the journal has made: fewer than appends when
@@ -101,16 +131,8 @@ public final class Journal: Sendable {
         let action = state.withLock {
             $0.append(Pending(entry: entry, handOff: handOff, done: done))
         }
+        watchdog.watch(done, deadline: .now + appendTimeout)
         if case .flush(let batch) = action { startFlush(batch) }
-        let timeout = appendTimeout
-        let timer = Task {
-            try await Task.sleep(for: timeout)
-            done.resolve(
-                .failure(
-                    StoreError.unavailable(
-                        "no commit within \(timeout) — is PostgreSQL running and reachable?")))
-        }
-        defer { timer.cancel() }
         return try await done.wait()
     }
 
@@ -157,31 +179,6 @@ public final class Journal: Sendable {
             bodies.append(ByteBuffer(bytes: e.message.body.bytes))
             types.append(e.message.contentType?.description ?? "")
         }
-        // One statement: the rows, and one notification naming the routes that got ready
-        // rows (sent by PostgreSQL at commit), which wakes idle workers everywhere. Rows
-        // handed to a local worker are written `running`, leased to it.
-        let sql = """
-            WITH inserted AS (
-                INSERT INTO \(schema.table("messages"))
-                    (id, route, consumer, headers, body, content_type, state, attempt, lease_owner, lease_expires_at)
-                SELECT id, route, consumer, headers::jsonb, body, NULLIF(content_type, ''),
-                    CASE WHEN owner = '' THEN 'ready' ELSE 'running' END,
-                    CASE WHEN owner = '' THEN 0 ELSE 1 END,
-                    NULLIF(owner, ''),
-                    CASE WHEN owner = '' THEN NULL ELSE now() + lease * interval '1 millisecond' END
-                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[],
-                    $7::text[], $8::bigint[])
-                    AS t(id, route, consumer, headers, body, content_type, owner, lease)
-                ON CONFLICT (id) DO NOTHING
-                RETURNING id, route, state
-            ), ready AS (
-                SELECT string_agg(DISTINCT route, ',') AS routes FROM inserted WHERE state = 'ready'
-            ), notified AS (
-                SELECT pg_notify('\(schema.notificationChannel)', routes) FROM ready WHERE routes IS NOT NULL
-            )
-            SELECT id FROM inserted WHERE state = 'running'
-            UNION ALL SELECT NULL::uuid FROM notified
-            """
         var bindings = PostgresBindings(capacity: 8)
         bindings.append(ids)
         bindings.append(routes)
@@ -191,7 +188,7 @@ public final class Journal: Sendable {
         bindings.append(types)
         bindings.append(owners)
         bindings.append(leases)
-        let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
+        let query = PostgresQuery(unsafeSQL: insertSQL, binds: bindings)
         let rows = try await withStoreErrors {
             try await client.query(query, logger: logger)
         }
@@ -203,6 +200,72 @@ public final class Journal: Sendable {
             return handedOver
         } catch {
             throw StoreError.query("reading the journal's insert: \(error)")
+        }
+    }
+}
+
+/// Fails appends that did not commit by their deadline. One task for the whole journal,
+/// ticking only while appends are outstanding — a timer per append would cost a task and
+/// a dispatch timer each, a measurable share of the append path.
+final class Watchdog: Sendable {
+    private struct State {
+        // Deadlines grow in append order, so the oldest are always at the front.
+        var queue: [(done: Completion, deadline: ContinuousClock.Instant)] = []
+        var head = 0
+        var running = false
+    }
+
+    let timeout: Duration
+    private let state = Mutex(State())
+
+    init(timeout: Duration) { self.timeout = timeout }
+
+    func watch(_ done: Completion, deadline: ContinuousClock.Instant) {
+        let start = state.withLock { s -> Bool in
+            s.queue.append((done, deadline))
+            defer { s.running = true }
+            return !s.running
+        }
+        if start { Task { await self.run() } }
+    }
+
+    private func run() async {
+        let tick = min(timeout / 4, .milliseconds(250))
+        while true {
+            try? await Task.sleep(for: tick)
+            let now = ContinuousClock.Instant.now
+            let (expired, idle) = state.withLock { s -> ([Completion], Bool) in
+                var expired: [Completion] = []
+                while s.head < s.queue.count {
+                    let (done, deadline) = s.queue[s.head]
+                    if done.isResolved {
+                        s.head += 1
+                    } else if deadline <= now {
+                        expired.append(done)
+                        s.head += 1
+                    } else {
+                        break
+                    }
+                }
+                if s.head == s.queue.count {
+                    s.queue.removeAll(keepingCapacity: true)
+                    s.head = 0
+                    s.running = false
+                    return (expired, true)
+                }
+                if s.head > 4096 {
+                    s.queue.removeFirst(s.head)
+                    s.head = 0
+                }
+                return (expired, false)
+            }
+            for done in expired {
+                done.resolve(
+                    .failure(
+                        StoreError.unavailable(
+                            "no commit within \(timeout) — is PostgreSQL running and reachable?")))
+            }
+            if idle { return }
         }
     }
 }
@@ -223,6 +286,13 @@ final class Completion: Sendable {
             return c
         }
         waiter?.resume(with: result.mapError { $0 as any Error })
+    }
+
+    var isResolved: Bool {
+        state.withLock { s in
+            if case .done = s { return true }
+            return false
+        }
     }
 
     func wait() async throws(StoreError) -> Bool {

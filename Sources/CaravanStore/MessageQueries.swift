@@ -78,4 +78,20 @@ enum MessageQueries {
     static func sql(_ template: String, _ schema: StoreSchema) -> String {
         template.replacingOccurrences(of: "{messages}", with: schema.table("messages"))
     }
+
+    /// Every statement for one schema, made once per store (not per query).
+    struct ForSchema: Sendable {
+        let claimDue, completeRunning, scheduleRetry, markDead, renewLeases: String
+        let releaseExpiredLeases, releaseLeasesOfOwner: String
+
+        init(_ schema: StoreSchema) {
+            claimDue = sql(MessageQueries.claimDue, schema)
+            completeRunning = sql(MessageQueries.completeRunning, schema)
+            scheduleRetry = sql(MessageQueries.scheduleRetry, schema)
+            markDead = sql(MessageQueries.markDead, schema)
+            renewLeases = sql(MessageQueries.renewLeases, schema)
+            releaseExpiredLeases = sql(MessageQueries.releaseExpiredLeases, schema)
+            releaseLeasesOfOwner = sql(MessageQueries.releaseLeasesOfOwner, schema)
+        }
+    }
 }

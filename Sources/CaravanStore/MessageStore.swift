@@ -22,6 +22,8 @@ public struct ClaimedMessage: Sendable {
 public struct MessageStore: Sendable {
     public let client: PostgresClient
     public let schema: StoreSchema
+    /// The statements with the schema's table names, spliced once.
+    let queries: MessageQueries.ForSchema
     let logger: Logger
 
     public init(
@@ -30,13 +32,15 @@ public struct MessageStore: Sendable {
     ) {
         self.client = client
         self.schema = schema
+        self.queries = MessageQueries.ForSchema(schema)
         self.logger = logger
     }
 
-    func run(_ template: String, _ bindings: PostgresBindings) async throws(StoreError)
+    /// Runs one of ``queries`` (already specialised for the schema).
+    func run(_ sql: String, _ bindings: PostgresBindings) async throws(StoreError)
         -> PostgresRowSequence
     {
-        let query = PostgresQuery(unsafeSQL: MessageQueries.sql(template, schema), binds: bindings)
+        let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
         return try await withStoreErrors { try await client.query(query, logger: logger) }
     }
 
@@ -48,7 +52,7 @@ public struct MessageStore: Sendable {
         b.append(limit)
         b.append(owner)
         b.append(lease.milliseconds)
-        let rows = try await run(MessageQueries.claimDue, b)
+        let rows = try await run(queries.claimDue, b)
         var claimed: [ClaimedMessage] = []
         do {
             for try await (id, route, headersText, body, contentType, attempt, failureText)
@@ -76,7 +80,7 @@ public struct MessageStore: Sendable {
         var b = PostgresBindings()
         b.append(ids)
         b.append(owner)
-        _ = try await run(MessageQueries.completeRunning, b)
+        _ = try await run(queries.completeRunning, b)
     }
 
     public func scheduleRetry(_ id: UUID, owner: String, point: FailurePoint)
@@ -88,7 +92,7 @@ public struct MessageStore: Sendable {
         b.append(point.delayMillis)
         b.append(JSONWriter().string(point.document))
         b.append(JSONWriter().string(MessageStore.errorRecord(point.error)))
-        _ = try await run(MessageQueries.scheduleRetry, b)
+        _ = try await run(queries.scheduleRetry, b)
     }
 
     public func markDead(_ id: UUID, owner: String, error: ProcessingError, point: Document?)
@@ -99,7 +103,7 @@ public struct MessageStore: Sendable {
         b.append(owner)
         b.append(point.map { JSONWriter().string($0) })
         b.append(JSONWriter().string(MessageStore.errorRecord(error)))
-        _ = try await run(MessageQueries.markDead, b)
+        _ = try await run(queries.markDead, b)
     }
 
     public func renewLeases(_ ids: [UUID], owner: String, lease: Duration) async throws(StoreError)
@@ -108,13 +112,13 @@ public struct MessageStore: Sendable {
         b.append(ids)
         b.append(owner)
         b.append(lease.milliseconds)
-        _ = try await run(MessageQueries.renewLeases, b)
+        _ = try await run(queries.renewLeases, b)
     }
 
     /// Returns expired leases to `ready`; the number of messages recovered.
     @discardableResult
     public func releaseExpiredLeases() async throws(StoreError) -> Int {
-        let rows = try await run(MessageQueries.releaseExpiredLeases, PostgresBindings())
+        let rows = try await run(queries.releaseExpiredLeases, PostgresBindings())
         do {
             var count = 0
             for try await _ in rows.decode(UUID.self) { count += 1 }
@@ -130,7 +134,7 @@ public struct MessageStore: Sendable {
     public func releaseLeases(ownedBy owner: String) async throws(StoreError) -> Int {
         var b = PostgresBindings()
         b.append(owner)
-        let rows = try await run(MessageQueries.releaseLeasesOfOwner, b)
+        let rows = try await run(queries.releaseLeasesOfOwner, b)
         do {
             var count = 0
             for try await _ in rows.decode(UUID.self) { count += 1 }
@@ -175,5 +179,28 @@ extension Message {
             headers: headers,
             body: Body(bytes: Array(buffer: body), contentType: contentType.flatMap(MediaType.init))
         )
+    }
+}
+
+extension UUID {
+    /// The lowercase text form (`8-4-4-4-12` hex), as exchange ids spell it; without
+    /// Foundation's formatter, which goes through printf (measurable per message).
+    var lowercasedText: String {
+        let hex: [UInt8] = Array("0123456789abcdef".utf8)
+        return withUnsafeBytes(of: uuid) { bytes in
+            String(unsafeUninitializedCapacity: 36) { out in
+                var o = 0
+                for (i, b) in bytes.enumerated() {
+                    if i == 4 || i == 6 || i == 8 || i == 10 {
+                        out[o] = UInt8(ascii: "-")
+                        o += 1
+                    }
+                    out[o] = hex[Int(b >> 4)]
+                    out[o + 1] = hex[Int(b & 0x0F)]
+                    o += 2
+                }
+                return o
+            }
+        }
     }
 }

@@ -71,4 +71,16 @@ import Testing
         #expect(batch(s.flushed()) == nil)
         #expect(batch(s.append("e")) == ["e"])
     }
+
+    @Test func severalFlushesRunAtOnceThenAppendsWait() {
+        var s = GroupCommitState<String>(maxBatch: 10, maxInFlight: 2)
+        #expect(batch(s.append("a")) == ["a"])
+        #expect(batch(s.append("b")) == ["b"])  // a second flush starts at once
+        #expect(batch(s.append("c")) == nil)  // both busy: c waits
+        #expect(batch(s.append("d")) == nil)
+        #expect(batch(s.flushed()) == ["c", "d"])  // a's flush takes the waiting ones
+        #expect(batch(s.flushed()) == nil)  // b's flush finds nothing: one in flight
+        #expect(batch(s.append("e")) == ["e"])
+        #expect(s.inFlight == 2)
+    }
 }
