@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // libxml2 is used directly (not through FoundationXML) because Caravan needs its
@@ -40,6 +42,17 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Components that do I/O: the platform-http consumer (Hummingbird), the http(s)
+        // producer (AsyncHTTPClient), file and timer.
+        .target(
+            name: "CaravanAdapters",
+            dependencies: [
+                "Caravan",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The runtime: a node that opens the store, compiles the routes with the store's
         // components and runs the workers and housekeeping; lifecycle and logging.
         .target(
@@ -47,6 +60,8 @@ let package = Package(
             dependencies: [
                 "Caravan",
                 "CaravanStore",
+                "CaravanAdapters",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -63,7 +78,13 @@ let package = Package(
         ),
         .testTarget(name: "CaravanTests", dependencies: ["Caravan"]),
         .testTarget(name: "CaravanStoreTests", dependencies: ["CaravanStore"]),
-        .testTarget(name: "CaravanServerTests", dependencies: ["CaravanServer", "CaravanStore"]),
+        .testTarget(
+            name: "CaravanServerTests",
+            dependencies: [
+                "CaravanServer", "CaravanStore", "CaravanAdapters",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

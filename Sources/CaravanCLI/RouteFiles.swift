@@ -26,6 +26,27 @@ enum RouteFiles {
         return found.sorted()
     }
 
+    /// Names, sizes and modification times of the route files and properties under
+    /// `paths`: what hot reload compares.
+    static func fingerprint(_ paths: [String]) -> String {
+        var parts: [String] = []
+        for path in (try? find(paths)) ?? [] {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+            let size = (attributes?[.size] as? NSNumber)?.intValue ?? -1
+            let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
+            parts.append("\(path):\(size):\(modified)")
+        }
+        for path in paths {
+            let properties = (path as NSString).appendingPathComponent("application.properties")
+            if let attributes = try? FileManager.default.attributesOfItem(atPath: properties) {
+                parts.append(
+                    "\(properties):\((attributes[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0)"
+                )
+            }
+        }
+        return parts.joined(separator: "\n")
+    }
+
     static func isRouteFile(_ name: String) -> Bool {
         (name.hasSuffix(".yaml") || name.hasSuffix(".yml")) && !name.hasSuffix(".test.yaml")
             && !name.hasSuffix(".test.yml")

@@ -35,6 +35,18 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var properties: String?
 
+    @Option(help: "The address the HTTP server listens on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "The HTTP port (0: any free port).")
+    var port: Int = 8080
+
+    @Flag(help: "Reload changed route files (validated first; on errors the old routes stay).")
+    var watch = false
+
+    @Option(help: "The largest request body accepted, in bytes (larger: 413).")
+    var bodyLimit: Int = 10 * 1024 * 1024
+
     @Option(help: "Workers shared by the routes without a concurrency of their own.")
     var workers: Int?
 
@@ -92,6 +104,31 @@ struct ServeCommand: AsyncParsableCommand {
         if let lease {
             guard lease > 0 else { throw CLIFailure.invalid("--lease must be above 0 seconds") }
             settings.lease = .milliseconds(Int64(lease * 1000))
+        }
+
+        var http = NodeSettings.HTTP(host: host, port: port)
+        http.bodyLimit = bodyLimit
+        settings.http = http
+        if watch {
+            let (routes, properties) = (self.routes, self.properties)
+            settings.reload = RouteReload(
+                fingerprint: { RouteFiles.fingerprint([routes]) },
+                load: {
+                    do {
+                        let placeholders = try RouteFiles.placeholders(
+                            for: [routes], propertiesFile: properties)
+                        let files = try RouteFiles.read(try RouteFiles.find([routes]))
+                        let loaded = RouteLoader(placeholders: placeholders).load(files)
+                        return loaded.errors.isEmpty
+                            ? .success(loaded.routes) : .failure(LoadFailure(loaded.errors))
+                    } catch {
+                        return .failure(
+                            LoadFailure([
+                                Diagnostic(
+                                    SourceLocation(file: routes, line: 1, column: 1), "\(error)")
+                            ]))
+                    }
+                })
         }
 
         let node = Node(routes: loaded.routes, settings: settings, logger: logger)

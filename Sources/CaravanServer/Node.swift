@@ -1,24 +1,26 @@
 import Caravan
+import CaravanAdapters
 import CaravanStore
 import Foundation
+import Hummingbird
 import Logging
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 
 /// One Caravan process: opens the store (a PostgreSQL server, or a private cluster for
-/// local use), applies the migrations, compiles the routes with the store's components
-/// (`seda:` through the journal, durable redelivery), and runs the workers and the
+/// local use), applies the migrations, compiles the routes with the components that do
+/// I/O, and runs the HTTP server, the file and timer consumers, the workers and the
 /// housekeeping until it is stopped.
 ///
-/// A graceful shutdown (SIGTERM/SIGINT through a `ServiceGroup`) stops claiming, lets
+/// A graceful shutdown (SIGTERM/SIGINT through a `ServiceGroup`) stops accepting, lets
 /// running messages finish for up to ``NodeSettings/drainTimeout``, then gives back the
 /// leases of whatever did not finish, so another node takes it at once.
 public final class Node: Service, Sendable {
     public let routes: RouteSet
     public let settings: NodeSettings
     let logger: Logger
-    private let shutdown = Mutex<WorkerGroup?>(nil)
+    private let port = PortWaiter()
 
     public init(routes: RouteSet, settings: NodeSettings, logger: Logger) {
         self.routes = routes
@@ -26,12 +28,21 @@ public final class Node: Service, Sendable {
         self.logger = logger
     }
 
-    /// The routes fed from the journal (all but `direct:` sub-routes), in lanes: those
-    /// with a concurrency of their own each get a lane, the others share one.
+    /// The port the HTTP server listens on, once it does (useful with port 0).
+    public func httpPort() async -> Int { await port.value() }
+
+    /// The routes fed from the journal (all but `direct:` sub-routes and `InOut` HTTP
+    /// routes, which run inline), in lanes: those with a concurrency of their own each get
+    /// a lane, the others share one.
     public static func lanes(for routes: RouteSet, settings: NodeSettings) -> [WorkerGroup.Lane] {
         var shared: [String] = []
         var own: [WorkerGroup.Lane] = []
         for route in routes.routes where route.from.scheme != "direct" {
+            if route.from.scheme == "platform-http",
+                route.from[option: "exchangePattern"] == "InOut"
+            {
+                continue
+            }
             if let n = settings.routeWorkers[route.id] ?? SedaComponent.concurrency(of: route) {
                 own.append(WorkerGroup.Lane(routes: [route.id], workers: n))
             } else {
@@ -101,89 +112,120 @@ public final class Node: Service, Sendable {
         if !applied.isEmpty {
             logger.info("applied migrations", metadata: ["versions": "\(applied)"])
         }
-        let journal = Journal(client: client, schema: schema, logger: logger)
-        let store = MessageStore(client: client, schema: schema, logger: logger)
-        let handOff = HandOffTarget()
-        let seda = try SedaComponent(journal: journal, routes: routes) {
-            handOff.group?.localQueue(for: $0)
-        }
-        var engineSettings = ProcessContext.Settings(log: SwiftLogSink(logger))
-        engineSettings.redelivery = SuspendingRedelivery()
-        engineSettings.errorHandler = .caravanDefault
-        engineSettings.idempotentRepositories = PostgresIdempotentRepositories(
-            client: client, schema: schema)
-        let engine = try RouteEngine(routes: routes, components: [seda], settings: engineSettings)
-        try await engine.start()
-        defer { Task { await engine.stop() } }
+        let shared = Shared(
+            client: client, schema: schema,
+            journal: Journal(client: client, schema: schema, logger: logger),
+            store: MessageStore(client: client, schema: schema, logger: logger),
+            http: HTTPComponent(scheme: "http"), logger: logger)
+        defer { Task { [shared] in await shared.http.shutdown() } }
 
-        var workers = WorkerGroup(
-            store: store, engine: engine, lanes: Node.lanes(for: routes, settings: settings),
-            lease: settings.lease, logger: logger)
-        workers.pollInterval = settings.pollInterval
-        workers.leaseSweepInterval = min(.seconds(5), settings.lease / 2)
-        handOff.group = workers
-        var housekeeping = Housekeeping(client: client, schema: schema, logger: logger)
-        housekeeping.retention = settings.retention
-
-        logger.info(
-            "caravan is running",
-            metadata: [
-                "routes": "\(routes.routes.map(\.id))",
-                "lanes":
-                    "\(workers.lanes.map { "\($0.routes.joined(separator: ","))×\($0.workers)" })",
-                "schema": "\(schema)",
-            ])
-        let running = Task { [workers] in await workers.run() }
-        let maintenance = Task { [settings, logger] in
-            while !Task.isCancelled {
-                do { try await housekeeping.runOnce() } catch {
-                    logger.warning("housekeeping failed", metadata: ["error": "\(error)"])
-                }
-                try? await Task.sleep(for: settings.housekeepingInterval)
-            }
+        let first = try await Generation(routes: routes, settings: settings, shared: shared)
+        shared.current.withLock { $0 = first }
+        let server = try settings.http.map { (http) throws(ProcessingError) in
+            PlatformHTTPServer(
+                routes: .init(table: try PlatformHTTPTable(routes: routes), engine: first.engine),
+                intake: shared, bodyLimit: http.bodyLimit,
+                readiness: { [shared] in await shared.readiness() }, logger: logger)
         }
-        let drain = Mutex<Task<Void, Never>?>(nil)
-        let workerGroup = workers
-        await withTaskCancellationHandler {
-            await withGracefulShutdownHandler {
-                await running.value
-            } onGracefulShutdown: { [settings, logger, workers] in
-                logger.info(
-                    "stopping: finishing running messages",
-                    metadata: ["timeout": "\(settings.drainTimeout)"])
-                workers.stop()
-                drain.withLock {
-                    $0 = Task {
-                        try? await Task.sleep(for: settings.drainTimeout)
-                        if !Task.isCancelled { running.cancel() }
+
+        var keeper = Housekeeping(client: client, schema: schema, logger: logger)
+        keeper.retention = settings.retention
+        let housekeeping = keeper
+        let failure = ErrorBox()
+        await withThrowingTaskGroup(of: Void.self) { group in
+            if let server, let http = settings.http {
+                let app = Application(
+                    responder: server.responder,
+                    configuration: .init(address: .hostname(http.host, port: http.port)),
+                    onServerRunning: { [port, logger] channel in
+                        let bound = channel.localAddress?.port ?? http.port
+                        logger.info("listening", metadata: ["url": "http://\(http.host):\(bound)"])
+                        port.set(bound)
+                    }, logger: quietHTTPLogger())
+                group.addTask { [logger] in
+                    do { try await app.run() } catch {
+                        logger.error(
+                            "the HTTP server cannot run; stopping",
+                            metadata: ["address": "\(http.host):\(http.port)", "error": "\(error)"])
+                        failure.value.withLock { $0 = error }
+                        shared.stop(drainTimeout: .zero)
                     }
                 }
             }
-        } onCancel: {
-            running.cancel()
-        }
-        drain.withLock { $0?.cancel() }
-        maintenance.cancel()
-        // What did not finish goes back to `ready` now rather than after its lease.
-        do {
-            let released = try await workerGroup.releaseLeases()
-            if released > 0 {
-                logger.warning(
-                    "gave back unfinished messages", metadata: ["count": "\(released)"])
+            group.addTask { [settings, logger] in
+                while !Task.isCancelled {
+                    do { try await housekeeping.runOnce() } catch {
+                        logger.warning("housekeeping failed", metadata: ["error": "\(error)"])
+                    }
+                    try? await Task.sleep(for: settings.housekeepingInterval)
+                }
             }
-        } catch {
-            logger.warning(
-                "could not give back leases; they expire by themselves",
-                metadata: ["error": "\(error)"])
+            if let reload = settings.reload {
+                group.addTask { await self.watch(reload, shared: shared, server: server) }
+            }
+            shared.start()
+            logger.info(
+                "caravan is running",
+                metadata: [
+                    "routes": "\(routes.routes.map(\.id))",
+                    "lanes":
+                        "\(first.workers.lanes.map { "\($0.routes.joined(separator: ","))×\($0.workers)" })",
+                    "schema": "\(schema)",
+                ])
+            shared.ready.withLock { $0 = true }
+            await withGracefulShutdownHandler {
+                await shared.waitUntilStopped()
+            } onGracefulShutdown: { [settings, logger] in
+                logger.info(
+                    "stopping: finishing running messages",
+                    metadata: ["timeout": "\(settings.drainTimeout)"])
+                shared.stop(drainTimeout: settings.drainTimeout)
+            }
+            group.cancelAll()
+        }
+        if let error = failure.value.withLock({ $0 }) {
+            throw NodeError("the HTTP server could not run: \(error)")
         }
         logger.info("caravan stopped")
     }
-}
 
-/// Lets the `seda:` component, built before the worker group, reach it.
-final class HandOffTarget: @unchecked Sendable {
-    // Written once before any message flows, read afterwards.
-    var group: WorkerGroup?
+    /// Looks for changed route files; a change that loads and builds is swapped in, one
+    /// that does not is logged with its positions and the running routes stay.
+    func watch(_ reload: RouteReload, shared: Shared, server: PlatformHTTPServer?) async {
+        var seen = reload.fingerprint()
+        while !Task.isCancelled {
+            try? await Task.sleep(for: reload.interval)
+            let now = reload.fingerprint()
+            guard now != seen else { continue }
+            seen = now
+            switch reload.load() {
+            case .failure(let failure):
+                logger.error(
+                    "the changed routes have errors; the running routes stay",
+                    metadata: ["errors": "\(failure.description)"])
+            case .success(let routes):
+                do {
+                    let table = try PlatformHTTPTable(routes: routes)
+                    let next = try await Generation(
+                        routes: routes, settings: settings, shared: shared)
+                    server?.replace(.init(table: table, engine: next.engine))
+                    await shared.swap(to: next)
+                    logger.info(
+                        "reloaded the routes", metadata: ["routes": "\(routes.routes.map(\.id))"])
+                } catch {
+                    logger.error(
+                        "the changed routes cannot start; the running routes stay",
+                        metadata: ["error": "\(error)"])
+                }
+            }
+        }
+    }
+
+    func quietHTTPLogger() -> Logger {
+        var l = logger
+        l.logLevel = max(logger.logLevel, .warning)
+        return l
+    }
 }
 
 /// Runs `operation`, or throws `onTimeout()` when it has not finished after `timeout`.
@@ -200,4 +242,34 @@ func withDeadline<T: Sendable>(
         defer { group.cancelAll() }
         return try await group.next()!
     }
+}
+
+/// Waits for a value set once (the HTTP port).
+final class PortWaiter: Sendable {
+    private let state = Mutex<(value: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
+
+    func set(_ value: Int) {
+        let waiters = state.withLock { s in
+            s.value = value
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for w in waiters { w.resume(returning: value) }
+    }
+
+    func value() async -> Int {
+        await withCheckedContinuation { c in
+            let ready = state.withLock { s -> Int? in
+                if let v = s.value { return v }
+                s.waiters.append(c)
+                return nil
+            }
+            if let ready { c.resume(returning: ready) }
+        }
+    }
+}
+
+/// The first error of a task that cannot throw to its group.
+final class ErrorBox: Sendable {
+    let value = Mutex<(any Error)?>(nil)
 }

@@ -1,3 +1,4 @@
+import Caravan
 import CaravanStore
 import Foundation
 
@@ -37,6 +38,24 @@ public struct NodeSettings: Sendable {
     /// How long `done` messages are kept.
     public var retention: Duration = .seconds(7 * 24 * 3600)
     public var housekeepingInterval: Duration = .seconds(600)
+    /// Where the HTTP server listens (`platform-http` and health); nil: no HTTP server.
+    public var http: HTTP? = HTTP()
+    /// Reads the routes again for hot reload (`--watch`); nil: the routes are fixed.
+    public var reload: RouteReload?
+
+    public struct HTTP: Sendable {
+        public var host = "127.0.0.1"
+        /// 0 picks a free port (see ``Node/httpPort()``).
+        public var port = 8080
+        /// Larger request bodies get 413.
+        public var bodyLimit = 10 * 1024 * 1024
+
+        public init(host: String = "127.0.0.1", port: Int = 8080) {
+            self.host = host
+            self.port = port
+        }
+    }
+
     /// How long start-up waits for the database before giving up.
     public var startTimeout: Duration = .seconds(15)
 
@@ -87,4 +106,23 @@ public struct NodeSettings: Sendable {
 public struct NodeError: Error, Sendable, CustomStringConvertible {
     public let description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// Hot reload: what to watch and how to load.
+public struct RouteReload: Sendable {
+    /// A fingerprint of the route files (names, sizes, modification times): a change
+    /// means reload.
+    public var fingerprint: @Sendable () -> String
+    /// The routes as the files now say, or their diagnostics.
+    public var load: @Sendable () -> Result<RouteSet, LoadFailure>
+    /// How often to look.
+    public var interval: Duration = .seconds(1)
+
+    public init(
+        fingerprint: @escaping @Sendable () -> String,
+        load: @escaping @Sendable () -> Result<RouteSet, LoadFailure>
+    ) {
+        self.fingerprint = fingerprint
+        self.load = load
+    }
 }

@@ -96,7 +96,7 @@ struct SedaProducer: Producer {
         let key = context.deliveryKey
         for route in routes {
             let entry = JournalEntry(
-                id: DeliveryID.uuid(for: "\(key)→\(route)"), route: route,
+                id: StableID.uuid(for: "\(key)→\(route)"), route: route,
                 consumer: "seda:\(name)", message: exchange.message)
             do {
                 try await endpoint.component.journal.append(
@@ -114,40 +114,4 @@ struct SedaProducer: Producer {
 struct JournalConsumer: Consumer {
     func start() async throws(ProcessingError) {}
     func stop() async {}
-}
-
-/// Stable ids derived from a key: the same key gives the same UUID on every node and
-/// after every restart (an RFC 9562 version 8 UUID holding a 122-bit hash of the key).
-/// Not cryptographic — keys are made of ids Caravan chose, not of anything a sender
-/// controls.
-enum DeliveryID {
-    static func uuid(for key: String) -> UUID {
-        // Two independent 64-bit FNV-1a hashes, each finished with SplitMix64's mixer
-        // (FNV alone mixes its last bytes poorly).
-        var a: UInt64 = 0xcbf2_9ce4_8422_2325
-        var b: UInt64 = 0x6c62_272e_07bb_0142
-        for byte in key.utf8 {
-            a = (a ^ UInt64(byte)) &* 0x100_0000_01b3
-            b = (b ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 &+ 0x9e37_79b9
-        }
-        func mix(_ x: UInt64) -> UInt64 {
-            var z = x &+ 0x9e37_79b9_7f4a_7c15
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-        let hi = mix(a ^ (b >> 7)), lo = mix(b ^ (a << 13))
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for i in 0..<8 {
-            bytes[i] = UInt8(truncatingIfNeeded: hi >> (56 - 8 * i))
-            bytes[8 + i] = UInt8(truncatingIfNeeded: lo >> (56 - 8 * i))
-        }
-        bytes[6] = (bytes[6] & 0x0F) | 0x80  // version 8
-        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 9562 variant
-        return UUID(
-            uuid: (
-                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
-            ))
-    }
 }

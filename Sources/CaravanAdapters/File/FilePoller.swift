@@ -1,0 +1,229 @@
+import Caravan
+import Foundation
+import Logging
+
+/// The `file:` consumer: polls a folder and hands each file to the store, then moves it
+/// (to `.done/` by default), deletes it or leaves it (`noop`).
+///
+/// A file is stored before it is moved, under an id made of the route, its path, size
+/// and modification time. A crash between the two leaves the file in place; the next poll
+/// stores it again under the same id — which the store ignores — and moves it. So no file
+/// is lost and none is taken twice. Write files under a name starting with `.` (or in
+/// another folder) and rename them into place: files starting with `.` are skipped, so a
+/// half-written file is never taken.
+public final class FilePoller: Sendable {
+    public let routeId: String
+    public let uri: EndpointURI
+    let intake: any Intake
+    let logger: Logger
+    let directory: String
+    let include: NSRegularExpression?
+    let exclude: NSRegularExpression?
+    let delay: Duration
+    let initialDelay: Duration
+    let sortBy: (key: String, reverse: Bool)?
+    let recursive: Bool
+    let move: String
+    let moveFailed: String
+    let delete: Bool
+    let noop: Bool
+    let maxFileSize: Int
+
+    public init(routeId: String, uri: EndpointURI, intake: any Intake, logger: Logger)
+        throws(ProcessingError)
+    {
+        func invalid(_ what: String) -> ProcessingError {
+            ProcessingError(
+                .illegalArgument, "route '\(routeId)': file: \(what)", endpoint: uri.description)
+        }
+        for o in uri.options where !FileComponent.consumerOptions.contains(o.name) {
+            throw invalid(
+                "'\(o.name)' is not a consumer option\(didYouMean(o.name, among: Array(FileComponent.consumerOptions)))"
+            )
+        }
+        self.routeId = routeId
+        self.uri = uri
+        self.intake = intake
+        self.logger = logger
+        directory = URL(fileURLWithPath: uri.path).standardized.path
+        func regex(_ name: String) throws(ProcessingError) -> NSRegularExpression? {
+            guard let text = uri[option: name] else { return nil }
+            do { return try NSRegularExpression(pattern: "^(?:\(text))$") } catch {
+                throw invalid("\(name) '\(text)' is not a regular expression")
+            }
+        }
+        include = try regex("include")
+        exclude = try regex("exclude")
+        func millis(_ name: String, _ fallback: Int) throws(ProcessingError) -> Duration {
+            guard let text = uri[option: name] else { return .milliseconds(fallback) }
+            guard let n = Int(text), n >= 0 else {
+                throw invalid("\(name)=\(text) is not a number of milliseconds")
+            }
+            return .milliseconds(n)
+        }
+        delay = try millis("delay", 500)
+        initialDelay = try millis("initialDelay", 1000)
+        if let text = uri[option: "sortBy"] {
+            let reverse = text.hasPrefix("reverse:")
+            let key = reverse ? String(text.dropFirst(8)) : text
+            guard ["file:name", "file:modified", "file:size"].contains(key) else {
+                throw invalid("sortBy '\(text)' is not file:name, file:modified or file:size")
+            }
+            sortBy = (key, reverse)
+        } else {
+            sortBy = nil
+        }
+        recursive = uri[option: "recursive"] == "true"
+        move = uri[option: "move"] ?? ".done"
+        moveFailed = uri[option: "moveFailed"] ?? ".error"
+        delete = uri[option: "delete"] == "true"
+        noop = uri[option: "noop"] == "true"
+        maxFileSize = Int(uri[option: "maxFileSize"] ?? "") ?? 100 * 1024 * 1024
+    }
+
+    /// A file found by a poll.
+    struct Found {
+        let path: String
+        let relative: String
+        let size: Int
+        let modified: Date
+    }
+
+    /// Polls until cancelled.
+    public func run() async {
+        try? FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true)
+        try? await Task.sleep(for: initialDelay)
+        var taken = Set<UUID>()  // noop: what this process already stored
+        while !Task.isCancelled {
+            await poll(&taken)
+            try? await Task.sleep(for: delay)
+        }
+    }
+
+    /// One poll: every file found, in order, stored then moved.
+    func poll(_ taken: inout Set<UUID>) async {
+        for file in scan() {
+            if Task.isCancelled { return }
+            let id = StableID.uuid(
+                for:
+                    "file|\(routeId)|\(file.path)|\(file.size)|\(file.modified.timeIntervalSince1970)"
+            )
+            if noop, taken.contains(id) { continue }
+            if file.size > maxFileSize {
+                logger.warning(
+                    "a file is too large to take; moved aside",
+                    metadata: [
+                        "file": "\(file.path)", "bytes": "\(file.size)", "route": "\(routeId)",
+                    ])
+                relocate(file, to: moveFailed)
+                continue
+            }
+            guard let data = FileManager.default.contents(atPath: file.path) else {
+                logger.warning(
+                    "cannot read a file; moved aside",
+                    metadata: ["file": "\(file.path)", "route": "\(routeId)"])
+                relocate(file, to: moveFailed)
+                continue
+            }
+            var headers = Headers()
+            headers["CamelFileName"] = .string(file.relative)
+            headers["CamelFileNameOnly"] = .string((file.path as NSString).lastPathComponent)
+            headers["CamelFileAbsolutePath"] = .string(file.path)
+            headers["CamelFileParent"] = .string((file.path as NSString).deletingLastPathComponent)
+            headers["CamelFileLength"] = .number(DecimalText(file.size))
+            headers["CamelFileLastModified"] = .number(
+                DecimalText(Int(file.modified.timeIntervalSince1970 * 1000)))
+            let message = Message(
+                headers: headers,
+                body: Body(bytes: Array(data), contentType: Self.contentType(file.path)))
+            do {
+                _ = try await intake.accept(
+                    message, route: routeId, consumer: uri.description, id: id)
+            } catch {
+                // Left in place: the next poll tries again.
+                logger.warning(
+                    "cannot store a file; it stays for the next poll",
+                    metadata: ["file": "\(file.path)", "error": "\(error)"])
+                return
+            }
+            if noop {
+                taken.insert(id)
+            } else if delete {
+                if unlink(file.path) != 0 {
+                    logger.error("cannot delete a stored file", metadata: ["file": "\(file.path)"])
+                }
+            } else {
+                relocate(file, to: move)
+            }
+        }
+    }
+
+    func scan() -> [Found] {
+        var found: [Found] = []
+        let fm = FileManager.default
+        func visit(_ folder: String, _ prefix: String) {
+            guard let names = try? fm.contentsOfDirectory(atPath: folder) else { return }
+            for name in names where !name.hasPrefix(".") {
+                let path = (folder as NSString).appendingPathComponent(name)
+                let relative = prefix.isEmpty ? name : prefix + "/" + name
+                guard let attributes = try? fm.attributesOfItem(atPath: path),
+                    let type = attributes[.type] as? FileAttributeType
+                else { continue }
+                if type == .typeDirectory {
+                    if recursive { visit(path, relative) }
+                    continue
+                }
+                guard type == .typeRegular else { continue }
+                let range = NSRange(name.startIndex..., in: name)
+                if let include, include.firstMatch(in: name, range: range) == nil { continue }
+                if let exclude, exclude.firstMatch(in: name, range: range) != nil { continue }
+                found.append(
+                    Found(
+                        path: path, relative: relative,
+                        size: (attributes[.size] as? NSNumber)?.intValue ?? 0,
+                        modified: attributes[.modificationDate] as? Date
+                            ?? Date(timeIntervalSince1970: 0)))
+            }
+        }
+        visit(directory, "")
+        guard let sortBy else { return found.sorted { $0.relative < $1.relative } }
+        let sorted: [Found]
+        switch sortBy.key {
+        case "file:modified":
+            sorted = found.sorted { ($0.modified, $0.relative) < ($1.modified, $1.relative) }
+        case "file:size": sorted = found.sorted { ($0.size, $0.relative) < ($1.size, $1.relative) }
+        default: sorted = found.sorted { $0.relative < $1.relative }
+        }
+        return sortBy.reverse ? sorted.reversed() : sorted
+    }
+
+    /// Moves a file into `folder` (relative to the polled folder), keeping its relative
+    /// path; an existing file of that name is replaced.
+    func relocate(_ file: Found, to folder: String) {
+        let base =
+            folder.hasPrefix("/") ? folder : (directory as NSString).appendingPathComponent(folder)
+        let target = (base as NSString).appendingPathComponent(file.relative)
+        try? FileManager.default.createDirectory(
+            atPath: (target as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true)
+        if rename(file.path, target) != 0 {
+            logger.error(
+                "cannot move a file",
+                metadata: [
+                    "file": "\(file.path)", "to": "\(target)",
+                    "error": "\(String(cString: strerror(errno)))",
+                ])
+        }
+    }
+
+    static func contentType(_ path: String) -> MediaType? {
+        switch (path as NSString).pathExtension.lowercased() {
+        case "json": .json
+        case "xml": .xml
+        case "csv": .csv
+        case "txt": .text
+        default: nil
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import AsyncHTTPClient
+import Caravan
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Synchronization
+
+/// `http://` and `https://` producers on AsyncHTTPClient (pooled connections, TLS).
+///
+/// ```yaml
+/// - to: "http://127.0.0.1:9001/approvals?httpMethod=PUT&okStatusCodeRange=200-204"
+/// ```
+/// As in Camel: the method is the `CamelHttpMethod` header, else `httpMethod`, else POST
+/// with a body and GET without; a status outside `okStatusCodeRange` (200-299) fails with
+/// `HttpOperationFailedException` unless `throwExceptionOnFailure=false`; the response
+/// becomes the message (body, content type, headers) with `CamelHttpResponseCode` and
+/// `CamelHttpResponseText`. Each request carries `Idempotency-Key` (the message id and
+/// step position: the same on every redelivery). Options Camel does not consume are
+/// passed on as the request's query, as Camel does.
+public final class HTTPComponent: Component {
+    public let scheme: String
+    private let clients: Clients
+
+    /// Endpoint options this component consumes (the rest go into the query string).
+    static let options: Set<String> = [
+        "httpMethod", "throwExceptionOnFailure", "okStatusCodeRange", "connectTimeout",
+        "responseTimeout", "soTimeout", "connectionRequestTimeout", "bridgeEndpoint",
+    ]
+
+    /// Shares clients (and their connection pools) between the `http` and `https`
+    /// components; shut them down with ``shutdown()``.
+    public init(scheme: String, sharing other: HTTPComponent? = nil) {
+        self.scheme = scheme
+        self.clients = other?.clients ?? Clients()
+    }
+
+    public func endpoint(for uri: EndpointURI) throws(ProcessingError) -> any Endpoint {
+        try HTTPEndpoint(uri: uri, clients: clients)
+    }
+
+    /// Closes the pooled connections.
+    public func shutdown() async { await clients.shutdown() }
+
+    /// One AsyncHTTPClient per connect timeout (AsyncHTTPClient sets it per client).
+    final class Clients: Sendable {
+        private let clients = Mutex<[Int64: HTTPClient]>([:])
+
+        func client(connectTimeoutMillis: Int64) -> HTTPClient {
+            clients.withLock { c in
+                if let existing = c[connectTimeoutMillis] { return existing }
+                var configuration = HTTPClient.Configuration()
+                configuration.timeout = .init(connect: .milliseconds(connectTimeoutMillis))
+                configuration.redirectConfiguration = .disallow
+                configuration.decompression = .disabled
+                let made = HTTPClient(
+                    eventLoopGroupProvider: .singleton, configuration: configuration)
+                c[connectTimeoutMillis] = made
+                return made
+            }
+        }
+
+        func shutdown() async {
+            for client in clients.withLock({ c in
+                defer { c = [:] }; return Array(c.values)
+            }) {
+                try? await client.shutdown()
+            }
+        }
+    }
+}
+
+struct HTTPEndpoint: Endpoint {
+    let uri: EndpointURI
+    let clients: HTTPComponent.Clients
+    let url: String
+    let method: HTTPMethod?
+    let throwOnFailure: Bool
+    let okRange: ClosedRange<Int>
+    let connectTimeoutMillis: Int64
+    let responseTimeout: TimeAmount
+
+    init(uri: EndpointURI, clients: HTTPComponent.Clients) throws(ProcessingError) {
+        self.uri = uri
+        self.clients = clients
+        func invalid(_ what: String) -> ProcessingError {
+            ProcessingError(.illegalArgument, "\(uri.scheme): \(what)", endpoint: uri.description)
+        }
+        guard uri.path.hasPrefix("//"), uri.path.count > 2 else {
+            throw invalid("'\(uri.description)' has no host — write \(uri.scheme)://host:port/path")
+        }
+        var query: [String] = []
+        for o in uri.options where !HTTPComponent.options.contains(o.name) {
+            query.append(
+                "\(o.name)=\(o.value.addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed) ?? o.value)"
+            )
+        }
+        url =
+            "\(uri.scheme):\(uri.path)" + (query.isEmpty ? "" : "?" + query.joined(separator: "&"))
+        method = uri[option: "httpMethod"].map { HTTPMethod(rawValue: $0.uppercased()) }
+        throwOnFailure = uri[option: "throwExceptionOnFailure"].map { $0 != "false" } ?? true
+        if let range = uri[option: "okStatusCodeRange"] {
+            let parts = range.split(separator: "-").compactMap { Int($0) }
+            guard parts.count == 2 || parts.count == 1, let low = parts.first, low <= parts.last!
+            else {
+                throw invalid("okStatusCodeRange '\(range)' is not a range like 200-299")
+            }
+            okRange = low...parts.last!
+        } else {
+            okRange = 200...299
+        }
+        func millis(_ names: [String], _ fallback: Int64) throws(ProcessingError) -> Int64 {
+            guard let text = names.lazy.compactMap({ uri[option: $0] }).first else {
+                return fallback
+            }
+            guard let value = Int64(text), value > 0 else {
+                throw invalid("\(names[0])=\(text) is not a number of milliseconds")
+            }
+            return value
+        }
+        connectTimeoutMillis = try millis(["connectTimeout"], 10_000)
+        responseTimeout = .milliseconds(try millis(["responseTimeout", "soTimeout"], 60_000))
+    }
+
+    func producer() throws(ProcessingError) -> any Producer { HTTPProducer(endpoint: self) }
+}
+
+struct HTTPProducer: Producer {
+    let endpoint: HTTPEndpoint
+
+    /// Headers that describe the inbound request or Caravan's own state, not the
+    /// outbound one (Camel filters them the same way).
+    static func isInternal(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return lower.hasPrefix("camel") || lower == "host" || lower == "content-length"
+            || lower == "transfer-encoding" || lower == "connection" || lower == "content-type"
+            || lower == "accept-encoding" || lower == "expect"
+    }
+
+    func send(_ exchange: inout Exchange, _ context: ProcessContext) async throws(ProcessingError) {
+        let message = exchange.message
+        let body = message.body.bytes
+        var request = HTTPClientRequest(url: endpoint.url)
+        if let header = message.headers["CamelHttpMethod"]?.scalarText, !header.isEmpty {
+            request.method = HTTPMethod(rawValue: header.uppercased())
+        } else {
+            request.method = endpoint.method ?? (body.isEmpty ? .GET : .POST)
+        }
+        for header in message.headers where !Self.isInternal(header.name) {
+            if let text = header.value.scalarText {
+                request.headers.add(name: header.name, value: text)
+            }
+        }
+        request.headers.replaceOrAdd(name: "Idempotency-Key", value: context.deliveryKey)
+        if let type = message.contentType {
+            request.headers.replaceOrAdd(name: "Content-Type", value: type.description)
+        }
+        if !body.isEmpty, request.method != .GET, request.method != .HEAD {
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        let client = endpoint.clients.client(connectTimeoutMillis: endpoint.connectTimeoutMillis)
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await client.execute(request, timeout: endpoint.responseTimeout)
+            bytes = try await response.body.collect(upTo: 64 * 1024 * 1024)
+        } catch {
+            throw Self.failure(error, endpoint: endpoint.uri.description)
+        }
+        let status = Int(response.status.code)
+        let text = String(buffer: bytes)
+        if endpoint.throwOnFailure, !endpoint.okRange.contains(status) {
+            throw ProcessingError(
+                .httpOperationFailed,
+                "HTTP operation failed invoking \(endpoint.url) with statusCode: \(status)",
+                endpoint: endpoint.uri.description, statusCode: status,
+                responseExcerpt: String(text.prefix(1024)))
+        }
+        var headers = message.headers
+        for header in response.headers where header.name.lowercased() != "content-length" {
+            headers[header.name] = .string(header.value)
+        }
+        headers["CamelHttpResponseCode"] = .number(DecimalText(status))
+        headers["CamelHttpResponseText"] = .string(response.status.reasonPhrase)
+        exchange.message = Message(
+            headers: headers,
+            body: Body(
+                bytes: Array(buffer: bytes),
+                contentType: response.headers.first(name: "Content-Type").flatMap(MediaType.init)))
+    }
+
+    /// A transport failure as the Java exception Camel would raise.
+    static func failure(_ error: any Error, endpoint: String) -> ProcessingError {
+        if let e = error as? HTTPClientError,
+            e == .connectTimeout || e == .readTimeout || e == .deadlineExceeded
+        {
+            return ProcessingError(.timeout, "\(endpoint): timed out (\(e))", endpoint: endpoint)
+        }
+        return ProcessingError(
+            .connect, "\(endpoint): cannot connect or send: \(error)", endpoint: endpoint)
+    }
+}

@@ -1,0 +1,118 @@
+import Caravan
+import Foundation
+
+/// The `platform-http` routes, compiled for matching requests: path (with `{name}`
+/// segments and a trailing `*`), `httpMethodRestrict`, `consumes`, and whether the
+/// exchange is durable (`InOnly`, the default) or answered inline (`InOut`).
+public struct PlatformHTTPTable: Sendable {
+    public struct Entry: Sendable {
+        public let routeId: String
+        public let uri: EndpointURI
+        let segments: [Segment]
+        let methods: Set<String>?
+        let consumes: MediaType?
+        public let inOut: Bool
+    }
+
+    enum Segment: Sendable, Equatable {
+        case literal(String)
+        case parameter(String)
+        case rest
+    }
+
+    public let entries: [Entry]
+
+    /// Options `platform-http` accepts.
+    static let options: Set<String> = [
+        "httpMethodRestrict", "consumes", "produces", "exchangePattern", "matchOnUriPrefix",
+        "muteException",
+    ]
+
+    /// The table for `routes`' `platform-http` consumers; a problem is reported with the
+    /// route it is in.
+    public init(routes: RouteSet) throws(ProcessingError) {
+        var entries: [Entry] = []
+        for route in routes.routes where route.from.scheme == "platform-http" {
+            let uri = route.from
+            func invalid(_ what: String) -> ProcessingError {
+                ProcessingError(
+                    .illegalArgument, "route '\(route.id)': platform-http: \(what)",
+                    endpoint: uri.description)
+            }
+            for o in uri.options where !Self.options.contains(o.name) {
+                throw invalid(
+                    "unknown option '\(o.name)'\(didYouMean(o.name, among: Array(Self.options)))")
+            }
+            var path = uri.path
+            if !path.hasPrefix("/") { path = "/" + path }
+            var segments: [Segment] = path.split(separator: "/").map { s in
+                if s == "*" { return .rest }
+                if s.hasPrefix("{"), s.hasSuffix("}") {
+                    return .parameter(String(s.dropFirst().dropLast()))
+                }
+                return .literal(String(s))
+            }
+            if uri[option: "matchOnUriPrefix"] == "true", segments.last != .rest {
+                segments.append(.rest)
+            }
+            let methods = uri[option: "httpMethodRestrict"].map {
+                Set(
+                    $0.split(separator: ",").map {
+                        $0.trimmingCharacters(in: .whitespaces).uppercased()
+                    })
+            }
+            var consumes: MediaType?
+            if let text = uri[option: "consumes"] {
+                guard let type = MediaType(text) else {
+                    throw invalid("consumes '\(text)' is not a media type (e.g. application/json)")
+                }
+                consumes = type
+            }
+            let pattern = uri[option: "exchangePattern"] ?? "InOnly"
+            guard pattern == "InOnly" || pattern == "InOut" else {
+                throw invalid("exchangePattern '\(pattern)' is not InOnly or InOut")
+            }
+            entries.append(
+                Entry(
+                    routeId: route.id, uri: uri, segments: segments, methods: methods,
+                    consumes: consumes, inOut: pattern == "InOut"))
+        }
+        self.entries = entries
+    }
+
+    public enum Match {
+        case found(Entry, parameters: [(String, String)])
+        /// The path exists, not for this method: the methods it has.
+        case methodNotAllowed([String])
+        case notFound
+    }
+
+    public func match(path: String, method: String) -> Match {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        var allowed: Set<String> = []
+        for entry in entries {
+            guard let parameters = Self.match(entry.segments, parts) else { continue }
+            if let methods = entry.methods, !methods.contains(method.uppercased()) {
+                allowed.formUnion(methods)
+                continue
+            }
+            return .found(entry, parameters: parameters)
+        }
+        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed.sorted())
+    }
+
+    static func match(_ segments: [Segment], _ parts: [String]) -> [(String, String)]? {
+        var parameters: [(String, String)] = []
+        for (i, segment) in segments.enumerated() {
+            switch segment {
+            case .rest: return parameters
+            case .literal(let text):
+                guard i < parts.count, parts[i] == text else { return nil }
+            case .parameter(let name):
+                guard i < parts.count else { return nil }
+                parameters.append((name, parts[i].removingPercentEncoding ?? parts[i]))
+            }
+        }
+        return parts.count == segments.count ? parameters : nil
+    }
+}

@@ -1,0 +1,18 @@
+import Caravan
+import Foundation
+
+/// Where durable consumers (platform-http InOnly, file, timer) hand messages: it returns
+/// once the message is stored (the store's journal, in the server). A consumer
+/// acknowledges only after that.
+public protocol Intake: Sendable {
+    /// Stores `message` for `route` and returns its id once committed. `id` is given when
+    /// the consumer derives it (a file's identity), so storing twice stores once.
+    func accept(_ message: Message, route: String, consumer: String, id: UUID?)
+        async throws(IntakeError) -> UUID
+}
+
+/// The store could not take the message: nothing was acknowledged.
+public struct IntakeError: Error, Sendable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,124 @@
+import Caravan
+import CaravanAdapters
+import CaravanStore
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+
+/// What every generation of a node shares: the store, the journal as the consumers'
+/// ``Intake``, the HTTP client pool, and which generation is current.
+final class Shared: Intake, Sendable {
+    let client: PostgresClient
+    let schema: StoreSchema
+    let journal: Journal
+    let store: MessageStore
+    let http: HTTPComponent
+    let logger: Logger
+    let current = Mutex<Generation?>(nil)
+    /// Set once the first generation started (readiness).
+    let ready = Mutex(false)
+    private let stopped = Gate()
+
+    init(
+        client: PostgresClient, schema: StoreSchema, journal: Journal, store: MessageStore,
+        http: HTTPComponent, logger: Logger
+    ) {
+        self.client = client
+        self.schema = schema
+        self.journal = journal
+        self.store = store
+        self.http = http
+        self.logger = logger
+    }
+
+    /// Hands messages of `route` to this node's workers when they serve it.
+    func localQueue(for route: String) -> LocalQueue? {
+        current.withLock { $0 }?.workers.localQueue(for: route)
+    }
+
+    func accept(_ message: Message, route: String, consumer: String, id: UUID?)
+        async throws(IntakeError) -> UUID
+    {
+        let entry = JournalEntry(
+            id: id ?? UUID(), route: route, consumer: consumer, message: message)
+        do {
+            try await journal.append(entry, handOff: localQueue(for: route))
+        } catch {
+            throw IntakeError(error.description)
+        }
+        return entry.id
+    }
+
+    /// Starts the current generation's work.
+    func start() { current.withLock { $0 }?.start() }
+
+    /// Makes `next` current and stops the one before it (which finishes its messages).
+    func swap(to next: Generation) async {
+        next.start()
+        let previous = current.withLock { c in
+            defer { c = next }
+            return c
+        }
+        await previous?.stop(drainTimeout: .seconds(30), logger: logger)
+    }
+
+    /// Stops the current generation (draining up to `drainTimeout`), then lets
+    /// ``waitUntilStopped()`` return.
+    func stop(drainTimeout: Duration) {
+        Task {
+            await current.withLock { $0 }?.stop(drainTimeout: drainTimeout, logger: logger)
+            stopped.open()
+        }
+    }
+
+    func waitUntilStopped() async { await stopped.wait() }
+
+    /// Ready: the routes started and the database answers.
+    func readiness() async -> (ready: Bool, detail: String) {
+        guard ready.withLock({ $0 }) else { return (false, "the routes are starting") }
+        do {
+            let ok = try await withDeadline(.seconds(2)) { [client, logger] in
+                for try await one in try await client.query("SELECT 1", logger: logger).decode(
+                    Int.self)
+                {
+                    return one == 1
+                }
+                return false
+            } onTimeout: {
+                NodeError("no answer within 2 seconds")
+            }
+            return ok
+                ? (true, "database reachable, migrations applied, routes started")
+                : (false, "the database gave no answer")
+        } catch {
+            return (false, "the database is unreachable: \(error)")
+        }
+    }
+}
+
+/// Opens once; waiters return then.
+final class Gate: Sendable {
+    private let state = Mutex<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>(
+        (false, []))
+
+    func open() {
+        let waiters = state.withLock { s in
+            s.open = true
+            defer { s.waiters = [] }
+            return s.waiters
+        }
+        for w in waiters { w.resume() }
+    }
+
+    func wait() async {
+        await withCheckedContinuation { c in
+            let isOpen = state.withLock { s -> Bool in
+                if s.open { return true }
+                s.waiters.append(c)
+                return false
+            }
+            if isOpen { c.resume() }
+        }
+    }
+}
