@@ -155,7 +155,14 @@ public final class PlatformHTTPServer: Sendable {
         -> Response
     {
         let outcome = await engine.run(entry.routeId, Exchange(message: message))
-        if let error = outcome.error {
+        if var error = outcome.error {
+            // InOut is answered inline: a redelivery the durable seam would schedule is
+            // reported as the failure it is.
+            if error.isSuspension, let document = error.point,
+                let point = FailurePoint(document: document)
+            {
+                error = point.error
+            }
             logger.warning(
                 "an InOut exchange failed",
                 metadata: ["route": "\(entry.routeId)", "error": "\(error)"])

@@ -1,0 +1,219 @@
+import AsyncHTTPClient
+import Caravan
+import CaravanServer
+import CaravanStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import NIOHTTP1
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+/// The PostgreSQL of the server tests: one throwaway cluster per test process.
+enum ServerTestDatabase {
+    static let cluster: Task<EmbeddedPostgres, any Error> = Task {
+        try await EmbeddedPostgres.start(durable: false)
+    }
+
+    static var logger: Logger {
+        var l = Logger(label: "caravan.test")
+        l.logLevel = .warning
+        return l
+    }
+
+    static func url(_ cluster: EmbeddedPostgres) -> String {
+        "postgres://postgres@localhost:\(cluster.port)/postgres?host=\(cluster.directory)"
+    }
+
+    static func newSchema() throws -> StoreSchema {
+        try StoreSchema(
+            "s_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(12)
+        )
+    }
+
+    /// Runs `body` with a client of `cluster` (the shared one by default).
+    static func withClient<T: Sendable>(
+        _ cluster: EmbeddedPostgres? = nil, _ body: @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
+        let shared = try await Self.cluster.value
+        let c = cluster ?? shared
+        let client = PostgresClient(configuration: c.configuration(), backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await client.run() }
+            defer { group.cancelAll() }
+            return try await body(client)
+        }
+    }
+
+    static func count(_ client: PostgresClient, _ schema: StoreSchema, _ condition: String = "true")
+        async throws -> Int
+    {
+        let rows = try await client.query(
+            PostgresQuery(
+                unsafeSQL:
+                    "SELECT count(*)::int FROM \"\(schema.name)\".messages WHERE \(condition)"),
+            logger: logger)
+        for try await n in rows.decode(Int.self) { return n }
+        return 0
+    }
+
+    /// Waits (bounded) until `condition` holds for at least `expected` rows.
+    static func waitFor(
+        _ expected: Int, _ condition: String, _ client: PostgresClient, _ schema: StoreSchema,
+        timeout: Duration = .seconds(60)
+    ) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if (try? await count(client, schema, condition)) ?? 0 >= expected { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+}
+
+/// A node running in this process on a fresh schema, its HTTP server on a free port.
+struct TestNode {
+    let node: Node
+    let group: ServiceGroup
+    let task: Task<Void, any Error>
+    let port: Int
+    let schema: StoreSchema
+
+    static func start(
+        _ yaml: String, cluster: EmbeddedPostgres? = nil, schema: StoreSchema? = nil,
+        configure: (inout NodeSettings) -> Void = { _ in }
+    ) async throws -> TestNode {
+        let loaded = RouteLoader().load([RouteFile(path: "routes.yaml", text: yaml)])
+        if !loaded.errors.isEmpty { throw LoadFailure(loaded.errors) }
+        let shared = try await ServerTestDatabase.cluster.value
+        let c = cluster ?? shared
+        var settings = NodeSettings(database: .url(ServerTestDatabase.url(c)))
+        settings.schema = try schema ?? ServerTestDatabase.newSchema()
+        settings.http = NodeSettings.HTTP(host: "127.0.0.1", port: 0)
+        settings.pollInterval = .milliseconds(100)
+        configure(&settings)
+        let node = Node(
+            routes: loaded.routes, settings: settings, logger: ServerTestDatabase.logger)
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: node)], logger: ServerTestDatabase.logger))
+        let task = Task { try await group.run() }
+        let port = await node.httpPort()
+        return TestNode(node: node, group: group, task: task, port: port, schema: settings.schema)
+    }
+
+    func stop() async throws {
+        await group.triggerGracefulShutdown()
+        try await task.value
+    }
+
+    /// POSTs (or sends `method`) to the node; status, headers and body.
+    func send(
+        _ path: String, _ body: String = "", method: String = "POST",
+        contentType: String? = "application/json"
+    ) async throws -> (status: Int, headers: [String: String], body: String) {
+        try await HTTP.send(
+            "http://127.0.0.1:\(port)\(path)", body, method: method, contentType: contentType)
+    }
+}
+
+/// Requests from the tests, through AsyncHTTPClient's shared client.
+enum HTTP {
+    static func send(
+        _ url: String, _ body: String = "", method: String = "POST", contentType: String? = nil
+    ) async throws -> (status: Int, headers: [String: String], body: String) {
+        var request = HTTPClientRequest(url: url)
+        request.method = HTTPMethod(rawValue: method)
+        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        if !body.isEmpty || method == "POST" { request.body = .bytes(ByteBuffer(string: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 10_000_000)
+        var headers: [String: String] = [:]
+        for h in response.headers { headers[h.name.lowercased()] = h.value }
+        return (Int(response.status.code), headers, String(buffer: bytes))
+    }
+}
+
+/// An HTTP target that records what it receives and answers as the test says.
+final class Sink: Sendable {
+    struct Received: Sendable {
+        let method: String
+        let path: String
+        let headers: [String: String]
+        let body: String
+    }
+
+    let received = Mutex<[Received]>([])
+    /// The status for the nth request (0-based): 200 unless the test says otherwise.
+    let status: @Sendable (Int) -> Int
+    private let task: Mutex<Task<Void, any Error>?> = Mutex(nil)
+    private let portBox = Mutex<Int?>(nil)
+    private let waiters = Mutex<[CheckedContinuation<Int, Never>]>([])
+
+    init(status: @escaping @Sendable (Int) -> Int = { _ in 200 }) { self.status = status }
+
+    var port: Int { portBox.withLock { $0 }! }
+    var requests: [Received] { received.withLock { $0 } }
+
+    func start() async -> Int {
+        let app = Application(
+            responder: CallbackResponder<BasicRequestContext> { [self] request, _ in
+                var request = request
+                let bytes = try await request.collectBody(upTo: 10_000_000)
+                var headers: [String: String] = [:]
+                for field in request.headers { headers[field.name.canonicalName] = field.value }
+                let index = received.withLock { r in
+                    r.append(
+                        Received(
+                            method: request.method.rawValue, path: request.uri.path,
+                            headers: headers, body: String(buffer: bytes)))
+                    return r.count - 1
+                }
+                return Response(
+                    status: .init(code: status(index)),
+                    body: .init(byteBuffer: ByteBuffer(string: "sink \(index)")))
+            },
+            configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { [self] channel in
+                let port = channel.localAddress?.port ?? 0
+                portBox.withLock { $0 = port }
+                for w in waiters.withLock({ w in
+                    defer { w = [] }; return w
+                }) {
+                    w.resume(returning: port)
+                }
+            }, logger: ServerTestDatabase.logger)
+        task.withLock { $0 = Task { try await app.run() } }
+        return await withCheckedContinuation { c in
+            let known = portBox.withLock { $0 }
+            if let known {
+                c.resume(returning: known)
+            } else {
+                waiters.withLock { $0.append(c) }
+                if let late = portBox.withLock({ $0 }) {
+                    for w in waiters.withLock({ w in
+                        defer { w = [] }; return w
+                    }) {
+                        w.resume(returning: late)
+                    }
+                }
+            }
+        }
+    }
+
+    func stop() { task.withLock { $0?.cancel() } }
+
+    /// Waits (bounded) until `count` requests arrived.
+    func waitFor(_ count: Int, timeout: Duration = .seconds(60)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if requests.count >= count { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+}
