@@ -120,7 +120,10 @@ import Testing
         delay: Int = 0, name: String
     ) throws -> ServeProcess {
         try ServeProcess(
-            ["--routes", routes, "--database", url, "--schema", schema.name, "--log-level", "info"]
+            [
+                "--routes", routes, "--database", url, "--schema", schema.name, "--port", "0",
+                "--log-level", "info",
+            ]
                 + extra,
             environment: ["CARAVAN_TEST_DELAY": "\(delay)"], logPath: routes + "/\(name).log")
     }

@@ -1,0 +1,106 @@
+import Caravan
+import CaravanServer
+import CaravanStore
+import Foundation
+import Synchronization
+import Testing
+
+/// Hot reload and graceful shutdown of a running node.
+@Suite struct NodeLifecycleTests {
+    static func route(_ path: String) -> String {
+        """
+        - route:
+            id: r\(path.dropFirst())
+            from: {uri: "platform-http:\(path)", steps: [{to: "log:x"}]}
+        """
+    }
+
+    /// Route files the test changes at will, and a record of each reload attempt.
+    final class Files: Sendable {
+        let state = Mutex<(version: Int, yaml: String, loads: Int)>((0, "", 0))
+        let loaded = Mutex<[CheckedContinuation<Void, Never>]>([])
+
+        func set(_ yaml: String) {
+            state.withLock {
+                $0.version += 1
+                $0.yaml = yaml
+            }
+        }
+
+        var reload: RouteReload {
+            var r = RouteReload(
+                fingerprint: { [self] in "\(state.withLock { $0.version })" },
+                load: { [self] in
+                    let yaml = state.withLock { s in
+                        s.loads += 1
+                        return s.yaml
+                    }
+                    let result = RouteLoader().load([RouteFile(path: "routes.yaml", text: yaml)])
+                    return result.errors.isEmpty
+                        ? .success(result.routes) : .failure(LoadFailure(result.errors))
+                })
+            r.interval = .milliseconds(50)
+            return r
+        }
+
+        /// Waits (bounded) until the node has tried `n` reloads.
+        func waitForLoads(_ n: Int) async throws -> Bool {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                if state.withLock({ $0.loads }) >= n { return true }
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return false
+        }
+    }
+
+    @Test func aBrokenChangeKeepsTheOldRoutesAndAGoodOneIsSwappedIn() async throws {
+        let files = Files()
+        files.set(Self.route("/a"))
+        let node = try await TestNode.start(Self.route("/a")) { $0.reload = files.reload }
+        #expect(try await node.send("/a", "{}").status == 202)
+
+        files.set(
+            "- route:\n    id: broken\n    from: {uri: \"platform-http:/b\", steps: [{tooo: x}]}\n")
+        #expect(try await files.waitForLoads(1))
+        #expect(try await node.send("/a", "{}").status == 202)  // still served
+        #expect(try await node.send("/b", "{}").status == 404)
+
+        files.set(Self.route("/a") + "\n" + Self.route("/b"))
+        #expect(try await files.waitForLoads(2))
+        var served = false
+        for _ in 0..<100 where !served {  // the swap follows the load
+            served = try await node.send("/b", "{}").status == 202
+            if !served { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(served)
+        #expect(try await node.send("/a", "{}").status == 202)
+        try await node.stop()
+    }
+
+    @Test func gracefulShutdownFinishesRunningMessages() async throws {
+        let node = try await TestNode.start(
+            """
+            - route:
+                id: slow
+                from:
+                  uri: platform-http:/slow
+                  steps:
+                    - delay: {constant: "300"}
+                    - to: "log:slow"
+            """)
+        for _ in 0..<3 { #expect(try await node.send("/slow", "{}").status == 202) }
+        let running = try await ServerTestDatabase.withClient { client in
+            try await ServerTestDatabase.waitFor(1, "state = 'running'", client, node.schema)
+        }
+        #expect(running)
+        try await node.stop()
+        let (done, all) = try await ServerTestDatabase.withClient { client in
+            (
+                try await ServerTestDatabase.count(client, node.schema, "state = 'done'"),
+                try await ServerTestDatabase.count(client, node.schema)
+            )
+        }
+        #expect(all == 3 && done == 3)
+    }
+}
