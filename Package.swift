@@ -79,6 +79,13 @@ let package = Package(
         .testTarget(name: "CaravanTests", dependencies: ["Caravan"]),
         .testTarget(name: "CaravanStoreTests", dependencies: ["CaravanStore"]),
         .testTarget(
+            name: "CaravanAdaptersTests",
+            dependencies: [
+                "CaravanAdapters",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]),
+        .testTarget(
             name: "CaravanServerTests",
             dependencies: [
                 "CaravanServer", "CaravanStore", "CaravanAdapters",

@@ -66,6 +66,14 @@ public final class HTTPComponent: Component {
                 try? await client.shutdown()
             }
         }
+
+        // Components dropped without ``HTTPComponent/shutdown()`` (a reload's old routes,
+        // tests) still close their pools; AsyncHTTPClient insists on it.
+        deinit {
+            for client in clients.withLock({ Array($0.values) }) {
+                _ = client.shutdown() as EventLoopFuture<Void>
+            }
+        }
     }
 }
 

@@ -1,0 +1,61 @@
+import Caravan
+import CaravanAdapters
+import Foundation
+import Synchronization
+
+/// An intake that keeps messages in memory (the adapters' tests are about the adapters;
+/// the store's journal is tested with PostgreSQL in the store and server tests).
+final class RecordingIntake: Intake {
+    struct Accepted: Sendable {
+        let message: Message
+        let route: String
+        let consumer: String
+        let id: UUID
+    }
+
+    let accepted = Mutex<[Accepted]>([])
+    let ids = Mutex<Set<UUID>>([])
+    /// Fail every accept (the store is down).
+    let failing = Mutex(false)
+
+    func accept(_ message: Message, route: String, consumer: String, id: UUID?)
+        async throws(IntakeError) -> UUID
+    {
+        if failing.withLock({ $0 }) { throw IntakeError("the store is down") }
+        let id = id ?? UUID()
+        // Like the journal: an id stored before is not stored again.
+        guard ids.withLock({ $0.insert(id).inserted }) else { return id }
+        accepted.withLock {
+            $0.append(Accepted(message: message, route: route, consumer: consumer, id: id))
+        }
+        return id
+    }
+
+    var messages: [Accepted] { accepted.withLock { $0 } }
+
+    func waitFor(_ count: Int, timeout: Duration = .seconds(20)) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if messages.count >= count { return true }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+}
+
+func temporaryFolder() throws -> String {
+    let folder = NSTemporaryDirectory() + "caravan-adapters-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    return folder
+}
+
+/// Runs `routes` in memory with the adapters' components.
+func engine(_ yaml: String) async throws -> RouteEngine {
+    let loaded = RouteLoader().load([RouteFile(path: "routes.yaml", text: yaml)])
+    if !loaded.errors.isEmpty { throw LoadFailure(loaded.errors) }
+    let http = HTTPComponent(scheme: "http")
+    let engine = try RouteEngine(
+        routes: loaded.routes, components: [http, FileComponent()])
+    try await engine.start()
+    return engine
+}

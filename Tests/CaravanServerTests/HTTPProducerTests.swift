@@ -1,0 +1,88 @@
+import Caravan
+import CaravanAdapters
+import Foundation
+import Testing
+
+/// The `http:` producer against a local sink.
+@Suite struct HTTPProducerTests {
+    func engine(_ to: String) async throws -> RouteEngine {
+        let loaded = RouteLoader().load([
+            RouteFile(
+                path: "r.yaml",
+                text: "- route: {id: out, from: {uri: \"direct:out\", steps: [{to: \"\(to)\"}]}}")
+        ])
+        if !loaded.errors.isEmpty { throw LoadFailure(loaded.errors) }
+        let engine = try RouteEngine(
+            routes: loaded.routes, components: [HTTPComponent(scheme: "http")])
+        try await engine.start()
+        return engine
+    }
+
+    func run(_ engine: RouteEngine, _ body: String, headers: [(String, Document)] = []) async
+        -> RouteEngine.Outcome
+    {
+        await engine.run(
+            "out",
+            Exchange(
+                id: "m-1",
+                message: Message(
+                    headers: Headers(headers),
+                    body: Body(bytes: Array(body.utf8), contentType: .json))))
+    }
+
+    @Test func methodFollowsCamelTheResponseBecomesTheMessage() async throws {
+        let sink = Sink()
+        let port = await sink.start()
+        defer { sink.stop() }
+        let e = try await engine("http://127.0.0.1:\(port)/a?priority=high")
+        let posted = await run(
+            e, #"{"x":1}"#, headers: [("tenant", "t1"), ("CamelHttpPath", "/inbound")])
+        #expect(posted.error == nil)
+        #expect(
+            posted.exchange.message.headers["CamelHttpResponseCode"] == .number(DecimalText(200)))
+        #expect(posted.exchange.message.body.text == "sink 0")
+        _ = await run(e, "")  // no body: GET
+        _ = await run(e, "{}", headers: [("CamelHttpMethod", "PATCH")])  // the header wins
+        let put = try await engine("http://127.0.0.1:\(port)/a?httpMethod=PUT")
+        _ = await run(put, "{}")
+        let r = sink.requests
+        #expect(r.map(\.method) == ["POST", "GET", "PATCH", "PUT"])
+        #expect(r[0].body == #"{"x":1}"#)
+        #expect(r[0].headers["tenant"] == "t1")
+        #expect(r[0].headers["camelhttppath"] == nil)  // Camel's own headers stay home
+        #expect(r[0].headers["content-type"] == "application/json")
+        #expect(r[0].headers["idempotency-key"] == "m-1/0")
+    }
+
+    @Test func statusesOutsideTheOkRangeFailWithStatusAndExcerpt() async throws {
+        let sink = Sink(status: { _ in 404 })
+        let port = await sink.start()
+        defer { sink.stop() }
+        let failing = await run(try await engine("http://127.0.0.1:\(port)/a"), "{}")
+        let error = try #require(failing.error)
+        #expect(error.kind == .httpOperationFailed)
+        #expect(error.statusCode == 404 && error.responseExcerpt == "sink 0")
+        // Accepting the status, or not throwing, keeps the response as the message.
+        let range = await run(
+            try await engine("http://127.0.0.1:\(port)/a?okStatusCodeRange=200-404"), "{}")
+        #expect(range.error == nil)
+        let noThrow = await run(
+            try await engine("http://127.0.0.1:\(port)/a?throwExceptionOnFailure=false"), "{}")
+        #expect(noThrow.error == nil)
+        #expect(
+            noThrow.exchange.message.headers["CamelHttpResponseCode"] == .number(DecimalText(404)))
+    }
+
+    @Test func aRefusedConnectionIsAConnectException() async throws {
+        // A port nothing listens on (bound then closed by a sink that stopped).
+        let sink = Sink()
+        let port = await sink.start()
+        sink.stop()
+        try await Task.sleep(for: .milliseconds(100))
+        let outcome = await run(
+            try await engine("http://127.0.0.1:\(port)/a?connectTimeout=2000"), "{}")
+        let error = try #require(outcome.error)
+        #expect(error.kind == .connect || error.kind == .timeout)
+        #expect(error.endpoint?.contains("127.0.0.1:\(port)") == true)
+    }
+}
