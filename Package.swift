@@ -89,6 +89,7 @@ let package = Package(
             name: "CaravanServerTests",
             dependencies: [
                 "CaravanServer", "CaravanStore", "CaravanAdapters",
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]),

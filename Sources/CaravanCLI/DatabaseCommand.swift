@@ -17,19 +17,34 @@ struct DatabaseCommand: AsyncParsableCommand {
     struct Connection: ParsableArguments {
         @Option(
             help:
-                "The database URL (default: $DATABASE_URL), e.g. postgres://user:password@127.0.0.1:5432/caravan."
+                "The database URL (default: $DATABASE_URL, else the private PostgreSQL of a `caravan serve` in ./.caravan), e.g. postgres://user:password@127.0.0.1:5432/caravan."
         )
         var database: String?
 
         @Option(help: "The schema Caravan's tables live in.")
         var schema: String = "caravan"
 
+        /// The private PostgreSQL `caravan serve --routes routes` runs in `.caravan/`
+        /// here, when it is running.
+        static func privateDatabaseURL() -> String? {
+            let folder = URL(fileURLWithPath: ".caravan/postgres").standardized.path
+            guard FileManager.default.fileExists(atPath: folder + "/.s.PGSQL.5432") else {
+                return nil
+            }
+            return "postgres://postgres@localhost:5432/postgres?host=\(folder)"
+        }
+
         /// Runs `body` with a running client.
         func withClient<T: Sendable>(
             _ body: @Sendable (PostgresClient, StoreSchema, Logger) async throws -> T
         ) async throws -> T {
-            guard let url = database ?? ProcessInfo.processInfo.environment["DATABASE_URL"] else {
-                throw CLIFailure.invalid("no database: give --database URL or set DATABASE_URL")
+            guard
+                let url = database ?? ProcessInfo.processInfo.environment["DATABASE_URL"]
+                    ?? Self.privateDatabaseURL()
+            else {
+                throw CLIFailure.invalid(
+                    "no database: give --database URL or set DATABASE_URL (or run this beside a `caravan serve` that uses its private PostgreSQL in .caravan/)"
+                )
             }
             let configuration: PostgresClient.Configuration
             let schema: StoreSchema

@@ -74,8 +74,10 @@ public final class EmbeddedPostgres: Sendable {
             folder = String(cString: made)
         }
         if runAsPostgres { try giveToPostgresUser(folder) }
-        // A port number only names the socket file; any free-looking one will do.
-        let port = Int.random(in: 20_000..<60_000)
+        // A port number only names the socket file (no TCP): a folder of its own keeps
+        // the standard one, so its URL stays the same across restarts; a temporary one
+        // takes any.
+        let port = directory == nil ? Int.random(in: 20_000..<60_000) : 5432
         let cluster = EmbeddedPostgres(
             directory: folder, port: port, binaries: binaries, runAsPostgres: runAsPostgres,
             removeOnStop: directory == nil)

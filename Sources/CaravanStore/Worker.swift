@@ -91,7 +91,9 @@ public struct Worker: Sendable {
                 // message and route ids: what operators grep for.
                 logger.info(
                     "message done",
-                    metadata: ["message": "\(message.id)", "route": "\(message.route)"])
+                    metadata: [
+                        "message": "\(message.id.lowercasedText)", "route": "\(message.route)",
+                    ])
             case let error? where error.isSuspension:
                 guard let document = error.point, let point = FailurePoint(document: document)
                 else {
@@ -102,7 +104,7 @@ public struct Worker: Sendable {
                 logger.info(
                     "message redelivery scheduled",
                     metadata: [
-                        "message": "\(message.id)", "route": "\(message.route)",
+                        "message": "\(message.id.lowercasedText)", "route": "\(message.route)",
                         "in_ms": "\(point.delayMillis)", "error": "\(point.error)",
                     ])
             case let error?:
@@ -112,7 +114,7 @@ public struct Worker: Sendable {
                 logger.warning(
                     "message is a dead letter",
                     metadata: [
-                        "message": "\(message.id)", "route": "\(message.route)",
+                        "message": "\(message.id.lowercasedText)", "route": "\(message.route)",
                         "error": "\(error)",
                     ])
             }
