@@ -86,21 +86,24 @@ import Testing
                 from:
                   uri: platform-http:/slow
                   steps:
-                    - delay: {constant: "300"}
+                    - delay: {constant: "1500"}
                     - to: "log:slow"
             """)
-        for _ in 0..<3 { #expect(try await node.send("/slow", "{}").status == 202) }
-        let running = try await ServerTestDatabase.withClient { client in
-            try await ServerTestDatabase.waitFor(1, "state = 'running'", client, node.schema)
-        }
-        #expect(running)
-        try await node.stop()
-        let (done, all) = try await ServerTestDatabase.withClient { client in
-            (
+        // One client, connected before the posts, watches the rows (a loaded machine
+        // must not miss the running state while a new connection is set up).
+        let (running, done, all) = try await ServerTestDatabase.withClient { client in
+            _ = try await ServerTestDatabase.count(client, node.schema)
+            for _ in 0..<3 { #expect(try await node.send("/slow", "{}").status == 202) }
+            let running = try await ServerTestDatabase.waitFor(
+                1, "state = 'running'", client, node.schema)
+            try await node.stop()  // returns once the running messages finished
+            return (
+                running,
                 try await ServerTestDatabase.count(client, node.schema, "state = 'done'"),
                 try await ServerTestDatabase.count(client, node.schema)
             )
         }
+        #expect(running)
         #expect(all == 3 && done == 3)
     }
 }
