@@ -94,6 +94,18 @@ public final class EmbeddedPostgres: Sendable {
         }
         var options = "-k \(folder) -c listen_addresses='' -p \(port) -c max_connections=200"
         if !durable { options += " -c fsync=off -c full_page_writes=off" }
+        if directory != nil, FileManager.default.fileExists(atPath: cluster.socketPath),
+            cluster.serverIsAlive
+        {
+            // Already running: another `caravan serve` in this folder, or one left behind
+            // by a node that was killed. Share it (nodes may share a database) and leave
+            // stopping it to whoever started it.
+            logger.info(
+                "PostgreSQL is already running here; using it",
+                metadata: ["socket": "\(cluster.socketPath)"])
+            cluster.stopped.withLock { $0 = true }
+            return cluster
+        }
         try await cluster.runOffPool(
             "pg_ctl",
             [
@@ -103,6 +115,17 @@ public final class EmbeddedPostgres: Sendable {
         registerForExit(cluster)
         logger.info("PostgreSQL is running", metadata: ["socket": "\(cluster.socketPath)"])
         return cluster
+    }
+
+    /// Whether the server recorded in `postmaster.pid` is running (a socket file alone
+    /// can outlive a server that was killed).
+    var serverIsAlive: Bool {
+        guard
+            let text = try? String(
+                contentsOfFile: dataDirectory + "/postmaster.pid", encoding: .utf8),
+            let pid = text.split(separator: "\n").first.flatMap({ pid_t($0) })
+        else { return false }
+        return Glibc.kill(pid, 0) == 0 || errno == EPERM
     }
 
     /// Stops the server (fast shutdown) and removes a temporary cluster's folder.
