@@ -37,6 +37,9 @@ public struct WorkerGroup: Sendable {
     public let owner: String
     let logger: Logger
     let doorbells: [Doorbell]
+    /// Per lane: the database may hold work (a notification, recovered leases) — as
+    /// opposed to a local hand-off, which needs no claim.
+    let claimWanted: [Flag]
     let queues: [LocalQueue]
     private let stopping = Stopping()
 
@@ -56,6 +59,7 @@ public struct WorkerGroup: Sendable {
         self.logger = logger
         let doorbells = self.lanes.map { _ in Doorbell() }
         self.doorbells = doorbells
+        self.claimWanted = self.lanes.map { _ in Flag(true) }
         self.queues = self.lanes.indices.map { i in
             LocalQueue(
                 capacity: localQueueCapacity, lease: lease, owner: "\(owner)/local\(i)",
@@ -69,8 +73,13 @@ public struct WorkerGroup: Sendable {
         lanes.firstIndex { $0.routes.contains(route) }.map { queues[$0] }
     }
 
-    /// Wakes every worker.
-    public func wake() { for d in doorbells { d.ring() } }
+    /// Wakes every worker to look in the database.
+    public func wake() {
+        for l in lanes.indices {
+            claimWanted[l].set()
+            doorbells[l].ring()
+        }
+    }
 
     /// Asks the workers to stop after the batch they are running; ``run()`` returns when
     /// they have. Cancel the task running ``run()`` to stop at once.
@@ -104,6 +113,11 @@ public struct WorkerGroup: Sendable {
         var local = worker
         local.owner = queues[l].owner
         local.lease = queues[l].lease
+        // A claim costs a query: make one when the database may hold work — a
+        // notification, recovered leases, a full batch last time, or the polling
+        // interval passed — not after every local hand-off.
+        var lastClaim = ContinuousClock.now - pollInterval
+        var lastFull = false
         while !Task.isCancelled && !stopping.isSet {
             do {
                 let handedOver = queues[l].take(batchSize)
@@ -111,7 +125,12 @@ public struct WorkerGroup: Sendable {
                     try await local.process(handedOver)
                     continue
                 }
-                if try await worker.processBatch() > 0 { continue }
+                if claimWanted[l].take() || lastFull || .now - lastClaim >= pollInterval {
+                    lastClaim = .now
+                    let claimed = try await worker.processBatch()
+                    lastFull = claimed >= batchSize
+                    if claimed > 0 { continue }
+                }
             } catch {
                 logger.warning(
                     "claiming messages failed; retrying", metadata: ["error": "\(error)"])
@@ -148,6 +167,7 @@ public struct WorkerGroup: Sendable {
         let routes = payload.split(separator: ",").map(String.init)
         for (l, lane) in lanes.enumerated()
         where routes.isEmpty || routes.contains(where: lane.routes.contains) {
+            claimWanted[l].set()
             doorbells[l].ring()
         }
     }
@@ -176,6 +196,14 @@ public struct WorkerGroup: Sendable {
     public func releaseLeases() async throws(StoreError) -> Int {
         try await store.releaseLeases(ownedBy: owner)
     }
+}
+
+/// A flag that is set, and taken (read and cleared) by whoever acts on it.
+final class Flag: Sendable {
+    private let value: Atomic<Bool>
+    init(_ initial: Bool) { value = Atomic(initial) }
+    func set() { value.store(true, ordering: .releasing) }
+    func take() -> Bool { value.exchange(false, ordering: .acquiringAndReleasing) }
 }
 
 /// A flag set once (stop requested).
