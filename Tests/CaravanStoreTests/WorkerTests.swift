@@ -88,7 +88,8 @@ import Testing
             #expect(try await worker.processBatch() == 1)
             var r = try await row(client, schema, id)
             #expect(r.state == "retrying")
-            #expect(abs(r.dueInMs - 30_000) < 50)  // the first back-off (long: "not due yet" must hold on a busy machine)
+            // The first back-off: long, so "not due yet" holds on a busy machine too.
+            #expect(abs(r.dueInMs - 30_000) < 50)
             #expect(try await worker.processBatch() == 0)  // not due yet
 
             try await makeDue(client, schema)
