@@ -95,7 +95,10 @@ import Testing
             // Every message ends done (some twice delivered: a batch whose completion was
             // lost is run again after its lease — at least once, never lost).
             var done = 0
-            let deadline = ContinuousClock.now + .seconds(60)
+            // Bounded, but generous: after an outage PostgresNIO's pool backs off
+            // reconnecting (up to 60 s between attempts), and a loaded machine restarts
+            // PostgreSQL slowly.
+            let deadline = ContinuousClock.now + .seconds(180)
             while done < 200, ContinuousClock.now < deadline {
                 do {
                     let rows = try await client.query(
@@ -105,7 +108,14 @@ import Testing
                 } catch {}
                 if done < 200 { try await Task.sleep(for: .milliseconds(200)) }
             }
-            #expect(done == 200)
+            var states = ""
+            if done < 200 {
+                let rows = try await client.query(
+                    "SELECT state || ' ' || coalesce(lease_owner, '-') || ' ' || coalesce((lease_expires_at - now())::text, '-') FROM caravan.messages WHERE state <> 'done'",
+                    logger: TestDatabase.logger)
+                for try await line in rows.decode(String.self) { states += line + "; " }
+            }
+            #expect(done == 200, "not done: \(states)")
             let delivered = Set(engine.mock("ok").received.map(\.body.text))
             #expect(delivered.count == 200)
         }
