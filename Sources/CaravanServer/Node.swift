@@ -116,7 +116,8 @@ public final class Node: Service, Sendable {
             client: client, schema: schema,
             journal: Journal(client: client, schema: schema, logger: logger),
             store: MessageStore(client: client, schema: schema, logger: logger),
-            http: HTTPComponent(scheme: "http"), logger: logger)
+            http: HTTPComponent(scheme: "http", trustedCertificates: settings.trustedCertificates),
+            logger: logger)
         defer { Task { [shared] in await shared.http.shutdown() } }
 
         let first = try await Generation(routes: routes, settings: settings, shared: shared)

@@ -56,6 +56,10 @@ public struct NodeSettings: Sendable {
         }
     }
 
+    /// A PEM file of certificate authorities `https:` endpoints trust besides the
+    /// system's (`caravan.http.trustedCertificates`).
+    public var trustedCertificates: String?
+
     /// How long start-up waits for the database before giving up.
     public var startTimeout: Duration = .seconds(15)
 
@@ -93,9 +97,15 @@ public struct NodeSettings: Sendable {
             case "caravan.drainTimeout": drainTimeout = try seconds()
             case "caravan.retention": retention = try seconds()
             case "caravan.housekeepingInterval": housekeepingInterval = try seconds()
+            case "caravan.http.trustedCertificates":
+                guard FileManager.default.fileExists(atPath: value) else {
+                    throw NodeError(
+                        "\(key)=\(value): no such file — give a PEM file of CA certificates")
+                }
+                trustedCertificates = value
             default:
                 throw NodeError(
-                    "unknown setting '\(key)' — the caravan.* settings are caravan.workers, caravan.routes.<route id>.workers, caravan.lease, caravan.pollInterval, caravan.drainTimeout, caravan.retention, caravan.housekeepingInterval (seconds)"
+                    "unknown setting '\(key)' — the caravan.* settings are caravan.workers, caravan.routes.<route id>.workers, caravan.lease, caravan.pollInterval, caravan.drainTimeout, caravan.retention, caravan.housekeepingInterval (seconds), caravan.http.trustedCertificates (a PEM file)"
                 )
             }
         }

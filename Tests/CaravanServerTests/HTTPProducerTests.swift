@@ -1,11 +1,12 @@
 import Caravan
 import CaravanAdapters
 import Foundation
+import NIOSSL
 import Testing
 
 /// The `http:` producer against a local sink.
 @Suite struct HTTPProducerTests {
-    func engine(_ to: String) async throws -> RouteEngine {
+    func engine(_ to: String, trusting ca: String? = nil) async throws -> RouteEngine {
         let loaded = RouteLoader().load([
             RouteFile(
                 path: "r.yaml",
@@ -13,7 +14,11 @@ import Testing
         ])
         if !loaded.errors.isEmpty { throw LoadFailure(loaded.errors) }
         let engine = try RouteEngine(
-            routes: loaded.routes, components: [HTTPComponent(scheme: "http")])
+            routes: loaded.routes,
+            components: [
+                HTTPComponent(scheme: "http"),
+                HTTPComponent(scheme: "https", trustedCertificates: ca),
+            ])
         try await engine.start()
         return engine
     }
@@ -84,5 +89,40 @@ import Testing
         let error = try #require(outcome.error)
         #expect(error.kind == .connect || error.kind == .timeout)
         #expect(error.endpoint?.contains("127.0.0.1:\(port)") == true)
+    }
+
+    @Test func httpsTrustsTheConfiguredAuthorityAndRefusesAnUnknownOne() async throws {
+        // A self-signed certificate for 127.0.0.1, made with the openssl tool.
+        let dir = NSTemporaryDirectory() + "caravan-tls-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/key.pem", "-out",
+            dir + "/cert.pem", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ]
+        openssl.standardOutput = FileHandle.nullDevice
+        openssl.standardError = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        try #require(openssl.terminationStatus == 0, "openssl could not make a certificate")
+        let tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(dir + "/cert.pem").map {
+                .certificate($0)
+            },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: dir + "/key.pem", format: .pem)))
+        let sink = try Sink(tls: tls)
+        let port = await sink.start()
+        defer { sink.stop() }
+        let trusted = await run(
+            try await engine("https://127.0.0.1:\(port)/secure", trusting: dir + "/cert.pem"), "{}")
+        #expect(trusted.error == nil)
+        #expect(trusted.exchange.message.body.text == "sink 0")
+        let unknown = await run(
+            try await engine("https://127.0.0.1:\(port)/secure?connectTimeout=2000"), "{}")
+        let error = try #require(unknown.error)
+        #expect(error.kind == .connect)
+        #expect(sink.requests.count == 1)  // the untrusted call never got through
     }
 }

@@ -5,9 +5,12 @@ import CaravanStore
 import Foundation
 import HTTPTypes
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
 import Synchronization
@@ -154,7 +157,19 @@ final class Sink: Sendable {
     private let portBox = Mutex<Int?>(nil)
     private let waiters = Mutex<[CheckedContinuation<Int, Never>]>([])
 
-    init(status: @escaping @Sendable (Int) -> Int = { _ in 200 }) { self.status = status }
+    /// HTTP/1, over TLS for an HTTPS sink.
+    let server: HTTPServerBuilder
+
+    init(status: @escaping @Sendable (Int) -> Int = { _ in 200 }) {
+        self.server = .http1()
+        self.status = status
+    }
+
+    /// An HTTPS sink.
+    init(tls: TLSConfiguration, status: @escaping @Sendable (Int) -> Int = { _ in 200 }) throws {
+        self.server = try .tls(.http1(), tlsConfiguration: tls)
+        self.status = status
+    }
 
     var port: Int { portBox.withLock { $0 }! }
     var requests: [Received] { received.withLock { $0 } }
@@ -177,6 +192,7 @@ final class Sink: Sendable {
                     status: .init(code: status(index)),
                     body: .init(byteBuffer: ByteBuffer(string: "sink \(index)")))
             },
+            server: server,
             configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { [self] channel in
                 let port = channel.localAddress?.port ?? 0

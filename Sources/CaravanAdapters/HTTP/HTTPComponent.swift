@@ -3,6 +3,7 @@ import Caravan
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Synchronization
 
 /// `http://` and `https://` producers on AsyncHTTPClient (pooled connections, TLS).
@@ -27,11 +28,14 @@ public final class HTTPComponent: Component {
         "responseTimeout", "soTimeout", "connectionRequestTimeout", "bridgeEndpoint",
     ]
 
-    /// Shares clients (and their connection pools) between the `http` and `https`
-    /// components; shut them down with ``shutdown()``.
-    public init(scheme: String, sharing other: HTTPComponent? = nil) {
+    /// `trustedCertificates`: a PEM file of certificate authorities trusted for `https:`
+    /// besides the system's (an internal CA). `sharing` shares the clients (and their
+    /// connection pools) of another component; shut them down with ``shutdown()``.
+    public init(
+        scheme: String, trustedCertificates: String? = nil, sharing other: HTTPComponent? = nil
+    ) {
         self.scheme = scheme
-        self.clients = other?.clients ?? Clients()
+        self.clients = other?.clients ?? Clients(trustedCertificates: trustedCertificates)
     }
 
     public func endpoint(for uri: EndpointURI) throws(ProcessingError) -> any Endpoint {
@@ -44,6 +48,9 @@ public final class HTTPComponent: Component {
     /// One AsyncHTTPClient per connect timeout (AsyncHTTPClient sets it per client).
     final class Clients: Sendable {
         private let clients = Mutex<[Int64: HTTPClient]>([:])
+        let trustedCertificates: String?
+
+        init(trustedCertificates: String?) { self.trustedCertificates = trustedCertificates }
 
         func client(connectTimeoutMillis: Int64) -> HTTPClient {
             clients.withLock { c in
@@ -52,6 +59,11 @@ public final class HTTPComponent: Component {
                 configuration.timeout = .init(connect: .milliseconds(connectTimeoutMillis))
                 configuration.redirectConfiguration = .disallow
                 configuration.decompression = .disabled
+                if let trustedCertificates {
+                    var tls = TLSConfiguration.makeClientConfiguration()
+                    tls.additionalTrustRoots = [.file(trustedCertificates)]
+                    configuration.tlsConfiguration = tls
+                }
                 let made = HTTPClient(
                     eventLoopGroupProvider: .singleton, configuration: configuration)
                 c[connectTimeoutMillis] = made
