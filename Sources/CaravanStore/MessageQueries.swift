@@ -32,6 +32,15 @@ enum MessageQueries {
         WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND state = 'running'
         """
 
+    /// Marks running messages done, each with its owner: $1 ids and $2 owners, in
+    /// parallel arrays (the completions of several workers in one statement).
+    static let completeRunningOfOwners = """
+        UPDATE {messages} AS m
+        SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, failure = NULL, updated_at = now()
+        FROM unnest($1::uuid[], $2::text[]) AS t(id, owner)
+        WHERE m.id = t.id AND m.lease_owner = t.owner AND m.state = 'running'
+        """
+
     /// Schedules the owner's running message $1 for redelivery in $3 ms from the failure
     /// point $4, recording the attempt's error $5.
     static let scheduleRetry = """
@@ -81,12 +90,14 @@ enum MessageQueries {
 
     /// Every statement for one schema, made once per store (not per query).
     struct ForSchema: Sendable {
-        let claimDue, completeRunning, scheduleRetry, markDead, renewLeases: String
+        let claimDue, completeRunning, completeRunningOfOwners, scheduleRetry, markDead: String
+        let renewLeases: String
         let releaseExpiredLeases, releaseLeasesOfOwner: String
 
         init(_ schema: StoreSchema) {
             claimDue = sql(MessageQueries.claimDue, schema)
             completeRunning = sql(MessageQueries.completeRunning, schema)
+            completeRunningOfOwners = sql(MessageQueries.completeRunningOfOwners, schema)
             scheduleRetry = sql(MessageQueries.scheduleRetry, schema)
             markDead = sql(MessageQueries.markDead, schema)
             renewLeases = sql(MessageQueries.renewLeases, schema)

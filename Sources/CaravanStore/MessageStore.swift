@@ -24,6 +24,7 @@ public struct MessageStore: Sendable {
     public let schema: StoreSchema
     /// The statements with the schema's table names, spliced once.
     let queries: MessageQueries.ForSchema
+    let completions = CompletionBatcher()
     let logger: Logger
 
     public init(
@@ -75,12 +76,16 @@ public struct MessageStore: Sendable {
         return claimed
     }
 
+    /// Marks the owner's running messages done. Concurrent completions (other workers
+    /// on this store) share one statement, as appends share one in the journal.
     public func complete(_ ids: [UUID], owner: String) async throws(StoreError) {
         guard !ids.isEmpty else { return }
-        var b = PostgresBindings()
-        b.append(ids)
-        b.append(owner)
-        _ = try await run(queries.completeRunning, b)
+        try await completions.complete(ids, owner: owner) { (batch) throws(StoreError) in
+            var b = PostgresBindings()
+            b.append(batch.flatMap(\.ids))
+            b.append(batch.flatMap { item in item.ids.map { _ in item.owner } })
+            _ = try await run(queries.completeRunningOfOwners, b)
+        }
     }
 
     public func scheduleRetry(_ id: UUID, owner: String, point: FailurePoint)
