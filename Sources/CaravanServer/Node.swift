@@ -210,7 +210,7 @@ public final class Node: Service, Sendable {
                     let next = try await Generation(
                         routes: routes, settings: settings, shared: shared)
                     server?.replace(.init(table: table, engine: next.engine))
-                    await shared.swap(to: next)
+                    await shared.swap(to: next, drainTimeout: settings.drainTimeout)
                     logger.info(
                         "reloaded the routes", metadata: ["routes": "\(routes.routes.map(\.id))"])
                 } catch {

@@ -54,13 +54,13 @@ final class Shared: Intake, Sendable {
     func start() { current.withLock { $0 }?.start() }
 
     /// Makes `next` current and stops the one before it (which finishes its messages).
-    func swap(to next: Generation) async {
+    func swap(to next: Generation, drainTimeout: Duration) async {
         next.start()
         let previous = current.withLock { c in
             defer { c = next }
             return c
         }
-        await previous?.stop(drainTimeout: .seconds(30), logger: logger)
+        await previous?.stop(drainTimeout: drainTimeout, logger: logger)
     }
 
     /// Stops the current generation (draining up to `drainTimeout`), then lets

@@ -256,7 +256,7 @@ public struct DeadLetters: Sendable {
             for (name, value) in headers { point.exchange.message.headers[name] = .string(value) }
             failure = point.document
         }
-        let original = Exchange(id: id.uuidString.lowercased(), message: letter.message).snapshot
+        let original = Exchange(id: id.lowercasedText, message: letter.message).snapshot
         var b = PostgresBindings()
         b.append(id)
         b.append(JSONWriter().string(message.headers.document))

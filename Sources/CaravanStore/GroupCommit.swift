@@ -1,3 +1,5 @@
+import Synchronization
+
 /// Group commit as a state machine without I/O: up to `maxInFlight` batches are being
 /// committed at once; appends that arrive while all of them are busy wait and then go
 /// together in the next batch (one transaction, one commit for all of them), bounded by
@@ -50,5 +52,54 @@ struct GroupCommitState<Item> {
         let count = min(maxBatch, pending.count)
         defer { pending.removeFirst(count) }
         return Array(pending.prefix(count))
+    }
+}
+
+/// ``GroupCommitState`` with its I/O: callers submit items and wait; batches are flushed
+/// as the state machine says, by the `flush` the submitting caller passes (every caller
+/// of one committer passes the same), which returns each item's result. Used for the
+/// journal's appends and the workers' completions.
+final class GroupCommitter<Item: Sendable>: Sendable {
+    typealias Flush = @Sendable ([Item]) async throws(StoreError) -> [Bool]
+
+    struct Entry: Sendable {
+        let item: Item
+        let done: Completion
+    }
+
+    private let state: Mutex<GroupCommitState<Entry>>
+
+    init(maxBatch: Int, maxInFlight: Int = 1) {
+        state = Mutex(GroupCommitState(maxBatch: maxBatch, maxInFlight: maxInFlight))
+    }
+
+    /// Submits `item` and returns its result once the batch that carried it was flushed.
+    /// `watch` sees the item's completion first (to fail it at a deadline).
+    func submit(
+        _ item: Item, watch: (Completion) -> Void = { _ in }, flush: @escaping Flush
+    ) async throws(StoreError) -> Bool {
+        let done = Completion()
+        let action = state.withLock { $0.append(Entry(item: item, done: done)) }
+        watch(done)
+        if case .flush(let batch) = action { start(batch, flush) }
+        return try await done.wait()
+    }
+
+    private func start(_ batch: [Entry], _ flush: @escaping Flush) {
+        Task {
+            var next: [Entry]? = batch
+            while let current = next {
+                do throws(StoreError) {
+                    let results = try await flush(current.map(\.item))
+                    for (entry, result) in zip(current, results) {
+                        entry.done.resolve(.success(result))
+                    }
+                } catch {
+                    for entry in current { entry.done.resolve(.failure(error)) }
+                }
+                let action = state.withLock { $0.flushed() }
+                if case .flush(let more) = action { next = more } else { next = nil }
+            }
+        }
     }
 }

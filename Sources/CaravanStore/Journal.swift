@@ -30,7 +30,7 @@ public final class Journal: Sendable {
     public let client: PostgresClient
     public let schema: StoreSchema
     let logger: Logger
-    private let state: Mutex<GroupCommitState<Pending>>
+    private let committer: GroupCommitter<Pending>
     private let commits = Mutex(0)
     private let watchdog: Watchdog
     /// The batch INSERT for this schema (see ``insert(_:)``).
@@ -40,7 +40,6 @@ public final class Journal: Sendable {
         let entry: JournalEntry
         /// Set when the row is claimed for a local worker in the same statement.
         let handOff: LocalQueue?
-        let done: Completion
     }
 
     /// How long an append waits for its commit before it reports the database as
@@ -84,7 +83,7 @@ public final class Journal: Sendable {
         self.client = client
         self.schema = schema
         self.logger = logger
-        self.state = Mutex(GroupCommitState(maxBatch: maxBatch, maxInFlight: maxInFlight))
+        self.committer = GroupCommitter(maxBatch: maxBatch, maxInFlight: maxInFlight)
     }
 
     /// How many commits (INSERT statements) the journal has made: fewer than appends when
@@ -127,33 +126,15 @@ public final class Journal: Sendable {
     private func commit(_ entry: JournalEntry, handOff: LocalQueue?) async throws(StoreError)
         -> Bool
     {
-        let done = Completion()
-        let action = state.withLock {
-            $0.append(Pending(entry: entry, handOff: handOff, done: done))
-        }
-        watchdog.watch(done, deadline: .now + appendTimeout)
-        if case .flush(let batch) = action { startFlush(batch) }
-        return try await done.wait()
-    }
-
-    private func startFlush(_ batch: [Pending]) {
-        Task {
-            var next: [Pending]? = batch
-            while let current = next {
-                await flush(current)
-                let action = state.withLock { $0.flushed() }
-                if case .flush(let more) = action { next = more } else { next = nil }
+        try await committer.submit(
+            Pending(entry: entry, handOff: handOff),
+            watch: { [watchdog, appendTimeout] in
+                watchdog.watch($0, deadline: .now + appendTimeout)
             }
-        }
-    }
-
-    private func flush(_ batch: [Pending]) async {
-        do {
-            let handedOver = try await insert(batch)
-            commits.withLock { $0 += 1 }
-            for p in batch { p.done.resolve(.success(handedOver.contains(p.entry.id))) }
-        } catch {
-            for p in batch { p.done.resolve(.failure(error)) }
+        ) { (batch) throws(StoreError) in
+            let handedOver = try await self.insert(batch)
+            self.commits.withLock { $0 += 1 }
+            return batch.map { handedOver.contains($0.entry.id) }
         }
     }
 

@@ -25,13 +25,6 @@ enum MessageQueries {
         RETURNING m.id, m.route, m.headers::text, m.body, m.content_type, m.attempt, m.failure::text
         """
 
-    /// Marks the owner's running messages $1 done (a batch).
-    static let completeRunning = """
-        UPDATE {messages}
-        SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, failure = NULL, updated_at = now()
-        WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND state = 'running'
-        """
-
     /// Marks running messages done, each with its owner: $1 ids and $2 owners, in
     /// parallel arrays (the completions of several workers in one statement).
     static let completeRunningOfOwners = """
@@ -90,13 +83,11 @@ enum MessageQueries {
 
     /// Every statement for one schema, made once per store (not per query).
     struct ForSchema: Sendable {
-        let claimDue, completeRunning, completeRunningOfOwners, scheduleRetry, markDead: String
-        let renewLeases: String
+        let claimDue, completeRunningOfOwners, scheduleRetry, markDead, renewLeases: String
         let releaseExpiredLeases, releaseLeasesOfOwner: String
 
         init(_ schema: StoreSchema) {
             claimDue = sql(MessageQueries.claimDue, schema)
-            completeRunning = sql(MessageQueries.completeRunning, schema)
             completeRunningOfOwners = sql(MessageQueries.completeRunningOfOwners, schema)
             scheduleRetry = sql(MessageQueries.scheduleRetry, schema)
             markDead = sql(MessageQueries.markDead, schema)

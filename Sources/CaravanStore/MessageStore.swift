@@ -24,7 +24,8 @@ public struct MessageStore: Sendable {
     public let schema: StoreSchema
     /// The statements with the schema's table names, spliced once.
     let queries: MessageQueries.ForSchema
-    let completions = CompletionBatcher()
+    /// Completions of concurrent workers share one UPDATE.
+    let completions = GroupCommitter<(ids: [UUID], owner: String)>(maxBatch: 64)
     let logger: Logger
 
     public init(
@@ -80,11 +81,12 @@ public struct MessageStore: Sendable {
     /// on this store) share one statement, as appends share one in the journal.
     public func complete(_ ids: [UUID], owner: String) async throws(StoreError) {
         guard !ids.isEmpty else { return }
-        try await completions.complete(ids, owner: owner) { (batch) throws(StoreError) in
+        _ = try await completions.submit((ids, owner)) { (batch) throws(StoreError) in
             var b = PostgresBindings()
             b.append(batch.flatMap(\.ids))
             b.append(batch.flatMap { item in item.ids.map { _ in item.owner } })
             _ = try await run(queries.completeRunningOfOwners, b)
+            return batch.map { _ in true }
         }
     }
 

@@ -9,16 +9,6 @@ import Testing
 /// of them, a killed process's messages are taken over once its leases expire, and a
 /// stopped one gives its unfinished work back.
 @Suite(.serialized) struct MultiProcessTests {
-    static let cluster: Task<EmbeddedPostgres, any Error> = Task {
-        try await EmbeddedPostgres.start(durable: false)
-    }
-
-    static var logger: Logger {
-        var l = Logger(label: "caravan.test")
-        l.logLevel = .warning
-        return l
-    }
-
     /// A routes folder with `work` (from `seda:work`) and its properties.
     static func routesFolder(properties: String = "") throws -> String {
         let folder = NSTemporaryDirectory() + "caravan-mp-\(UUID().uuidString)"
@@ -38,23 +28,15 @@ import Testing
         return folder
     }
 
-    /// Runs `body` with a client on a fresh schema (which the processes migrate).
+    /// Runs `body` with a client on a fresh, migrated schema of the shared test cluster.
     static func withSchema(
         _ body: @Sendable (PostgresClient, StoreSchema, String) async throws -> Void
     ) async throws {
-        let cluster = try await cluster.value
-        let url =
-            "postgres://postgres@localhost:\(cluster.port)/postgres?host=\(cluster.directory)"
-        let client = PostgresClient(
-            configuration: cluster.configuration(), backgroundLogger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            let schema = try StoreSchema(
-                "mp_"
-                    + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased().prefix(
-                        12))
-            try await Migrator(client: client, schema: schema, logger: logger).migrate()
+        let url = ServerTestDatabase.url(try await ServerTestDatabase.cluster.value)
+        try await ServerTestDatabase.withClient { client in
+            let schema = try ServerTestDatabase.newSchema()
+            try await Migrator(client: client, schema: schema, logger: ServerTestDatabase.logger)
+                .migrate()
             try await body(client, schema, url)
         }
     }
@@ -78,32 +60,6 @@ import Testing
             }
             try await group.waitForAll()
         }
-    }
-
-    static func count(_ client: PostgresClient, _ schema: StoreSchema, _ condition: String)
-        async throws -> Int
-    {
-        let rows = try await client.query(
-            PostgresQuery(
-                unsafeSQL:
-                    "SELECT count(*)::int FROM \"\(schema.name)\".messages WHERE \(condition)"),
-            logger: logger)
-        for try await n in rows.decode(Int.self) { return n }
-        return 0
-    }
-
-    /// Waits (bounded) until `condition` holds for `expected` rows: the processes report
-    /// nothing to the test but the rows they write.
-    static func waitFor(
-        _ expected: Int, _ condition: String, _ client: PostgresClient, _ schema: StoreSchema,
-        timeout: Duration = .seconds(120)
-    ) async throws -> Bool {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if try await count(client, schema, condition) >= expected { return true }
-            try await Task.sleep(for: .milliseconds(100))
-        }
-        return false
     }
 
     /// The ids of the messages a process logged as done.
@@ -134,15 +90,16 @@ import Testing
             let a = try serve(routes, url, schema, ["--workers", "4"], name: "a")
             let b = try serve(routes, url, schema, ["--workers", "4"], name: "b")
             try await Self.append(20_000, client, schema)
-            let drained = try await Self.waitFor(20_000, "state = 'done'", client, schema)
+            let drained = try await ServerTestDatabase.waitFor(
+                20_000, "state = 'done'", client, schema, timeout: .seconds(120))
             a.signal(SIGTERM)
             b.signal(SIGTERM)
             #expect(await a.waitForExit() == 0, "\(a.output.suffix(2000))")
             #expect(await b.waitForExit() == 0, "\(b.output.suffix(2000))")
-            let left = try await Self.count(client, schema, "state <> 'done'")
+            let left = try await ServerTestDatabase.count(client, schema, "state <> 'done'")
             #expect(drained, "not all done: \(left) left")
             // Each message was claimed once and processed once, by one of the two.
-            #expect(try await Self.count(client, schema, "attempt <> 1") == 0)
+            #expect(try await ServerTestDatabase.count(client, schema, "attempt <> 1") == 0)
             let byA = Self.doneIds(a.output), byB = Self.doneIds(b.output)
             #expect(byA.count + byB.count == 20_000)
             #expect(Set(byA + byB).count == 20_000)
@@ -156,16 +113,21 @@ import Testing
             // A holds its messages in a ten-minute delay with a two-second lease.
             let a = try serve(routes, url, schema, ["--lease", "2"], delay: 600_000, name: "a")
             try await Self.append(10, client, schema)
-            #expect(try await Self.waitFor(10, "state = 'running'", client, schema))
+            #expect(
+                try await ServerTestDatabase.waitFor(
+                    10, "state = 'running'", client, schema, timeout: .seconds(120)))
             a.signal(SIGKILL)
             #expect(await a.waitForExit() != 0)
             let b = try serve(routes, url, schema, ["--lease", "2"], name: "b")
-            let completed = try await Self.waitFor(10, "state = 'done'", client, schema)
+            let completed = try await ServerTestDatabase.waitFor(
+                10, "state = 'done'", client, schema, timeout: .seconds(120))
             b.signal(SIGTERM)
             #expect(await b.waitForExit() == 0, "\(b.output.suffix(2000))")
             #expect(completed, "\(b.output.suffix(2000))")
             // Claimed by A, then by B once A's leases expired: none lost, none twice done.
-            #expect(try await Self.count(client, schema, "attempt = 2 AND state = 'done'") == 10)
+            #expect(
+                try await ServerTestDatabase.count(client, schema, "attempt = 2 AND state = 'done'")
+                    == 10)
             #expect(Self.doneIds(b.output).count == 10)
             #expect(b.output.contains("recovered messages whose lease expired"))
         }
@@ -176,11 +138,15 @@ import Testing
             let routes = try Self.routesFolder(properties: "caravan.drainTimeout=0.5\n")
             let a = try serve(routes, url, schema, ["--lease", "300"], delay: 600_000, name: "a")
             try await Self.append(3, client, schema)
-            #expect(try await Self.waitFor(3, "state = 'running'", client, schema))
+            #expect(
+                try await ServerTestDatabase.waitFor(
+                    3, "state = 'running'", client, schema, timeout: .seconds(120)))
             a.signal(SIGTERM)
             #expect(await a.waitForExit() == 0, "\(a.output.suffix(2000))")
             // Back to ready at once (not in 300 s), and the interrupted try does not count.
-            #expect(try await Self.count(client, schema, "state = 'ready' AND attempt = 0") == 3)
+            #expect(
+                try await ServerTestDatabase.count(
+                    client, schema, "state = 'ready' AND attempt = 0") == 3)
             #expect(a.output.contains("gave back unfinished messages"))
         }
     }

@@ -7,7 +7,11 @@ import Testing
 
 /// The database going away and coming back, on a cluster of the test's own.
 @Suite struct OutageTests {
-    @Test func appendsFailFastWhileTheDatabaseIsDownAndWorkAgainAfterARestart() async throws {
+    /// A cluster of the test's own (it gets killed), a migrated client with a short
+    /// connect timeout, and a journal that gives up after 2 s.
+    static func withOwnCluster(
+        _ body: @Sendable (EmbeddedPostgres, PostgresClient, Journal) async throws -> Void
+    ) async throws {
         let cluster = try await EmbeddedPostgres.start(durable: false)
         defer { try? cluster.stop() }
         var configuration = cluster.configuration()
@@ -18,7 +22,12 @@ import Testing
             group.addTask { await client.run() }
             defer { group.cancelAll() }
             try await Migrator(client: client, logger: TestDatabase.logger).migrate()
-            let journal = Journal(client: client, appendTimeout: .seconds(2))
+            try await body(cluster, client, Journal(client: client, appendTimeout: .seconds(2)))
+        }
+    }
+
+    @Test func appendsFailFastWhileTheDatabaseIsDownAndWorkAgainAfterARestart() async throws {
+        try await Self.withOwnCluster { cluster, client, journal in
             let first = JournalEntry(
                 route: "r", consumer: "direct:r", message: Message(body: Body(text: "before")))
             try await journal.append(first)
@@ -62,17 +71,7 @@ import Testing
     }
 
     @Test func workersCarryOnAfterTheDatabaseRestartsWhileTheyProcess() async throws {
-        let cluster = try await EmbeddedPostgres.start(durable: false)
-        defer { try? cluster.stop() }
-        var configuration = cluster.configuration()
-        configuration.options.connectTimeout = .seconds(2)
-        let client = PostgresClient(
-            configuration: configuration, backgroundLogger: TestDatabase.logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            try await Migrator(client: client, logger: TestDatabase.logger).migrate()
-            let journal = Journal(client: client, appendTimeout: .seconds(2))
+        try await Self.withOwnCluster { cluster, client, journal in
             for i in 0..<200 {
                 try await journal.append(
                     JournalEntry(

@@ -2,6 +2,7 @@ import Caravan
 import CaravanStore
 import Foundation
 import PostgresNIO
+import Synchronization
 import Testing
 
 @Suite struct SedaComponentTests {
@@ -164,7 +165,10 @@ import Testing
 }
 
 /// Lets a component built before the worker group reach it.
-final class GroupBox: @unchecked Sendable {
-    // Set once before any message flows; read afterwards.
-    var group: WorkerGroup?
+final class GroupBox: Sendable {
+    private let value = Mutex<WorkerGroup?>(nil)
+    var group: WorkerGroup? {
+        get { value.withLock { $0 } }
+        set { value.withLock { $0 = newValue } }
+    }
 }

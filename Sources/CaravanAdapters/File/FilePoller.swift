@@ -32,15 +32,8 @@ public final class FilePoller: Sendable {
     public init(routeId: String, uri: EndpointURI, intake: any Intake, logger: Logger)
         throws(ProcessingError)
     {
-        func invalid(_ what: String) -> ProcessingError {
-            ProcessingError(
-                .illegalArgument, "route '\(routeId)': file: \(what)", endpoint: uri.description)
-        }
-        for o in uri.options where !FileComponent.consumerOptions.contains(o.name) {
-            throw invalid(
-                "'\(o.name)' is not a consumer option\(didYouMean(o.name, among: Array(FileComponent.consumerOptions)))"
-            )
-        }
+        let options = try ConsumerOptions(
+            routeId: routeId, uri: uri, known: FileComponent.consumerOptions)
         self.routeId = routeId
         self.uri = uri
         self.intake = intake
@@ -49,36 +42,30 @@ public final class FilePoller: Sendable {
         func regex(_ name: String) throws(ProcessingError) -> NSRegularExpression? {
             guard let text = uri[option: name] else { return nil }
             do { return try NSRegularExpression(pattern: "^(?:\(text))$") } catch {
-                throw invalid("\(name) '\(text)' is not a regular expression")
+                throw options.invalid("\(name) '\(text)' is not a regular expression")
             }
         }
         include = try regex("include")
         exclude = try regex("exclude")
-        func millis(_ name: String, _ fallback: Int) throws(ProcessingError) -> Duration {
-            guard let text = uri[option: name] else { return .milliseconds(fallback) }
-            guard let n = Int(text), n >= 0 else {
-                throw invalid("\(name)=\(text) is not a number of milliseconds")
-            }
-            return .milliseconds(n)
-        }
-        delay = try millis("delay", 500)
-        initialDelay = try millis("initialDelay", 1000)
+        delay = try options.milliseconds("delay", default: 500)
+        initialDelay = try options.milliseconds("initialDelay", default: 1000)
         if let text = uri[option: "sortBy"] {
             let reverse = text.hasPrefix("reverse:")
             let key = reverse ? String(text.dropFirst(8)) : text
             guard ["file:name", "file:modified", "file:size"].contains(key) else {
-                throw invalid("sortBy '\(text)' is not file:name, file:modified or file:size")
+                throw options.invalid(
+                    "sortBy '\(text)' is not file:name, file:modified or file:size")
             }
             sortBy = (key, reverse)
         } else {
             sortBy = nil
         }
-        recursive = uri[option: "recursive"] == "true"
+        recursive = options.flag("recursive")
         move = uri[option: "move"] ?? ".done"
         moveFailed = uri[option: "moveFailed"] ?? ".error"
-        delete = uri[option: "delete"] == "true"
-        noop = uri[option: "noop"] == "true"
-        maxFileSize = Int(uri[option: "maxFileSize"] ?? "") ?? 100 * 1024 * 1024
+        delete = options.flag("delete")
+        noop = options.flag("noop")
+        maxFileSize = try options.count("maxFileSize", default: 100 * 1024 * 1024)
     }
 
     /// A file found by a poll.

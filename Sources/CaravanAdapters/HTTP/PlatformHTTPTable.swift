@@ -34,15 +34,7 @@ public struct PlatformHTTPTable: Sendable {
         var entries: [Entry] = []
         for route in routes.routes where route.from.scheme == "platform-http" {
             let uri = route.from
-            func invalid(_ what: String) -> ProcessingError {
-                ProcessingError(
-                    .illegalArgument, "route '\(route.id)': platform-http: \(what)",
-                    endpoint: uri.description)
-            }
-            for o in uri.options where !Self.options.contains(o.name) {
-                throw invalid(
-                    "unknown option '\(o.name)'\(didYouMean(o.name, among: Array(Self.options)))")
-            }
+            let options = try ConsumerOptions(routeId: route.id, uri: uri, known: Self.options)
             var path = uri.path
             if !path.hasPrefix("/") { path = "/" + path }
             var segments: [Segment] = path.split(separator: "/").map { s in
@@ -52,7 +44,7 @@ public struct PlatformHTTPTable: Sendable {
                 }
                 return .literal(String(s))
             }
-            if uri[option: "matchOnUriPrefix"] == "true", segments.last != .rest {
+            if options.flag("matchOnUriPrefix"), segments.last != .rest {
                 segments.append(.rest)
             }
             let methods = uri[option: "httpMethodRestrict"].map {
@@ -64,13 +56,14 @@ public struct PlatformHTTPTable: Sendable {
             var consumes: MediaType?
             if let text = uri[option: "consumes"] {
                 guard let type = MediaType(text) else {
-                    throw invalid("consumes '\(text)' is not a media type (e.g. application/json)")
+                    throw options.invalid(
+                        "consumes '\(text)' is not a media type (e.g. application/json)")
                 }
                 consumes = type
             }
             let pattern = uri[option: "exchangePattern"] ?? "InOnly"
             guard pattern == "InOnly" || pattern == "InOut" else {
-                throw invalid("exchangePattern '\(pattern)' is not InOnly or InOut")
+                throw options.invalid("exchangePattern '\(pattern)' is not InOnly or InOut")
             }
             entries.append(
                 Entry(

@@ -24,29 +24,15 @@ public final class TimerConsumer: Sendable {
     public init(routeId: String, uri: EndpointURI, intake: any Intake, logger: Logger)
         throws(ProcessingError)
     {
-        func invalid(_ what: String) -> ProcessingError {
-            ProcessingError(
-                .illegalArgument, "route '\(routeId)': timer: \(what)", endpoint: uri.description)
-        }
-        for o in uri.options where !Self.options.contains(o.name) {
-            throw invalid(
-                "unknown option '\(o.name)'\(didYouMean(o.name, among: Array(Self.options)))")
-        }
-        func number(_ name: String, _ fallback: Int) throws(ProcessingError) -> Int {
-            guard let text = uri[option: name] else { return fallback }
-            guard let n = Int(text), n >= 0 else {
-                throw invalid("\(name)=\(text) is not a whole number")
-            }
-            return n
-        }
+        let options = try ConsumerOptions(routeId: routeId, uri: uri, known: Self.options)
         self.routeId = routeId
         self.uri = uri
         self.intake = intake
         self.logger = logger
-        period = .milliseconds(max(1, try number("period", 1000)))
-        delay = .milliseconds(try number("delay", 1000))
-        repeatCount = try number("repeatCount", 0)
-        fixedRate = uri[option: "fixedRate"] == "true"
+        period = .milliseconds(max(1, try options.count("period", default: 1000)))
+        delay = try options.milliseconds("delay", default: 1000)
+        repeatCount = try options.count("repeatCount", default: 0)
+        fixedRate = options.flag("fixedRate")
     }
 
     /// Fires until cancelled or `repeatCount` is reached.
@@ -61,8 +47,7 @@ public final class TimerConsumer: Sendable {
             var headers = Headers()
             headers["CamelTimerName"] = .string(uri.path)
             headers["CamelTimerCounter"] = .number(DecimalText(counter))
-            headers["CamelTimerFiredTime"] = .string(
-                ISO8601DateFormatter().string(from: Date()))
+            headers["CamelTimerFiredTime"] = .string(Date().formatted(.iso8601))
             do {
                 _ = try await intake.accept(
                     Message(headers: headers, body: Body(bytes: [], contentType: nil)),
