@@ -41,7 +41,7 @@ final class Shared: Intake, Sendable {
         async throws(IntakeError) -> UUID
     {
         let entry = JournalEntry(
-            id: id ?? UUID(), route: route, consumer: consumer, message: message)
+            id: id ?? .timeOrdered(), route: route, consumer: consumer, message: message)
         do {
             try await journal.append(entry, handOff: localQueue(for: route))
         } catch {

@@ -14,7 +14,7 @@ public struct JournalEntry: Sendable {
     public var consumer: String
     public var message: Message
 
-    public init(id: UUID = UUID(), route: String, consumer: String, message: Message) {
+    public init(id: UUID = .timeOrdered(), route: String, consumer: String, message: Message) {
         self.id = id
         self.route = route
         self.consumer = consumer
@@ -34,7 +34,7 @@ public final class Journal: Sendable {
     private let commits = Mutex(0)
     private let watchdog: Watchdog
     /// The batch INSERT for this schema (see ``insert(_:)``).
-    private let insertSQL: String
+    private let insertStatement: StoreStatement
 
     struct Pending: Sendable {
         let entry: JournalEntry
@@ -58,7 +58,7 @@ public final class Journal: Sendable {
         // rows (sent by PostgreSQL at commit), which wakes idle workers everywhere. Rows
         // handed to a local worker are written `running`, leased to it; ids already
         // journaled are skipped. It returns the ids written for a local worker.
-        insertSQL = """
+        let insertSQL = """
             WITH inserted AS (
                 INSERT INTO \(schema.table("messages"))
                     (id, route, consumer, headers, body, content_type, state, attempt, lease_owner, lease_expires_at)
@@ -80,6 +80,7 @@ public final class Journal: Sendable {
             SELECT id FROM inserted WHERE state = 'running'
             UNION ALL SELECT NULL::uuid FROM notified
             """
+        self.insertStatement = StoreStatement("journalInsert", insertSQL, schema: schema)
         self.client = client
         self.schema = schema
         self.logger = logger
@@ -169,14 +170,11 @@ public final class Journal: Sendable {
         bindings.append(types)
         bindings.append(owners)
         bindings.append(leases)
-        let query = PostgresQuery(unsafeSQL: insertSQL, binds: bindings)
-        let rows = try await withStoreErrors {
-            try await client.query(query, logger: logger)
-        }
+        let rows = try await client.execute(insertStatement, bindings, logger: logger)
         do {
             var handedOver = Set<UUID>()
-            for try await id in rows.decode(UUID?.self) {
-                if let id { handedOver.insert(id) }
+            for try await row in rows {
+                if let id = try row.decode(UUID?.self) { handedOver.insert(id) }
             }
             return handedOver
         } catch {

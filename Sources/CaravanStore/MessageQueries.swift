@@ -27,11 +27,17 @@ enum MessageQueries {
 
     /// Marks running messages done, each with its owner: $1 ids and $2 owners, in
     /// parallel arrays (the completions of several workers in one statement).
+    ///
+    /// Only a running message has a lease owner — every statement that moves a message out
+    /// of `running` clears it — so the owner check is the state check. Spelling out
+    /// `state = 'running'` here let the planner read the partial index of running rows,
+    /// which under load holds thousands of dead entries between vacuums: ~1,900 heap pages
+    /// per completion instead of a primary-key lookup per id (seen with auto_explain).
     static let completeRunningOfOwners = """
         UPDATE {messages} AS m
         SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, failure = NULL, updated_at = now()
         FROM unnest($1::uuid[], $2::text[]) AS t(id, owner)
-        WHERE m.id = t.id AND m.lease_owner = t.owner AND m.state = 'running'
+        WHERE m.id = t.id AND m.lease_owner = t.owner
         """
 
     /// Schedules the owner's running message $1 for redelivery in $3 ms from the failure
@@ -45,19 +51,20 @@ enum MessageQueries {
         """
 
     /// Makes the owner's running message $1 a dead letter, keeping the failure point $3
-    /// and recording the last error $4.
+    /// (empty when there is none) and recording the last error $4.
     static let markDead = """
         UPDATE {messages}
-        SET state = 'dead', failure = $3::jsonb,
+        SET state = 'dead', failure = NULLIF($3, '')::jsonb,
             errors = errors || jsonb_build_array($4::jsonb || jsonb_build_object('at', now(), 'attempt', attempt)),
             lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
         WHERE id = $1 AND lease_owner = $2 AND state = 'running'
         """
 
-    /// Extends the owner's leases on $1 by $3 ms (long work).
+    /// Extends the owner's leases on $1 by $3 ms (long work). The owner check is the state
+    /// check, as in ``completeRunningOfOwners``.
     static let renewLeases = """
         UPDATE {messages} SET lease_expires_at = now() + $3 * interval '1 millisecond'
-        WHERE id = ANY($1::uuid[]) AND lease_owner = $2 AND state = 'running'
+        WHERE id = ANY($1::uuid[]) AND lease_owner = $2
         """
 
     /// Returns messages whose lease expired (their worker died) to `ready`.
@@ -83,17 +90,23 @@ enum MessageQueries {
 
     /// Every statement for one schema, made once per store (not per query).
     struct ForSchema: Sendable {
-        let claimDue, completeRunningOfOwners, scheduleRetry, markDead, renewLeases: String
-        let releaseExpiredLeases, releaseLeasesOfOwner: String
+        let claimDue, completeRunningOfOwners, scheduleRetry, markDead, renewLeases: StoreStatement
+        let releaseExpiredLeases, releaseLeasesOfOwner: StoreStatement
 
         init(_ schema: StoreSchema) {
-            claimDue = sql(MessageQueries.claimDue, schema)
-            completeRunningOfOwners = sql(MessageQueries.completeRunningOfOwners, schema)
-            scheduleRetry = sql(MessageQueries.scheduleRetry, schema)
-            markDead = sql(MessageQueries.markDead, schema)
-            renewLeases = sql(MessageQueries.renewLeases, schema)
-            releaseExpiredLeases = sql(MessageQueries.releaseExpiredLeases, schema)
-            releaseLeasesOfOwner = sql(MessageQueries.releaseLeasesOfOwner, schema)
+            func statement(_ purpose: String, _ template: String) -> StoreStatement {
+                StoreStatement(purpose, sql(template, schema), schema: schema)
+            }
+            claimDue = statement("claimDue", MessageQueries.claimDue)
+            completeRunningOfOwners = statement(
+                "completeRunningOfOwners", MessageQueries.completeRunningOfOwners)
+            scheduleRetry = statement("scheduleRetry", MessageQueries.scheduleRetry)
+            markDead = statement("markDead", MessageQueries.markDead)
+            renewLeases = statement("renewLeases", MessageQueries.renewLeases)
+            releaseExpiredLeases = statement(
+                "releaseExpiredLeases", MessageQueries.releaseExpiredLeases)
+            releaseLeasesOfOwner = statement(
+                "releaseLeasesOfOwner", MessageQueries.releaseLeasesOfOwner)
         }
     }
 }

@@ -104,5 +104,16 @@ enum Migrations {
                 DROP INDEX {schema}."messages_claimable"
                 """,
             ]),
+        Migration(
+            version: 5, name: "a lease owner only on running messages",
+            sql: [
+                // Completions and lease renewals find a message by id and owner alone
+                // (MessageQueries.completeRunningOfOwners says why); this makes the rule
+                // they rely on one the database keeps.
+                """
+                ALTER TABLE {schema}."messages" ADD CONSTRAINT messages_lease_only_when_running
+                    CHECK ((state = 'running') = (lease_owner IS NOT NULL))
+                """
+            ]),
     ]
 }

@@ -7,10 +7,10 @@ import Testing
         try await TestDatabase.withStore(migrate: false) { client, schema in
             let migrator = Migrator(client: client, schema: schema, logger: TestDatabase.logger)
             #expect(try await migrator.status().applied.isEmpty)
-            #expect(try await migrator.migrate() == [1, 2, 3, 4])
+            #expect(try await migrator.migrate() == [1, 2, 3, 4, 5])
             #expect(try await migrator.migrate() == [])
             let status = try await migrator.status()
-            #expect(status.applied == [1, 2, 3, 4] && status.pending.isEmpty)
+            #expect(status.applied == [1, 2, 3, 4, 5] && status.pending.isEmpty)
         }
     }
 
@@ -28,7 +28,30 @@ import Testing
                 for try await a in group { all += a }
                 return all
             }
-            #expect(applied.sorted() == [1, 2, 3, 4])
+            #expect(applied.sorted() == [1, 2, 3, 4, 5])
+        }
+    }
+
+    @Test func onlyARunningMessageHasALeaseOwner() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let table = "\"\(schema.name)\".\"messages\""
+            func insert(state: String, owner: String?) async throws {
+                var binds = PostgresBindings()
+                binds.append(state)
+                binds.append(owner)
+                let sql = """
+                    INSERT INTO \(table) (id, route, consumer, body, state, lease_owner)
+                    VALUES (gen_random_uuid(), 'r', 'c', '', $1, $2)
+                    """
+                _ = try await client.query(
+                    PostgresQuery(unsafeSQL: sql, binds: binds), logger: TestDatabase.logger)
+            }
+            try await insert(state: "running", owner: "node/1")
+            try await insert(state: "ready", owner: nil)
+            await #expect(throws: PSQLError.self) { try await insert(state: "running", owner: nil) }
+            await #expect(throws: PSQLError.self) {
+                try await insert(state: "done", owner: "node/1")
+            }
         }
     }
 

@@ -80,6 +80,21 @@ import Testing
         #expect(MediaType("text/plain")?.format == nil)
         #expect(MediaType("nonsense") == nil)
     }
+
+    @Test func refusesWhatIsNotTypeSlashSubtype() {
+        for text in ["", "/json", "application/", "a/b/c", "application /json", "a b/c", ";a=b"] {
+            #expect(MediaType(text) == nil, "\(text)")
+        }
+    }
+
+    @Test func trimsSpaceAndSkipsParametersWithoutAValue() throws {
+        let type = try #require(MediaType("  text/CSV ;  Header = present ; broken; q=\"\" "))
+        #expect(
+            type
+                == MediaType(
+                    type: "text", subtype: "csv", parameters: ["header": "present", "q": ""]))
+        #expect(MediaType("application/json;")?.parameters == [:])
+    }
 }
 
 @Suite struct MessageTests {
