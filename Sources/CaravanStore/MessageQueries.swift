@@ -51,10 +51,10 @@ enum MessageQueries {
         """
 
     /// Makes the owner's running message $1 a dead letter, keeping the failure point $3
-    /// (empty when there is none) and recording the last error $4.
+    /// and recording the last error $4.
     static let markDead = """
         UPDATE {messages}
-        SET state = 'dead', failure = NULLIF($3, '')::jsonb,
+        SET state = 'dead', failure = $3::jsonb,
             errors = errors || jsonb_build_array($4::jsonb || jsonb_build_object('at', now(), 'attempt', attempt)),
             lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
         WHERE id = $1 AND lease_owner = $2 AND state = 'running'
@@ -90,23 +90,17 @@ enum MessageQueries {
 
     /// Every statement for one schema, made once per store (not per query).
     struct ForSchema: Sendable {
-        let claimDue, completeRunningOfOwners, scheduleRetry, markDead, renewLeases: StoreStatement
-        let releaseExpiredLeases, releaseLeasesOfOwner: StoreStatement
+        let claimDue, completeRunningOfOwners, scheduleRetry, markDead, renewLeases: String
+        let releaseExpiredLeases, releaseLeasesOfOwner: String
 
         init(_ schema: StoreSchema) {
-            func statement(_ purpose: String, _ template: String) -> StoreStatement {
-                StoreStatement(purpose, sql(template, schema), schema: schema)
-            }
-            claimDue = statement("claimDue", MessageQueries.claimDue)
-            completeRunningOfOwners = statement(
-                "completeRunningOfOwners", MessageQueries.completeRunningOfOwners)
-            scheduleRetry = statement("scheduleRetry", MessageQueries.scheduleRetry)
-            markDead = statement("markDead", MessageQueries.markDead)
-            renewLeases = statement("renewLeases", MessageQueries.renewLeases)
-            releaseExpiredLeases = statement(
-                "releaseExpiredLeases", MessageQueries.releaseExpiredLeases)
-            releaseLeasesOfOwner = statement(
-                "releaseLeasesOfOwner", MessageQueries.releaseLeasesOfOwner)
+            claimDue = sql(MessageQueries.claimDue, schema)
+            completeRunningOfOwners = sql(MessageQueries.completeRunningOfOwners, schema)
+            scheduleRetry = sql(MessageQueries.scheduleRetry, schema)
+            markDead = sql(MessageQueries.markDead, schema)
+            renewLeases = sql(MessageQueries.renewLeases, schema)
+            releaseExpiredLeases = sql(MessageQueries.releaseExpiredLeases, schema)
+            releaseLeasesOfOwner = sql(MessageQueries.releaseLeasesOfOwner, schema)
         }
     }
 }

@@ -38,11 +38,17 @@ public struct MessageStore: Sendable {
         self.logger = logger
     }
 
-    /// Runs one of ``queries`` (already specialised for the schema), prepared.
-    func run(_ statement: StoreStatement, _ bindings: PostgresBindings) async throws(StoreError)
-        -> StoreRows
+    /// Runs one of ``queries`` (already specialised for the schema).
+    ///
+    /// Not prepared (unlike the journal's INSERT): their best plans depend on the table's
+    /// size, and a prepared statement keeps the generic plan it chose early — a new
+    /// schema's empty table made completions scan the whole table, 800 pages each after a
+    /// few thousand messages, until an ANALYZE happened to invalidate the plan.
+    func run(_ sql: String, _ bindings: PostgresBindings) async throws(StoreError)
+        -> PostgresRowSequence
     {
-        try await client.execute(statement, bindings, logger: logger)
+        let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
+        return try await withStoreErrors { try await client.query(query, logger: logger) }
     }
 
     public func claim(routes: [String], owner: String, limit: Int, lease: Duration)
@@ -56,9 +62,10 @@ public struct MessageStore: Sendable {
         let rows = try await run(queries.claimDue, b)
         var claimed: [ClaimedMessage] = []
         do {
-            for try await row in rows {
-                let (id, route, headersText, body, contentType, attempt, failureText) =
-                    try row.decode((UUID, String, String, ByteBuffer, String?, Int, String?).self)
+            for try await (id, route, headersText, body, contentType, attempt, failureText)
+                in rows.decode(
+                    (UUID, String, String, ByteBuffer, String?, Int, String?).self)
+            {
                 let message = try Message(
                     storedHeaders: headersText, body: body, contentType: contentType)
                 let failure = try failureText.map { text in try JSONReader().read(text) }.flatMap(
@@ -106,7 +113,7 @@ public struct MessageStore: Sendable {
         var b = PostgresBindings()
         b.append(id)
         b.append(owner)
-        b.append(point.map { JSONWriter().string($0) } ?? "")
+        b.append(point.map { JSONWriter().string($0) })
         b.append(JSONWriter().string(MessageStore.errorRecord(error)))
         _ = try await run(queries.markDead, b)
     }
@@ -126,7 +133,7 @@ public struct MessageStore: Sendable {
         let rows = try await run(queries.releaseExpiredLeases, PostgresBindings())
         do {
             var count = 0
-            for try await _ in rows { count += 1 }
+            for try await _ in rows.decode(UUID.self) { count += 1 }
             return count
         } catch {
             throw StoreError.query("releasing expired leases: \(error)")
@@ -142,7 +149,7 @@ public struct MessageStore: Sendable {
         let rows = try await run(queries.releaseLeasesOfOwner, b)
         do {
             var count = 0
-            for try await _ in rows { count += 1 }
+            for try await _ in rows.decode(UUID.self) { count += 1 }
             return count
         } catch {
             throw StoreError.query("releasing leases: \(error)")

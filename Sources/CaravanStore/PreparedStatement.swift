@@ -6,6 +6,10 @@ import PostgresNIO
 /// of one row: 2.2× the statements per second of parsing and planning it every time,
 /// which is what small group commits (light load, low latency) paid.
 ///
+/// Only for statements whose plan does not depend on the table's size (an INSERT from
+/// arrays): PostgreSQL keeps the generic plan a connection settled on, even after the
+/// table it was planned for has grown a thousandfold.
+///
 /// The parameters' types are fixed when a connection prepares the statement, from the
 /// first call's bindings: bind every parameter with a value (an empty string and
 /// `NULLIF($n, '')` where SQL `NULL` is meant), never `nil`.

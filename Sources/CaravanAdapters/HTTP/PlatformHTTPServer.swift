@@ -134,7 +134,7 @@ public final class PlatformHTTPServer: Sendable {
         if entry.inOut { return await reply(routes.engine, entry, message) }
         do {
             let id = try await intake.accept(
-                message, route: entry.routeId, consumer: entry.uri.description, id: nil)
+                message, route: entry.routeId, consumer: entry.consumer, id: nil)
             return Self.json(
                 .accepted,
                 ["id": .string(id.uuidString.lowercased()), "route": .string(entry.routeId)])

@@ -8,6 +8,8 @@ public struct PlatformHTTPTable: Sendable {
     public struct Entry: Sendable {
         public let routeId: String
         public let uri: EndpointURI
+        /// `uri` as text, once: each accepted message records the consumer it came from.
+        let consumer: String
         let segments: [Segment]
         let methods: Set<String>?
         let consumes: MediaType?
@@ -67,7 +69,8 @@ public struct PlatformHTTPTable: Sendable {
             }
             entries.append(
                 Entry(
-                    routeId: route.id, uri: uri, segments: segments, methods: methods,
+                    routeId: route.id, uri: uri, consumer: uri.description, segments: segments,
+                    methods: methods,
                     consumes: consumes, inOut: pattern == "InOut"))
         }
         self.entries = entries
