@@ -32,10 +32,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
         func selection(defaultAll: Bool = false) throws -> DeadLetterSelection {
             var ids: [UUID] = []
             for text in self.ids {
-                guard let id = UUID(uuidString: text) else {
-                    throw CLIFailure.invalid("'\(text)' is not a message id (a UUID)")
-                }
-                ids.append(id)
+                ids.append(try MessageArguments.id(text))
             }
             var since: Duration?
             if let text = self.since {
@@ -58,7 +55,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
 
     static func summary(_ d: DeadLetter) -> Document {
         [
-            "id": .string(d.id.uuidString.lowercased()), "route": .string(d.route),
+            "id": .string(d.id.lowercasedText), "route": .string(d.route),
             "attempts": .number(DecimalText(d.attempts)),
             "lastError": .string(d.lastError),
             "diedAt": .string(ISO8601DateFormatter().string(from: d.diedAt)),
@@ -69,8 +66,8 @@ struct DeadLetterCommand: AsyncParsableCommand {
         .array(
             list.map { a in
                 [
-                    "id": .string(a.id.uuidString.lowercased()), "route": .string(a.route),
-                    "replay": a.replay.map { .string($0.uuidString.lowercased()) } ?? .null,
+                    "id": .string(a.id.lowercasedText), "route": .string(a.route),
+                    "replay": a.replay.map { .string($0.lowercasedText) } ?? .null,
                 ]
             })
     }
@@ -101,7 +98,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
                 for d in letters {
                     writeOutput(
                         Array(
-                            "\(d.id.uuidString.lowercased())  \(d.route)  attempts \(d.attempts)  \(ISO8601DateFormatter().string(from: d.diedAt))  \(d.lastError)"
+                            "\(d.id.lowercasedText)  \(d.route)  attempts \(d.attempts)  \(ISO8601DateFormatter().string(from: d.diedAt))  \(d.lastError)"
                                 .utf8))
                 }
                 writeOutput(
@@ -120,9 +117,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            guard let uuid = UUID(uuidString: id) else {
-                throw CLIFailure.invalid("'\(id)' is not a message id (a UUID)")
-            }
+            let uuid = try MessageArguments.id(id)
             let letter = try await connection.withClient { client, schema, logger in
                 try await DeadLetters(client: client, schema: schema, logger: logger).show(uuid)
             }
@@ -133,12 +128,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
             }
             guard case .object(var o) = DeadLetterCommand.summary(letter) else { return }
             o.append(key: "headers", value: letter.message.headers.document)
-            let bytes = letter.message.body.bytes
-            if let text = String(validating: bytes, as: UTF8.self) {
-                o.append(key: "body", value: .string(text))
-            } else {
-                o.append(key: "bodyBase64", value: .string(Data(bytes).base64EncodedString()))
-            }
+            o.appendBody(letter.message.body.bytes)
             o.append(key: "errors", value: letter.errors)
             o.append(key: "failure", value: letter.failure ?? .null)
             o.append(key: "audit", value: letter.audit)
@@ -174,8 +164,8 @@ struct DeadLetterCommand: AsyncParsableCommand {
                     writeOutput(
                         Array(
                             (dryRun
-                                ? "would replay \(a.id.uuidString.lowercased()) (\(a.route))"
-                                : "replayed \(a.id.uuidString.lowercased()) as \(a.replay?.uuidString.lowercased() ?? "?")")
+                                ? "would replay \(a.id.lowercasedText) (\(a.route))"
+                                : "replayed \(a.id.lowercasedText) as \(a.replay?.lowercasedText ?? "?")")
                                 .utf8))
                 }
                 writeOutput(
@@ -197,9 +187,7 @@ struct DeadLetterCommand: AsyncParsableCommand {
         @Option(help: "Why (required; kept in the audit).") var reason: String
 
         func run() async throws {
-            guard let uuid = UUID(uuidString: id) else {
-                throw CLIFailure.invalid("'\(id)' is not a message id (a UUID)")
-            }
+            let uuid = try MessageArguments.id(id)
             let body = try bodyFile.map { try readInput($0) }
             var pairs: [(String, String)] = []
             for h in headers {

@@ -20,14 +20,14 @@ struct MessagesCommand: AsyncParsableCommand {
     static func summary(_ m: StoredMessage) -> Document {
         let date = ISO8601DateFormatter()
         return [
-            "id": .string(m.id.uuidString.lowercased()), "route": .string(m.route),
+            "id": .string(m.id.lowercasedText), "route": .string(m.route),
             "consumer": .string(m.consumer), "state": .string(m.state),
             "attempts": .number(DecimalText(m.attempts)),
             "lastError": m.lastError.map(Document.string) ?? .null,
             "createdAt": .string(date.string(from: m.createdAt)),
             "updatedAt": .string(date.string(from: m.updatedAt)),
             "dueAt": .string(date.string(from: m.dueAt)),
-            "replayOf": m.replayOf.map { .string($0.uuidString.lowercased()) } ?? .null,
+            "replayOf": m.replayOf.map { .string($0.lowercasedText) } ?? .null,
         ]
     }
 
@@ -59,7 +59,7 @@ struct MessagesCommand: AsyncParsableCommand {
                 for m in messages {
                     writeOutput(
                         Array(
-                            "\(m.id.uuidString.lowercased())  \(m.route)  \(m.state)  attempts \(m.attempts)\(m.lastError.map { "  \($0)" } ?? "")"
+                            "\(m.id.lowercasedText)  \(m.route)  \(m.state)  attempts \(m.attempts)\(m.lastError.map { "  \($0)" } ?? "")"
                                 .utf8))
                 }
                 writeOutput(
@@ -75,21 +75,14 @@ struct MessagesCommand: AsyncParsableCommand {
         @Argument(help: "The message id.") var id: String
 
         func run() async throws {
-            guard let uuid = UUID(uuidString: id) else {
-                throw CLIFailure.invalid("'\(id)' is not a message id (a UUID)")
-            }
+            let uuid = try MessageArguments.id(id)
             let message = try await connection.withClient { client, schema, logger in
                 try await Messages(client: client, schema: schema, logger: logger).show(uuid)
             }
             guard let message else { throw CLIFailure(code: 1, message: "no message \(id)") }
             guard case .object(var o) = MessagesCommand.summary(message) else { return }
             o.append(key: "headers", value: message.message.headers.document)
-            let bytes = message.message.body.bytes
-            if let text = String(validating: bytes, as: UTF8.self) {
-                o.append(key: "body", value: .string(text))
-            } else {
-                o.append(key: "bodyBase64", value: .string(Data(bytes).base64EncodedString()))
-            }
+            o.appendBody(message.message.body.bytes)
             o.append(key: "errors", value: message.errors)
             writeOutput(JSONWriter(pretty: true).bytes(.object(o)))
         }

@@ -130,14 +130,8 @@ public struct MessageStore: Sendable {
     /// Returns expired leases to `ready`; the number of messages recovered.
     @discardableResult
     public func releaseExpiredLeases() async throws(StoreError) -> Int {
-        let rows = try await run(queries.releaseExpiredLeases, PostgresBindings())
-        do {
-            var count = 0
-            for try await _ in rows.decode(UUID.self) { count += 1 }
-            return count
-        } catch {
-            throw StoreError.query("releasing expired leases: \(error)")
-        }
+        try await count(
+            queries.releaseExpiredLeases, PostgresBindings(), "releasing expired leases")
     }
 
     /// Returns the running messages of `owner` and its workers (`owner/...`) to `ready`:
@@ -146,13 +140,20 @@ public struct MessageStore: Sendable {
     public func releaseLeases(ownedBy owner: String) async throws(StoreError) -> Int {
         var b = PostgresBindings()
         b.append(owner)
-        let rows = try await run(queries.releaseLeasesOfOwner, b)
+        return try await count(queries.releaseLeasesOfOwner, b, "releasing leases")
+    }
+
+    /// Runs a statement that returns a row per message it moved: how many it moved.
+    private func count(_ sql: String, _ bindings: PostgresBindings, _ what: String)
+        async throws(StoreError) -> Int
+    {
+        let rows = try await run(sql, bindings)
         do {
             var count = 0
-            for try await _ in rows.decode(UUID.self) { count += 1 }
+            for try await _ in rows { count += 1 }
             return count
         } catch {
-            throw StoreError.query("releasing leases: \(error)")
+            throw StoreError.query("\(what): \(error)")
         }
     }
 
@@ -191,28 +192,5 @@ extension Message {
             headers: headers,
             body: Body(bytes: Array(buffer: body), contentType: contentType.flatMap(MediaType.init))
         )
-    }
-}
-
-extension UUID {
-    /// The lowercase text form (`8-4-4-4-12` hex), as exchange ids spell it; without
-    /// Foundation's formatter, which goes through printf (measurable per message).
-    var lowercasedText: String {
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
-        return withUnsafeBytes(of: uuid) { bytes in
-            String(unsafeUninitializedCapacity: 36) { out in
-                var o = 0
-                for (i, b) in bytes.enumerated() {
-                    if i == 4 || i == 6 || i == 8 || i == 10 {
-                        out[o] = UInt8(ascii: "-")
-                        o += 1
-                    }
-                    out[o] = hex[Int(b >> 4)]
-                    out[o + 1] = hex[Int(b & 0x0F)]
-                    o += 2
-                }
-                return o
-            }
-        }
     }
 }

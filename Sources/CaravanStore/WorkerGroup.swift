@@ -6,7 +6,7 @@ import Synchronization
 
 /// Runs this node's workers until stopped: they sleep while there is nothing to do and
 /// wake on a PostgreSQL notification (sent with each journal commit), on a message handed
-/// over locally, or after the polling interval when notifications are lost (a dropped
+/// over locally, or on a polling tick when notifications are lost (a dropped
 /// listener connection, a message written by another tool). A sweeper returns expired
 /// leases to `ready`.
 ///
@@ -93,6 +93,7 @@ public struct WorkerGroup: Sendable {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await listen() }
             group.addTask { await sweep() }
+            group.addTask { await poll() }
             await withTaskGroup(of: Void.self) { workers in
                 for (l, lane) in lanes.enumerated() {
                     for i in 0..<max(1, lane.workers) {
@@ -136,7 +137,7 @@ public struct WorkerGroup: Sendable {
                     "claiming messages failed; retrying", metadata: ["error": "\(error)"])
             }
             if stopping.isSet { return }
-            await doorbells[l].wait(upTo: pollInterval)
+            await doorbells[l].wait()
         }
     }
 
@@ -169,6 +170,16 @@ public struct WorkerGroup: Sendable {
         where routes.isEmpty || routes.contains(where: lane.routes.contains) {
             claimWanted[l].set()
             doorbells[l].ring()
+        }
+    }
+
+    /// Rings every lane twice per polling interval, so that an idle worker looks in the
+    /// database at least every interval (at most one and a half) when notifications are
+    /// lost; each worker decides by the time of its own last claim.
+    func poll() async {
+        while !Task.isCancelled {
+            try? await Task.sleep(for: pollInterval / 2)
+            for doorbell in doorbells { doorbell.ring() }
         }
     }
 

@@ -129,7 +129,8 @@ import Testing
         let p = try poller("file:\(dir)?initialDelay=0&delay=20", intake)
         let task = Task { await p.run() }
         defer { task.cancel() }
-        try await Task.sleep(for: .milliseconds(100))
+        // Two polls refused: the file is still there, to be offered again.
+        #expect(try await intake.waitForRefusals(2))
         #expect(FileManager.default.fileExists(atPath: dir + "/a.txt"))
         intake.failing.withLock { $0 = false }
         #expect(try await intake.waitFor(1))

@@ -17,11 +17,16 @@ final class RecordingIntake: Intake {
     let ids = Mutex<Set<UUID>>([])
     /// Fail every accept (the store is down).
     let failing = Mutex(false)
+    /// How many accepts failed that way.
+    let refused = Mutex(0)
 
     func accept(_ message: Message, route: String, consumer: String, id: UUID?)
         async throws(IntakeError) -> UUID
     {
-        if failing.withLock({ $0 }) { throw IntakeError("the store is down") }
+        if failing.withLock({ $0 }) {
+            refused.withLock { $0 += 1 }
+            throw IntakeError("the store is down")
+        }
         let id = id ?? UUID()
         // Like the journal: an id stored before is not stored again.
         guard ids.withLock({ $0.insert(id).inserted }) else { return id }
@@ -34,9 +39,18 @@ final class RecordingIntake: Intake {
     var messages: [Accepted] { accepted.withLock { $0 } }
 
     func waitFor(_ count: Int, timeout: Duration = .seconds(20)) async throws -> Bool {
+        try await waitUntil(timeout) { messages.count >= count }
+    }
+
+    /// Waits until `count` accepts were refused (the store being down).
+    func waitForRefusals(_ count: Int, timeout: Duration = .seconds(20)) async throws -> Bool {
+        try await waitUntil(timeout) { refused.withLock { $0 } >= count }
+    }
+
+    private func waitUntil(_ timeout: Duration, _ done: () -> Bool) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            if messages.count >= count { return true }
+            if done() { return true }
             try await Task.sleep(for: .milliseconds(10))
         }
         return false

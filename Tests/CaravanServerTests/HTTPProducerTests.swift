@@ -82,8 +82,7 @@ import Testing
         // A port nothing listens on (bound then closed by a sink that stopped).
         let sink = Sink()
         let port = await sink.start()
-        sink.stop()
-        try await Task.sleep(for: .milliseconds(100))
+        await sink.stopAndWait()
         let outcome = await run(
             try await engine("http://127.0.0.1:\(port)/a?connectTimeout=2000"), "{}")
         let error = try #require(outcome.error)

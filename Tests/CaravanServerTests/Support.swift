@@ -223,6 +223,13 @@ final class Sink: Sendable {
 
     func stop() { task.withLock { $0?.cancel() } }
 
+    /// Stops and returns once the server has closed its port.
+    func stopAndWait() async {
+        let running = task.withLock { $0 }
+        running?.cancel()
+        _ = await running?.result
+    }
+
     /// Waits (bounded) until `count` requests arrived.
     func waitFor(_ count: Int, timeout: Duration = .seconds(60)) async throws -> Bool {
         let deadline = ContinuousClock.now + timeout

@@ -14,8 +14,18 @@ import Testing
             group.pollInterval = .seconds(3600)  // only a notification can wake them
             let running = Task { [group] in await group.run() }
             defer { running.cancel() }
-            // Let the workers go idle and the listener subscribe before appending.
-            try await Task.sleep(for: .milliseconds(300))
+            // The listener must be subscribed before the appends, or their notifications
+            // go nowhere: wait until PostgreSQL shows its LISTEN.
+            let listening = "LISTEN \"\(schema.notificationChannel)\""
+            var subscribed = false
+            for _ in 0..<400 where !subscribed {
+                let rows = try await client.query(
+                    "SELECT count(*) FROM pg_stat_activity WHERE starts_with(query, \(listening))",
+                    logger: TestDatabase.logger)
+                for try await n in rows.decode(Int.self) { subscribed = n > 0 }
+                if !subscribed { try await Task.sleep(for: .milliseconds(25)) }
+            }
+            #expect(subscribed, "the notification listener never subscribed")
             let journal = Journal(client: client, schema: schema)
             for i in 0..<50 {
                 try await journal.append(

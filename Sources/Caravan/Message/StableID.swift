@@ -20,18 +20,6 @@ public enum StableID {
             z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
             return z ^ (z >> 31)
         }
-        let hi = mix(a ^ (b >> 7)), lo = mix(b ^ (a << 13))
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for i in 0..<8 {
-            bytes[i] = UInt8(truncatingIfNeeded: hi >> (56 - 8 * i))
-            bytes[8 + i] = UInt8(truncatingIfNeeded: lo >> (56 - 8 * i))
-        }
-        bytes[6] = (bytes[6] & 0x0F) | 0x80  // version 8
-        bytes[8] = (bytes[8] & 0x3F) | 0x80  // RFC 9562 variant
-        return UUID(
-            uuid: (
-                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
-            ))
+        return UUID(high: mix(a ^ (b >> 7)), low: mix(b ^ (a << 13)), version: 8)
     }
 }

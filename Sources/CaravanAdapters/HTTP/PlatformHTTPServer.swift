@@ -137,7 +137,7 @@ public final class PlatformHTTPServer: Sendable {
                 message, route: entry.routeId, consumer: entry.consumer, id: nil)
             return Self.json(
                 .accepted,
-                ["id": .string(id.uuidString.lowercased()), "route": .string(entry.routeId)])
+                ["id": .string(id.lowercasedText), "route": .string(entry.routeId)])
         } catch {
             logger.warning(
                 "refused a message: the store is unavailable",
