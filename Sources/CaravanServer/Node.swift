@@ -102,13 +102,12 @@ public final class Node: Service, Sendable {
         // PostgresNIO's pool keeps retrying an unreachable server for about a minute; a
         // node that cannot start says so sooner.
         let migrator = Migrator(client: client, schema: schema, logger: logger)
-        let applied = try await withDeadline(settings.startTimeout) {
-            try await migrator.migrate()
-        } onTimeout: { [settings] in
-            NodeError(
+        let start = StatementGuard(
+            timeout: settings.startTimeout,
+            timeoutMessage:
                 "cannot reach PostgreSQL within \(settings.startTimeout) (\(settings.database.redacted)) — is it running, and are the URL and credentials right?"
-            )
-        }
+        )
+        let applied = try await start.run { try await migrator.migrate() }
         if !applied.isEmpty {
             logger.info("applied migrations", metadata: ["versions": "\(applied)"])
         }
@@ -226,22 +225,6 @@ public final class Node: Service, Sendable {
         var l = logger
         l.logLevel = max(logger.logLevel, .warning)
         return l
-    }
-}
-
-/// Runs `operation`, or throws `onTimeout()` when it has not finished after `timeout`.
-func withDeadline<T: Sendable>(
-    _ timeout: Duration, _ operation: @escaping @Sendable () async throws -> T,
-    onTimeout: @escaping @Sendable () -> any Error
-) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            throw onTimeout()
-        }
-        defer { group.cancelAll() }
-        return try await group.next()!
     }
 }
 

@@ -19,6 +19,8 @@ final class Shared: Intake, Sendable {
     /// Set once the first generation started (readiness).
     let ready = Mutex(false)
     private let stopped = Gate()
+    /// Readiness probes wait this long for the database's answer.
+    private let probes = StatementGuard(timeout: .seconds(2))
 
     init(
         client: PostgresClient, schema: StoreSchema, journal: Journal, store: MessageStore,
@@ -78,15 +80,13 @@ final class Shared: Intake, Sendable {
     func readiness() async -> (ready: Bool, detail: String) {
         guard ready.withLock({ $0 }) else { return (false, "the routes are starting") }
         do {
-            let ok = try await withDeadline(.seconds(2)) { [client, logger] in
+            let ok = try await probes.run { [client, logger] in
                 for try await one in try await client.query("SELECT 1", logger: logger).decode(
                     Int.self)
                 {
                     return one == 1
                 }
                 return false
-            } onTimeout: {
-                NodeError("no answer within 2 seconds")
             }
             return ok
                 ? (true, "database reachable, migrations applied, routes started")

@@ -90,6 +90,7 @@ public struct DeadLetterAction: Sendable, Equatable {
 public struct DeadLetters: Sendable {
     public let client: PostgresClient
     public let schema: StoreSchema
+    let statements = StatementGuard(timeout: StatementGuard.defaultTimeout)
     let logger: Logger
 
     public init(
@@ -113,7 +114,7 @@ public struct DeadLetters: Sendable {
                    errors::text, failure::text, audit::text, original::text
             FROM \(table) WHERE \(whereClause) ORDER BY updated_at DESC, seq DESC LIMIT \(max(1, limit))
             """
-        return try await withStoreErrors {
+        return try await statements.run { [self, b] in
             let rows = try await client.query(
                 PostgresQuery(unsafeSQL: sql, binds: b), logger: logger)
             var result: [DeadLetter] = []
@@ -188,7 +189,7 @@ public struct DeadLetters: Sendable {
                 """
         }
         let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
-        return try await withStoreErrors {
+        return try await statements.run { [self] in
             let rows = try await client.query(query, logger: logger)
             var actions: [DeadLetterAction] = []
             for try await (id, route, replay) in rows.decode((UUID, String, UUID?).self) {
@@ -221,7 +222,7 @@ public struct DeadLetters: Sendable {
             WHERE \(whereClause) RETURNING id, route
             """
         let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
-        return try await withStoreErrors {
+        return try await statements.run { [self] in
             let rows = try await client.query(query, logger: logger)
             var actions: [DeadLetterAction] = []
             for try await (id, route) in rows.decode((UUID, String).self) {
@@ -271,7 +272,7 @@ public struct DeadLetters: Sendable {
                 audit = audit || jsonb_build_array(jsonb_build_object('at', now(), 'by', $6::text, 'action', 'edit', 'reason', $7::text))
             WHERE id = $1 AND state = 'dead'
             """
-        _ = try await withStoreErrors {
+        _ = try await statements.run { [self, b] in
             try await client.query(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger)
         }
     }
@@ -291,7 +292,7 @@ public struct DeadLetters: Sendable {
     func state(of id: UUID) async throws(StoreError) -> String? {
         var b = PostgresBindings()
         b.append(id)
-        return try await withStoreErrors {
+        return try await statements.run { [self, b] in
             let rows = try await client.query(
                 PostgresQuery(unsafeSQL: "SELECT state FROM \(table) WHERE id = $1", binds: b),
                 logger: logger)

@@ -64,7 +64,7 @@ final class GroupCommitter<Item: Sendable>: Sendable {
 
     struct Entry: Sendable {
         let item: Item
-        let done: Completion
+        let done: Completion<Bool>
     }
 
     private let state: Mutex<GroupCommitState<Entry>>
@@ -76,9 +76,9 @@ final class GroupCommitter<Item: Sendable>: Sendable {
     /// Submits `item` and returns its result once the batch that carried it was flushed.
     /// `watch` sees the item's completion first (to fail it at a deadline).
     func submit(
-        _ item: Item, watch: (Completion) -> Void = { _ in }, flush: @escaping Flush
+        _ item: Item, watch: (Completion<Bool>) -> Void = { _ in }, flush: @escaping Flush
     ) async throws(StoreError) -> Bool {
-        let done = Completion()
+        let done = Completion<Bool>()
         let action = state.withLock { $0.append(Entry(item: item, done: done)) }
         watch(done)
         if case .flush(let batch) = action { start(batch, flush) }

@@ -14,6 +14,7 @@ public struct Housekeeping: Sendable {
     public var retention: Duration = .seconds(7 * 24 * 3600)
     /// Rows deleted per statement.
     public var batchSize = 5_000
+    let statements = StatementGuard(timeout: StatementGuard.defaultTimeout)
     let logger: Logger
 
     public init(
@@ -49,11 +50,16 @@ public struct Housekeeping: Sendable {
                 RETURNING 1)
             SELECT count(*)::int FROM deleted
             """
-        let (retention, batchSize, logger) = (retention, batchSize, logger)
+        let (retention, batchSize, logger, statements) = (retention, batchSize, logger, statements)
         return try await withStoreErrors {
             try await client.withConnection { connection in
-                let rows = try await connection.query(
-                    "SELECT pg_try_advisory_lock(\(key))", logger: logger)
+                // Each statement on its own deadline: a round may delete for minutes.
+                @Sendable func query(_ query: PostgresQuery) async throws(StoreError)
+                    -> PostgresRowSequence
+                {
+                    try await statements.run { try await connection.query(query, logger: logger) }
+                }
+                let rows = try await query("SELECT pg_try_advisory_lock(\(key))")
                 var locked = false
                 for try await got in rows.decode(Bool.self) { locked = got }
                 guard locked else { return .skipped }
@@ -64,9 +70,9 @@ public struct Housekeeping: Sendable {
                         b.append(retention.milliseconds)
                         b.append(batchSize)
                         var deleted = 0
-                        for try await n in try await connection.query(
-                            PostgresQuery(unsafeSQL: sql, binds: b), logger: logger
-                        ).decode(Int.self) {
+                        for try await n in try await query(PostgresQuery(unsafeSQL: sql, binds: b))
+                            .decode(Int.self)
+                        {
                             deleted = n
                         }
                         total += deleted
@@ -77,12 +83,10 @@ public struct Housekeeping: Sendable {
                             "pruned done messages",
                             metadata: ["count": "\(total)", "older_than": "\(retention)"])
                     }
-                    _ = try await connection.query(
-                        "SELECT pg_advisory_unlock(\(key))", logger: logger)
+                    _ = try await query("SELECT pg_advisory_unlock(\(key))")
                     return .pruned(total)
                 } catch {
-                    _ = try? await connection.query(
-                        "SELECT pg_advisory_unlock(\(key))", logger: logger)
+                    _ = try? await query("SELECT pg_advisory_unlock(\(key))")
                     throw error
                 }
             }

@@ -33,6 +33,7 @@ public final class Journal: Sendable {
     private let committer: GroupCommitter<Pending>
     private let commits = Mutex(0)
     private let watchdog: Watchdog
+    private let statements: StatementGuard
     /// The batch INSERT for this schema (see ``insert(_:)``).
     private let insertStatement: StoreStatement
 
@@ -53,7 +54,12 @@ public final class Journal: Sendable {
         logger: Logger = Logger(label: "caravan.journal")
     ) {
         self.appendTimeout = appendTimeout
-        self.watchdog = Watchdog(timeout: appendTimeout)
+        self.watchdog = Watchdog(timeout: appendTimeout) {
+            .unavailable("no commit within \(appendTimeout) — is PostgreSQL running and reachable?")
+        }
+        // A flush that outlived every append it carries is no use waiting for; failing it
+        // frees its slot for the next batch.
+        self.statements = StatementGuard(timeout: appendTimeout)
         // One statement: the rows, and one notification naming the routes that got ready
         // rows (sent by PostgreSQL at commit), which wakes idle workers everywhere. Rows
         // handed to a local worker are written `running`, leased to it; ids already
@@ -129,9 +135,7 @@ public final class Journal: Sendable {
     {
         try await committer.submit(
             Pending(entry: entry, handOff: handOff),
-            watch: { [watchdog, appendTimeout] in
-                watchdog.watch($0, deadline: .now + appendTimeout)
-            }
+            watch: { [watchdog] in watchdog.watch($0) }
         ) { (batch) throws(StoreError) in
             let handedOver = try await self.insert(batch)
             self.commits.withLock { $0 += 1 }
@@ -170,126 +174,17 @@ public final class Journal: Sendable {
         bindings.append(types)
         bindings.append(owners)
         bindings.append(leases)
-        let rows = try await client.execute(insertStatement, bindings, logger: logger)
-        do {
-            var handedOver = Set<UUID>()
-            for try await row in rows {
-                if let id = try row.decode(UUID?.self) { handedOver.insert(id) }
-            }
-            return handedOver
-        } catch {
-            throw StoreError.query("reading the journal's insert: \(error)")
-        }
-    }
-}
-
-/// Fails appends that did not commit by their deadline. One task for the whole journal,
-/// ticking only while appends are outstanding — a timer per append would cost a task and
-/// a dispatch timer each, a measurable share of the append path.
-final class Watchdog: Sendable {
-    private struct State {
-        // Deadlines grow in append order, so the oldest are always at the front.
-        var queue: [(done: Completion, deadline: ContinuousClock.Instant)] = []
-        var head = 0
-        var running = false
-    }
-
-    let timeout: Duration
-    private let state = Mutex(State())
-
-    init(timeout: Duration) { self.timeout = timeout }
-
-    func watch(_ done: Completion, deadline: ContinuousClock.Instant) {
-        let start = state.withLock { s -> Bool in
-            s.queue.append((done, deadline))
-            defer { s.running = true }
-            return !s.running
-        }
-        if start { Task { await self.run() } }
-    }
-
-    private func run() async {
-        let tick = min(timeout / 4, .milliseconds(250))
-        while true {
-            try? await Task.sleep(for: tick)
-            let now = ContinuousClock.Instant.now
-            let (expired, idle) = state.withLock { s -> ([Completion], Bool) in
-                var expired: [Completion] = []
-                while s.head < s.queue.count {
-                    let (done, deadline) = s.queue[s.head]
-                    if done.isResolved {
-                        s.head += 1
-                    } else if deadline <= now {
-                        expired.append(done)
-                        s.head += 1
-                    } else {
-                        break
-                    }
+        return try await statements.run { [client, insertStatement, logger, bindings] in
+            let rows = try await client.execute(insertStatement, bindings, logger: logger)
+            do {
+                var handedOver = Set<UUID>()
+                for try await row in rows {
+                    if let id = try row.decode(UUID?.self) { handedOver.insert(id) }
                 }
-                if s.head == s.queue.count {
-                    s.queue.removeAll(keepingCapacity: true)
-                    s.head = 0
-                    s.running = false
-                    return (expired, true)
-                }
-                if s.head > 4096 {
-                    s.queue.removeFirst(s.head)
-                    s.head = 0
-                }
-                return (expired, false)
+                return handedOver
+            } catch {
+                throw StoreError.query("reading the journal's insert: \(error)")
             }
-            for done in expired {
-                done.resolve(
-                    .failure(
-                        StoreError.unavailable(
-                            "no commit within \(timeout) — is PostgreSQL running and reachable?")))
-            }
-            if idle { return }
-        }
-    }
-}
-
-/// A one-shot result that the first of several parties (the commit, the timeout) sets.
-final class Completion: Sendable {
-    private enum State {
-        case pending(CheckedContinuation<Bool, any Error>?)
-        case done(Result<Bool, StoreError>)
-    }
-
-    private let state = Mutex<State>(.pending(nil))
-
-    func resolve(_ result: Result<Bool, StoreError>) {
-        let waiter = state.withLock { s -> CheckedContinuation<Bool, any Error>? in
-            guard case .pending(let c) = s else { return nil }
-            s = .done(result)
-            return c
-        }
-        waiter?.resume(with: result.mapError { $0 as any Error })
-    }
-
-    var isResolved: Bool {
-        state.withLock { s in
-            if case .done = s { return true }
-            return false
-        }
-    }
-
-    func wait() async throws(StoreError) -> Bool {
-        do {
-            return try await withCheckedThrowingContinuation {
-                (c: CheckedContinuation<Bool, any Error>) in
-                let ready = state.withLock { s -> Result<Bool, StoreError>? in
-                    switch s {
-                    case .done(let r): return r
-                    case .pending: s = .pending(c); return nil
-                    }
-                }
-                if let ready { c.resume(with: ready.mapError { $0 as any Error }) }
-            }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError.unavailable("\(error)")
         }
     }
 }

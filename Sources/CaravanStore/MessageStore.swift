@@ -26,15 +26,21 @@ public struct MessageStore: Sendable {
     let queries: MessageQueries.ForSchema
     /// Completions of concurrent workers share one UPDATE.
     let completions = GroupCommitter<(ids: [UUID], owner: String)>(maxBatch: 64)
+    /// Fails a statement that has no answer within the statement timeout.
+    let statements: StatementGuard
     let logger: Logger
 
+    /// `statementTimeout` bounds each statement, so that a worker never waits forever on
+    /// a lost connection: it reports the database as unavailable and tries again.
     public init(
         client: PostgresClient, schema: StoreSchema = .default,
+        statementTimeout: Duration = StatementGuard.defaultTimeout,
         logger: Logger = Logger(label: "caravan.store")
     ) {
         self.client = client
         self.schema = schema
         self.queries = MessageQueries.ForSchema(schema)
+        self.statements = StatementGuard(timeout: statementTimeout)
         self.logger = logger
     }
 
@@ -48,7 +54,9 @@ public struct MessageStore: Sendable {
         -> PostgresRowSequence
     {
         let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
-        return try await withStoreErrors { try await client.query(query, logger: logger) }
+        return try await statements.run { [client, logger] in
+            try await client.query(query, logger: logger)
+        }
     }
 
     public func claim(routes: [String], owner: String, limit: Int, lease: Duration)

@@ -24,6 +24,7 @@ public struct StoredMessage: Sendable {
 public struct Messages: Sendable {
     public let client: PostgresClient
     public let schema: StoreSchema
+    let statements = StatementGuard(timeout: StatementGuard.defaultTimeout)
     let logger: Logger
 
     public init(
@@ -59,7 +60,7 @@ public struct Messages: Sendable {
             FROM \(schema.table("messages")) WHERE \(conditions.joined(separator: " AND "))
             ORDER BY seq DESC LIMIT \(max(1, limit))
             """
-        return try await withStoreErrors {
+        return try await statements.run { [self, b] in
             let rows = try await client.query(
                 PostgresQuery(unsafeSQL: sql, binds: b), logger: logger)
             var result: [StoredMessage] = []

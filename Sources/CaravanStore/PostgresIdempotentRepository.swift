@@ -10,6 +10,7 @@ public struct PostgresIdempotentRepository: IdempotentRepository {
     public let schema: StoreSchema
     /// The repository's name (Camel's `processorName`): keys of different names never meet.
     public let name: String
+    let statements = StatementGuard(timeout: StatementGuard.defaultTimeout)
     let logger: Logger
 
     public init(
@@ -62,10 +63,12 @@ public struct PostgresIdempotentRepository: IdempotentRepository {
         b.append(key)
         if let owner { b.append(owner) }
         do {
-            let rows = try await client.query(
-                PostgresQuery(unsafeSQL: sql, binds: b), logger: logger)
-            for try await found in rows.decode(String.self) { return found }
-            return nil
+            return try await statements.run { [client, logger, b] in
+                let rows = try await client.query(
+                    PostgresQuery(unsafeSQL: sql, binds: b), logger: logger)
+                for try await found in rows.decode(String.self) { return found }
+                return nil
+            }
         } catch {
             // Like a failed delivery: the error handler redelivers (the database may be
             // back by then).

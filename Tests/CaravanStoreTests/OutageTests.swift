@@ -80,7 +80,7 @@ import Testing
             }
             let engine = try await WorkerTests.engine()
             var workers = WorkerGroup(
-                store: MessageStore(client: client), engine: engine,
+                store: MessageStore(client: client, statementTimeout: .seconds(2)), engine: engine,
                 lanes: [.init(routes: ["poison"], workers: 2)], owner: "outage-test",
                 lease: .seconds(2), logger: TestDatabase.logger)
             workers.batchSize = 4

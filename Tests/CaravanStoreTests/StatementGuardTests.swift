@@ -1,0 +1,96 @@
+import Foundation
+import Logging
+import NIOPosix
+import PostgresNIO
+import Testing
+
+@testable import CaravanStore
+
+/// Statements that never answer: the store stops waiting for them.
+@Suite struct StatementGuardTests {
+    /// A connection of its own to the test database, closed before the body runs: what a
+    /// pooled connection looks like when PostgreSQL has just gone away.
+    func withClosedConnection(_ body: (PostgresConnection) async throws -> Void) async throws {
+        let pool = try await TestDatabase.configuration.value
+        let configuration =
+            if let path = pool.unixSocketPath {
+                PostgresConnection.Configuration(
+                    unixSocketPath: path, username: pool.username, password: pool.password,
+                    database: pool.database)
+            } else {
+                PostgresConnection.Configuration(
+                    host: pool.host ?? "127.0.0.1", port: pool.port ?? 5432,
+                    username: pool.username, password: pool.password, database: pool.database,
+                    tls: .disable)
+            }
+        let connection = try await PostgresConnection.connect(
+            on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration, id: 1,
+            logger: TestDatabase.logger)
+        try await connection.close()
+        try await body(connection)
+    }
+
+    @Test func aStatementWrittenToAClosedConnectionFailsAtTheDeadlineInsteadOfHanging()
+        async throws
+    {
+        try await withClosedConnection { connection in
+            let statements = StatementGuard(timeout: .milliseconds(300))
+            let started = ContinuousClock.now
+            let error = await #expect(throws: StoreError.self) {
+                try await statements.run {
+                    try await connection.query("SELECT 1", logger: TestDatabase.logger)
+                }
+            }
+            guard case .unavailable(let detail)? = error else {
+                Issue.record("expected unavailable, got \(String(describing: error))")
+                return
+            }
+            // Either PostgresNIO reports the closed connection, or the statement is lost
+            // and the deadline ends the wait; never a hang.
+            #expect(ContinuousClock.now - started < .seconds(10), "\(detail)")
+        }
+    }
+
+    @Test func aSlowStatementFailsAtTheDeadlineAndAQuickOneAnswers() async throws {
+        try await TestDatabase.withStore(migrate: false) { client, _ in
+            let statements = StatementGuard(timeout: .milliseconds(300))
+            let error = await #expect(throws: StoreError.self) {
+                try await statements.run {
+                    try await client.query("SELECT pg_sleep(5)", logger: TestDatabase.logger)
+                }
+            }
+            guard case .unavailable(let detail)? = error else {
+                Issue.record("expected unavailable, got \(String(describing: error))")
+                return
+            }
+            #expect(detail.contains("no answer within"), "\(detail)")
+            let one = try await statements.run {
+                var value = 0
+                for try await n in try await client.query("SELECT 1", logger: TestDatabase.logger)
+                    .decode(Int.self)
+                {
+                    value = n
+                }
+                return value
+            }
+            #expect(one == 1)
+        }
+    }
+
+    @Test func aStatementsErrorsAreStoreErrors() async throws {
+        try await TestDatabase.withStore(migrate: false) { client, _ in
+            let statements = StatementGuard(timeout: .seconds(5))
+            let error = await #expect(throws: StoreError.self) {
+                try await statements.run {
+                    try await client.query(
+                        "SELECT * FROM no_such_table", logger: TestDatabase.logger)
+                }
+            }
+            guard case .query(let detail)? = error else {
+                Issue.record("expected a query error, got \(String(describing: error))")
+                return
+            }
+            #expect(detail.contains("no_such_table"))
+        }
+    }
+}
