@@ -33,7 +33,6 @@ public final class Journal: Sendable {
     private let committer: GroupCommitter<Pending>
     private let commits = Mutex(0)
     private let watchdog: Watchdog
-    private let statements: StatementGuard
     /// The batch INSERT for this schema (see ``insert(_:)``).
     private let insertStatement: StoreStatement
 
@@ -57,9 +56,6 @@ public final class Journal: Sendable {
         self.watchdog = Watchdog(timeout: appendTimeout) {
             .unavailable("no commit within \(appendTimeout) — is PostgreSQL running and reachable?")
         }
-        // A flush that outlived every append it carries is no use waiting for; failing it
-        // frees its slot for the next batch.
-        self.statements = StatementGuard(timeout: appendTimeout)
         // One statement: the rows, and one notification naming the routes that got ready
         // rows (sent by PostgreSQL at commit), which wakes idle workers everywhere. Rows
         // handed to a local worker are written `running`, leased to it; ids already
@@ -90,7 +86,10 @@ public final class Journal: Sendable {
         self.client = client
         self.schema = schema
         self.logger = logger
-        self.committer = GroupCommitter(maxBatch: maxBatch, maxInFlight: maxInFlight)
+        // A flush that outlived every append it carries is no use waiting for.
+        self.committer = GroupCommitter(
+            maxBatch: maxBatch, maxInFlight: maxInFlight, flushTimeout: appendTimeout,
+            timeoutMessage: "the journal's INSERT had no answer within \(appendTimeout)")
     }
 
     /// How many commits (INSERT statements) the journal has made: fewer than appends when
@@ -174,17 +173,16 @@ public final class Journal: Sendable {
         bindings.append(types)
         bindings.append(owners)
         bindings.append(leases)
-        return try await statements.run { [client, insertStatement, logger, bindings] in
-            let rows = try await client.execute(insertStatement, bindings, logger: logger)
-            do {
-                var handedOver = Set<UUID>()
-                for try await row in rows {
-                    if let id = try row.decode(UUID?.self) { handedOver.insert(id) }
-                }
-                return handedOver
-            } catch {
-                throw StoreError.query("reading the journal's insert: \(error)")
+        // No StatementGuard: the group committer's deadline covers the flush.
+        let rows = try await client.execute(insertStatement, bindings, logger: logger)
+        do {
+            var handedOver = Set<UUID>()
+            for try await row in rows {
+                if let id = try row.decode(UUID?.self) { handedOver.insert(id) }
             }
+            return handedOver
+        } catch {
+            throw StoreError.query("reading the journal's insert: \(error)")
         }
     }
 }

@@ -25,7 +25,7 @@ public struct MessageStore: Sendable {
     /// The statements with the schema's table names, spliced once.
     let queries: MessageQueries.ForSchema
     /// Completions of concurrent workers share one UPDATE.
-    let completions = GroupCommitter<(ids: [UUID], owner: String)>(maxBatch: 64)
+    let completions: GroupCommitter<(ids: [UUID], owner: String)>
     /// Fails a statement that has no answer within the statement timeout.
     let statements: StatementGuard
     let logger: Logger
@@ -41,6 +41,9 @@ public struct MessageStore: Sendable {
         self.schema = schema
         self.queries = MessageQueries.ForSchema(schema)
         self.statements = StatementGuard(timeout: statementTimeout)
+        self.completions = GroupCommitter(
+            maxBatch: 64, flushTimeout: statementTimeout,
+            timeoutMessage: "completing messages had no answer within \(statementTimeout)")
         self.logger = logger
     }
 
@@ -98,7 +101,9 @@ public struct MessageStore: Sendable {
             var b = PostgresBindings()
             b.append(batch.flatMap(\.ids))
             b.append(batch.flatMap { item in item.ids.map { _ in item.owner } })
-            _ = try await run(queries.completeRunningOfOwners, b)
+            // The committer's deadline covers the flush: no task of its own.
+            let query = PostgresQuery(unsafeSQL: queries.completeRunningOfOwners, binds: b)
+            _ = try await withStoreErrors { try await client.query(query, logger: logger) }
             return batch.map { _ in true }
         }
     }

@@ -1,6 +1,7 @@
 import Caravan
 import Foundation
 import PostgresNIO
+import Synchronization
 import Testing
 
 @testable import CaravanStore
@@ -82,5 +83,39 @@ import Testing
         #expect(batch(s.flushed()) == nil)  // b's flush finds nothing: one in flight
         #expect(batch(s.append("e")) == ["e"])
         #expect(s.inFlight == 2)
+    }
+    /// What PostgresNIO does with a statement written to a connection closed under it:
+    /// never answers. The batch fails at the deadline and the committer goes on.
+    @Test(.timeLimit(.minutes(1)))
+    func aFlushThatNeverEndsFailsItsItemsAndTheNextBatchIsFlushed() async throws {
+        let committer = GroupCommitter<String>(
+            maxBatch: 10, flushTimeout: .milliseconds(200), timeoutMessage: "lost")
+        let stuck = Mutex<CheckedContinuation<Void, Never>?>(nil)
+        let flush: GroupCommitter<String>.Flush = { items in
+            if items.contains("lost") {
+                await withCheckedContinuation { c in stuck.withLock { $0 = c } }
+            }
+            return items.map { _ in true }
+        }
+        @Sendable func submit(_ item: String) async -> Result<Bool, StoreError> {
+            do throws(StoreError) {
+                return .success(try await committer.submit(item, flush: flush))
+            } catch {
+                return .failure(error)
+            }
+        }
+        async let lost = submit("lost")
+        // Queued behind the lost flush (one flush in flight).
+        while stuck.withLock({ $0 == nil }) { await Task.yield() }
+        async let queued = submit("queued")
+        guard case .failure(.unavailable(let message)) = await lost else {
+            Issue.record("the lost flush did not fail")
+            return
+        }
+        #expect(message == "lost")
+        #expect(try await queued.get())
+        // The lost statement answering late changes nothing: the next item still goes.
+        stuck.withLock { $0 }?.resume()
+        #expect(try await committer.submit("after", flush: flush))
     }
 }
