@@ -28,6 +28,8 @@ public struct MessageStore: Sendable {
     let completions: GroupCommitter<(ids: [UUID], owner: String)>
     /// Fails a statement that has no answer within the statement timeout.
     let statements: StatementGuard
+    /// Renews the leases of the batches workers are running.
+    let leases: LeaseKeeper
     let logger: Logger
 
     /// `statementTimeout` bounds each statement, so that a worker never waits forever on
@@ -44,6 +46,7 @@ public struct MessageStore: Sendable {
         self.completions = GroupCommitter(
             maxBatch: 64, flushTimeout: statementTimeout,
             timeoutMessage: "completing messages had no answer within \(statementTimeout)")
+        self.leases = LeaseKeeper()
         self.logger = logger
     }
 

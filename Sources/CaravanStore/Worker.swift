@@ -1,7 +1,6 @@
 import Caravan
 import Foundation
 import Logging
-import Synchronization
 
 /// Takes messages from the store and runs them through their routes: claims a batch,
 /// runs (or resumes) each one, then records the outcome — done, a redelivery due later
@@ -42,23 +41,16 @@ public struct Worker: Sendable {
     /// between messages and records nothing for the ones it did not finish: their leases
     /// return them to `ready`.
     public func process(_ claimed: [ClaimedMessage]) async throws(StoreError) {
-        // Long work keeps its leases: renewed every third of the lease until the batch is
-        // recorded, so no other worker takes over a message that is still running.
-        let unfinished = Mutex(Set(claimed.map(\.id)))
-        let renewal = Task { [store, owner, lease] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: lease / 3)
-                let ids = unfinished.withLock { Array($0) }
-                if Task.isCancelled || ids.isEmpty { return }
-                try? await store.renewLeases(ids, owner: owner, lease: lease)
-            }
+        // Long work keeps its leases until the batch is recorded, so no other worker
+        // takes over a message that is still running.
+        let hold = store.leases.hold(claimed.map(\.id), lease: lease) {
+            [store, owner, lease] ids in
+            try? await store.renewLeases(ids, owner: owner, lease: lease)
         }
-        defer { renewal.cancel() }
+        defer { store.leases.release(hold) }
         var done: [UUID] = []
         for message in claimed {
-            defer {
-                if done.last != message.id { unfinished.withLock { _ = $0.remove(message.id) } }
-            }
+            defer { if done.last != message.id { hold.finish(message.id) } }
             if Task.isCancelled { break }
             let outcome: RouteEngine.Outcome
             if let point = message.failure {
