@@ -40,6 +40,7 @@ let package = Package(
             dependencies: [
                 "Caravan",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

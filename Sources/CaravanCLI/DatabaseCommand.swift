@@ -46,10 +46,10 @@ struct DatabaseCommand: AsyncParsableCommand {
                     "no database: give --database URL or set DATABASE_URL (or run this beside a `caravan serve` that uses its private PostgreSQL in .caravan/)"
                 )
             }
-            let configuration: PostgresClient.Configuration
+            let parsed: DatabaseURL
             let schema: StoreSchema
             do {
-                configuration = try DatabaseURL.configuration(url)
+                parsed = try DatabaseURL(url)
                 schema = try StoreSchema(self.schema)
             } catch {
                 throw CLIFailure.invalid(error.description)
@@ -58,7 +58,14 @@ struct DatabaseCommand: AsyncParsableCommand {
             // lease requested just before run() starts) is not for users.
             var logger = Logger(label: "caravan")
             logger.logLevel = .error
-            let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+            // Why the database cannot be used, at once (the pool would only time out).
+            do {
+                try await parsed.probe(logger: logger)
+            } catch {
+                throw CLIFailure(code: 1, message: error.description)
+            }
+            let client = PostgresClient(
+                configuration: parsed.clientConfiguration, backgroundLogger: logger)
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await client.run() }
                 defer { group.cancelAll() }

@@ -84,8 +84,12 @@ public final class Node: Service, Sendable {
 
     private func openDatabase() async throws -> (PostgresClient.Configuration, EmbeddedPostgres?) {
         switch settings.database {
-        case .url(let url):
-            return (try DatabaseURL.configuration(url), nil)
+        case .url(let text):
+            let url = try DatabaseURL(text)
+            // The reason a server cannot be used (refused, wrong password, no such
+            // database), at once: the pool would only time out.
+            try await url.probe(timeout: settings.startTimeout, logger: logger)
+            return (url.clientConfiguration, nil)
         case .embedded(let directory):
             let cluster = try await EmbeddedPostgres.start(in: directory, logger: logger)
             logger.info(

@@ -49,6 +49,51 @@ import Testing
         #expect(after.status == 0 && after.output.contains("pending: none"))
     }
 
+    /// The reason at once, not after the pool's minute of retries.
+    @Test func aDatabaseThatCannotBeUsedIsExplainedAtOnce() async throws {
+        let cluster = try await EmbeddedPostgres.start(durable: false)
+        defer { try? cluster.stop() }
+        let socket = "?host=\(cluster.directory)"
+        let noDatabase = try caravan([
+            "db", "status", "--database",
+            "postgres://postgres@localhost:\(cluster.port)/nosuchdb\(socket)",
+        ])
+        #expect(noDatabase.status == 1)
+        #expect(
+            noDatabase.output.contains("database \"nosuchdb\" does not exist"),
+            "\(noDatabase.output)")
+        #expect(noDatabase.output.contains("check the user, password and database"))
+        let noRole = try caravan([
+            "db", "migrate", "--database",
+            "postgres://nobody@localhost:\(cluster.port)/postgres\(socket)",
+        ])
+        #expect(noRole.status == 1)
+        #expect(noRole.output.contains("role \"nobody\" does not exist"), "\(noRole.output)")
+        // Nothing listens on the port after the cluster's.
+        let nobodyThere = try caravan([
+            "dlq", "list", "--database",
+            "postgres://postgres@localhost:\(cluster.port + 1)/postgres\(socket)",
+        ])
+        #expect(nobodyThere.status == 1)
+        #expect(
+            nobodyThere.output.contains("cannot connect to PostgreSQL at"), "\(nobodyThere.output)")
+        #expect(nobodyThere.output.contains("is it running and listening there?"))
+        // `serve` too: it would otherwise wait for its start timeout.
+        let routes = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "caravan-probe-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: routes, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: routes) }
+        try Data(
+            "- route:\n    from:\n      uri: timer:t\n      steps: [{to: log:x}]\n".utf8
+        ).write(to: routes.appendingPathComponent("r.yaml"))
+        let serve = try caravan([
+            "serve", "--routes", routes.path, "--port", "0", "--database",
+            "postgres://postgres@localhost:\(cluster.port)/nosuchdb\(socket)",
+        ])
+        #expect(serve.status == 1)
+        #expect(serve.output.contains("database \"nosuchdb\" does not exist"), "\(serve.output)")
+    }
+
     @Test func aBadURLOrSchemaIsAnArgumentError() throws {
         #expect(try caravan(["db", "status", "--database", "mysql://x"]).status == 2)
         #expect(

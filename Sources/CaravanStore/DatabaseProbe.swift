@@ -1,0 +1,72 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import PostgresNIO
+
+extension DatabaseURL {
+    /// Opens one connection and closes it again: says at once, and why, when the server
+    /// cannot be reached or refuses the user or database.
+    ///
+    /// The pool cannot say it: PostgresNIO's `PostgresClient` keeps a request waiting
+    /// while it retries connecting and then fails it with "circuit breaker tripped" after
+    /// about a minute, whatever the cause (a database that does not exist, a wrong
+    /// password, nothing listening).
+    public func probe(timeout: Duration = .seconds(10), logger: Logger) async throws(StoreError) {
+        var configuration: PostgresConnection.Configuration
+        switch endpoint {
+        case .unixSocket(let path):
+            configuration = PostgresConnection.Configuration(
+                unixSocketPath: path, username: user, password: password, database: database)
+        case .tcp(let host, let port):
+            let tls: PostgresConnection.Configuration.TLS
+            do {
+                switch self.tls {
+                case .disable: tls = .disable
+                case .prefer:
+                    tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                case .require:
+                    tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                }
+            } catch {
+                throw .configuration("cannot set up TLS for \(redacted): \(error)")
+            }
+            configuration = PostgresConnection.Configuration(
+                host: host, port: port, username: user, password: password, database: database,
+                tls: tls)
+        }
+        configuration.options.connectTimeout = TimeAmount(timeout)
+        do {
+            let connection = try await PostgresConnection.connect(
+                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
+                id: 0, logger: logger)
+            try? await connection.close()
+        } catch {
+            throw describe(error)
+        }
+    }
+
+    /// What went wrong connecting, and what to check.
+    func describe(_ error: any Error) -> StoreError {
+        let place =
+            switch endpoint {
+            case .tcp(let host, let port): "\(host):\(port)"
+            case .unixSocket(let path): path
+            }
+        if let error = error as? PSQLError {
+            if let message = error.serverInfo?[.message] {
+                return .configuration(
+                    "PostgreSQL at \(place) refused the connection: \(message) — check the user, password and database in \(redacted)"
+                )
+            }
+            if let underlying = error.underlying {
+                return .unavailable(
+                    "cannot connect to PostgreSQL at \(place): \(underlying) — is it running and listening there?"
+                )
+            }
+        }
+        return .unavailable(
+            "cannot connect to PostgreSQL at \(place): \(error) — is it running and listening there?"
+        )
+    }
+}
