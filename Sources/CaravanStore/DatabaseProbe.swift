@@ -36,23 +36,34 @@ extension DatabaseURL {
                 tls: tls)
         }
         configuration.options.connectTimeout = TimeAmount(timeout)
-        do {
-            let connection = try await PostgresConnection.connect(
-                on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
-                id: 0, logger: logger)
-            try? await connection.close()
-        } catch {
-            throw describe(error)
+        // The connect timeout ends at the TCP handshake; a server that accepts and then
+        // says nothing (not PostgreSQL) is caught by the guard.
+        let silent = StatementGuard(
+            timeout: timeout,
+            timeoutMessage:
+                "no answer from \(place) within \(timeout) — is it PostgreSQL listening there?")
+        try await silent.run { [configuration] in
+            do {
+                let connection = try await PostgresConnection.connect(
+                    on: MultiThreadedEventLoopGroup.singleton.next(), configuration: configuration,
+                    id: 0, logger: logger)
+                try? await connection.close()
+            } catch {
+                throw describe(error)
+            }
+        }
+    }
+
+    /// Where the server is, for messages.
+    var place: String {
+        switch endpoint {
+        case .tcp(let host, let port): "\(host):\(port)"
+        case .unixSocket(let path): path
         }
     }
 
     /// What went wrong connecting, and what to check.
     func describe(_ error: any Error) -> StoreError {
-        let place =
-            switch endpoint {
-            case .tcp(let host, let port): "\(host):\(port)"
-            case .unixSocket(let path): path
-            }
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] {
                 return .configuration(
