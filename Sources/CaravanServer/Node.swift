@@ -88,7 +88,8 @@ public final class Node: Service, Sendable {
             let url = try DatabaseURL(text)
             // The reason a server cannot be used (refused, wrong password, no such
             // database), at once: the pool would only time out.
-            try await url.probe(timeout: settings.startTimeout, logger: logger)
+            try await url.probe(
+                timeout: settings.startTimeout, waiting: settings.startTimeout, logger: logger)
             return (url.clientConfiguration, nil)
         case .embedded(let directory):
             let cluster = try await EmbeddedPostgres.start(in: directory, logger: logger)

@@ -26,17 +26,24 @@ final class Completion<Value: Sendable>: Sendable {
         }
     }
 
+    /// Waits for the result. A cancelled waiter stops waiting at once (the result is set
+    /// to a failure): a stopping worker does not wait out the deadline of a statement
+    /// PostgresNIO lost.
     func wait() async throws(StoreError) -> Value {
         do {
-            return try await withCheckedThrowingContinuation {
-                (c: CheckedContinuation<Value, any Error>) in
-                let ready = state.withLock { s -> Result<Value, StoreError>? in
-                    switch s {
-                    case .done(let r): return r
-                    case .pending: s = .pending(c); return nil
+            return try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation {
+                    (c: CheckedContinuation<Value, any Error>) in
+                    let ready = state.withLock { s -> Result<Value, StoreError>? in
+                        switch s {
+                        case .done(let r): return r
+                        case .pending: s = .pending(c); return nil
+                        }
                     }
+                    if let ready { c.resume(with: ready.mapError { $0 as any Error }) }
                 }
-                if let ready { c.resume(with: ready.mapError { $0 as any Error }) }
+            } onCancel: {
+                resolve(.failure(.unavailable("stopped waiting for PostgreSQL: cancelled")))
             }
         } catch let error as StoreError {
             throw error

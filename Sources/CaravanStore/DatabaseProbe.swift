@@ -6,13 +6,37 @@ import PostgresNIO
 
 extension DatabaseURL {
     /// Opens one connection and closes it again: says at once, and why, when the server
-    /// cannot be reached or refuses the user or database.
+    /// refuses the user or database, and when it cannot be reached — after trying again
+    /// for up to `waiting` (a server still starting beside this one).
     ///
     /// The pool cannot say it: PostgresNIO's `PostgresClient` keeps a request waiting
     /// while it retries connecting and then fails it with "circuit breaker tripped" after
     /// about a minute, whatever the cause (a database that does not exist, a wrong
     /// password, nothing listening).
-    public func probe(timeout: Duration = .seconds(10), logger: Logger) async throws(StoreError) {
+    public func probe(
+        timeout: Duration = .seconds(10), waiting: Duration = .zero, logger: Logger
+    ) async throws(StoreError) {
+        let deadline = ContinuousClock.now + waiting
+        var told = false
+        while true {
+            do {
+                return try await connectOnce(timeout: timeout, logger: logger)
+            } catch {
+                // A refusal (user, password, database) will not change by waiting.
+                guard case .unavailable = error, ContinuousClock.now < deadline else {
+                    throw error
+                }
+                logger.log(
+                    level: told ? .debug : .info, "waiting for PostgreSQL",
+                    metadata: ["at": "\(place)", "error": "\(error)"])
+                told = true
+                try? await Task.sleep(for: .milliseconds(250))
+                if Task.isCancelled { throw error }
+            }
+        }
+    }
+
+    private func connectOnce(timeout: Duration, logger: Logger) async throws(StoreError) {
         var configuration: PostgresConnection.Configuration
         switch endpoint {
         case .unixSocket(let path):
@@ -66,6 +90,12 @@ extension DatabaseURL {
     func describe(_ error: any Error) -> StoreError {
         if let error = error as? PSQLError {
             if let message = error.serverInfo?[.message] {
+                // Starting up, shutting down, out of connection slots: it may pass.
+                let state = error.serverInfo?[.sqlState] ?? ""
+                if state.hasPrefix("57") || state == "53300" {
+                    return .unavailable(
+                        "PostgreSQL at \(place) cannot take connections yet: \(message)")
+                }
                 return .configuration(
                     "PostgreSQL at \(place) refused the connection: \(message) — check the user, password and database in \(redacted)"
                 )

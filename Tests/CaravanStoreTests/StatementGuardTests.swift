@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import NIOPosix
 import PostgresNIO
+import Synchronization
 import Testing
 
 @testable import CaravanStore
@@ -53,10 +54,11 @@ import Testing
 
     @Test func aSlowStatementFailsAtTheDeadlineAndAQuickOneAnswers() async throws {
         try await TestDatabase.withStore(migrate: false) { client, _ in
-            let statements = StatementGuard(timeout: .milliseconds(300))
+            // Generous for the quick one on a loaded machine; the slow one sleeps longer.
+            let statements = StatementGuard(timeout: .seconds(3))
             let error = await #expect(throws: StoreError.self) {
                 try await statements.run {
-                    try await client.query("SELECT pg_sleep(5)", logger: TestDatabase.logger)
+                    try await client.query("SELECT pg_sleep(30)", logger: TestDatabase.logger)
                 }
             }
             guard case .unavailable(let detail)? = error else {
@@ -92,5 +94,21 @@ import Testing
             }
             #expect(detail.contains("no_such_table"))
         }
+    }
+
+    /// A stopping worker waiting on a statement PostgresNIO lost does not wait out the
+    /// deadline.
+    @Test(.timeLimit(.minutes(1))) func aCancelledCallerStopsWaitingAtOnce() async throws {
+        let statements = StatementGuard(timeout: .seconds(600))
+        let lost = Mutex<CheckedContinuation<Void, Never>?>(nil)
+        let caller = Task {
+            try await statements.run {
+                await withCheckedContinuation { c in lost.withLock { $0 = c } }
+            }
+        }
+        while lost.withLock({ $0 == nil }) { await Task.yield() }
+        caller.cancel()
+        await #expect(throws: StoreError.self) { try await caller.value }
+        lost.withLock { $0 }?.resume()
     }
 }
