@@ -104,8 +104,8 @@ public final class Node: Service, Sendable {
 
     func serve(_ client: PostgresClient) async throws {
         let schema = settings.schema
-        // PostgresNIO's pool keeps retrying an unreachable server for about a minute; a
-        // node that cannot start says so sooner.
+        // The probe found the server; the database going away between the two (the pool
+        // would retry for about a minute) or a statement PostgresNIO loses ends here.
         let migrator = Migrator(client: client, schema: schema, logger: logger)
         let start = StatementGuard(
             timeout: settings.startTimeout,

@@ -90,7 +90,7 @@ public struct DeadLetterAction: Sendable, Equatable {
 public struct DeadLetters: Sendable {
     public let client: PostgresClient
     public let schema: StoreSchema
-    let statements = StatementGuard(timeout: StatementGuard.defaultTimeout)
+    let statements = StatementGuard()
     let logger: Logger
 
     public init(

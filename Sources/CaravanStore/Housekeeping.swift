@@ -14,7 +14,7 @@ public struct Housekeeping: Sendable {
     public var retention: Duration = .seconds(7 * 24 * 3600)
     /// Rows deleted per statement.
     public var batchSize = 5_000
-    let statements = StatementGuard(timeout: StatementGuard.defaultTimeout)
+    let statements = StatementGuard()
     let logger: Logger
 
     public init(

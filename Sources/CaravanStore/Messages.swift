@@ -24,7 +24,7 @@ public struct StoredMessage: Sendable {
 public struct Messages: Sendable {
     public let client: PostgresClient
     public let schema: StoreSchema
-    let statements = StatementGuard(timeout: StatementGuard.defaultTimeout)
+    let statements = StatementGuard()
     let logger: Logger
 
     public init(

@@ -10,7 +10,7 @@ public struct PostgresIdempotentRepository: IdempotentRepository {
     public let schema: StoreSchema
     /// The repository's name (Camel's `processorName`): keys of different names never meet.
     public let name: String
-    let statements = StatementGuard(timeout: StatementGuard.defaultTimeout)
+    let statements = StatementGuard()
     let logger: Logger
 
     public init(

@@ -22,7 +22,7 @@ public final class StatementGuard: Sendable {
 
     /// `timeoutMessage` is what ``StoreError/unavailable(_:)`` says when a statement runs
     /// out of time (by default, that PostgreSQL gave no answer within the timeout).
-    public init(timeout: Duration, timeoutMessage: String? = nil) {
+    public init(timeout: Duration = defaultTimeout, timeoutMessage: String? = nil) {
         self.timeout = timeout
         let message =
             timeoutMessage

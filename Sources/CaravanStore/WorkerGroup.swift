@@ -75,10 +75,13 @@ public struct WorkerGroup: Sendable {
 
     /// Wakes every worker to look in the database.
     public func wake() {
-        for l in lanes.indices {
-            claimWanted[l].set()
-            doorbells[l].ring()
-        }
+        for l in lanes.indices { wakeToClaim(lane: l) }
+    }
+
+    /// The lane's idle workers wake and claim from the database (not only take hand-offs).
+    private func wakeToClaim(lane l: Int) {
+        claimWanted[l].set()
+        doorbells[l].ring()
     }
 
     /// Asks the workers to stop after the batch they are running; ``run()`` returns when
@@ -168,8 +171,7 @@ public struct WorkerGroup: Sendable {
         let routes = payload.split(separator: ",").map(String.init)
         for (l, lane) in lanes.enumerated()
         where routes.isEmpty || routes.contains(where: lane.routes.contains) {
-            claimWanted[l].set()
-            doorbells[l].ring()
+            wakeToClaim(lane: l)
         }
     }
 

@@ -31,21 +31,30 @@ import Testing
         try await body(connection)
     }
 
+    /// What `body` failed with when it is ``StoreError/unavailable(_:)``; records an issue
+    /// (and returns nil) otherwise.
+    func unavailable(_ body: () async throws -> some Any) async -> String? {
+        let error = await #expect(throws: StoreError.self) { _ = try await body() }
+        guard case .unavailable(let detail)? = error else {
+            Issue.record("expected unavailable, got \(String(describing: error))")
+            return nil
+        }
+        return detail
+    }
+
     @Test func aStatementWrittenToAClosedConnectionFailsAtTheDeadlineInsteadOfHanging()
         async throws
     {
         try await withClosedConnection { connection in
             let statements = StatementGuard(timeout: .milliseconds(300))
             let started = ContinuousClock.now
-            let error = await #expect(throws: StoreError.self) {
-                try await statements.run {
-                    try await connection.query("SELECT 1", logger: TestDatabase.logger)
-                }
-            }
-            guard case .unavailable(let detail)? = error else {
-                Issue.record("expected unavailable, got \(String(describing: error))")
-                return
-            }
+            guard
+                let detail = await unavailable({
+                    try await statements.run {
+                        try await connection.query("SELECT 1", logger: TestDatabase.logger)
+                    }
+                })
+            else { return }
             // Either PostgresNIO reports the closed connection, or the statement is lost
             // and the deadline ends the wait; never a hang.
             #expect(ContinuousClock.now - started < .seconds(10), "\(detail)")
@@ -56,15 +65,13 @@ import Testing
         try await TestDatabase.withStore(migrate: false) { client, _ in
             // Generous for the quick one on a loaded machine; the slow one sleeps longer.
             let statements = StatementGuard(timeout: .seconds(3))
-            let error = await #expect(throws: StoreError.self) {
-                try await statements.run {
-                    try await client.query("SELECT pg_sleep(30)", logger: TestDatabase.logger)
-                }
-            }
-            guard case .unavailable(let detail)? = error else {
-                Issue.record("expected unavailable, got \(String(describing: error))")
-                return
-            }
+            guard
+                let detail = await unavailable({
+                    try await statements.run {
+                        try await client.query("SELECT pg_sleep(30)", logger: TestDatabase.logger)
+                    }
+                })
+            else { return }
             #expect(detail.contains("no answer within"), "\(detail)")
             let one = try await statements.run {
                 var value = 0
