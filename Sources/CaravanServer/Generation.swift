@@ -33,7 +33,7 @@ final class Generation: Sendable {
         engineSettings.redelivery = SuspendingRedelivery()
         engineSettings.errorHandler = .caravanDefault
         engineSettings.idempotentRepositories = PostgresIdempotentRepositories(
-            client: shared.client, schema: shared.schema)
+            client: shared.clients, schema: shared.schema)
         engine = try RouteEngine(
             routes: routes,
             components: [

@@ -54,19 +54,18 @@ public final class Node: Service, Sendable {
     }
 
     public func run() async throws {
-        let (configuration, cluster) = try await openDatabase()
-        defer { try? cluster?.stop() }
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .error)
-        let client = PostgresClient(configuration: configuration, backgroundLogger: quiet)
-        // The client is a service of its own, after the work in the group's order: on a
+        let (pool, cluster) = try await openDatabase(backgroundLogger: quiet)
+        defer { try? cluster?.stop() }
+        // The pool is a service of its own, after the work in the group's order: on a
         // graceful shutdown the workers drain and give back their leases first, and only
-        // then does the connection pool close.
+        // then do the connections close.
         let inner = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [
-                    .init(service: client),
-                    .init(service: Work(node: self, client: client)),
+                    .init(service: pool),
+                    .init(service: Work(node: self, pool: pool)),
                 ], logger: quiet))
         try await withGracefulShutdownHandler {
             try await inner.run()
@@ -75,14 +74,16 @@ public final class Node: Service, Sendable {
         }
     }
 
-    /// The node's work on an open client, as a service.
+    /// The node's work on an open pool, as a service.
     struct Work: Service {
         let node: Node
-        let client: PostgresClient
-        func run() async throws { try await node.serve(client) }
+        let pool: DatabasePool
+        func run() async throws { try await node.serve(pool) }
     }
 
-    private func openDatabase() async throws -> (PostgresClient.Configuration, EmbeddedPostgres?) {
+    private func openDatabase(backgroundLogger: Logger) async throws -> (
+        DatabasePool, EmbeddedPostgres?
+    ) {
         switch settings.database {
         case .url(let text):
             let url = try DatabaseURL(text)
@@ -90,7 +91,7 @@ public final class Node: Service, Sendable {
             // database), at once: the pool would only time out.
             try await url.probe(
                 timeout: settings.startTimeout, waiting: settings.startTimeout, logger: logger)
-            return (url.clientConfiguration, nil)
+            return (DatabasePool(url: url, logger: logger, backgroundLogger: backgroundLogger), nil)
         case .embedded(let directory):
             let cluster = try await EmbeddedPostgres.start(in: directory, logger: logger)
             logger.info(
@@ -98,15 +99,19 @@ public final class Node: Service, Sendable {
                 metadata: [
                     "directory": "\(cluster.dataDirectory)", "socket": "\(cluster.socketPath)",
                 ])
-            return (cluster.configuration(), cluster)
+            return (
+                DatabasePool(
+                    configuration: cluster.configuration(), backgroundLogger: backgroundLogger),
+                cluster
+            )
         }
     }
 
-    func serve(_ client: PostgresClient) async throws {
+    func serve(_ pool: DatabasePool) async throws {
         let schema = settings.schema
         // The probe found the server; the database going away between the two (the pool
         // would retry for about a minute) or a statement PostgresNIO loses ends here.
-        let migrator = Migrator(client: client, schema: schema, logger: logger)
+        let migrator = Migrator(client: pool.client, schema: schema, logger: logger)
         let start = StatementGuard(
             timeout: settings.startTimeout,
             timeoutMessage:
@@ -117,9 +122,9 @@ public final class Node: Service, Sendable {
             logger.info("applied migrations", metadata: ["versions": "\(applied)"])
         }
         let shared = Shared(
-            client: client, schema: schema,
-            journal: Journal(client: client, schema: schema, logger: logger),
-            store: MessageStore(client: client, schema: schema, logger: logger),
+            client: pool, schema: schema,
+            journal: Journal(client: pool, schema: schema, logger: logger),
+            store: MessageStore(client: pool, schema: schema, logger: logger),
             http: HTTPComponent(scheme: "http", trustedCertificates: settings.trustedCertificates),
             logger: logger)
         defer { Task { [shared] in await shared.http.shutdown() } }
@@ -133,7 +138,7 @@ public final class Node: Service, Sendable {
                 readiness: { [shared] in await shared.readiness() }, logger: logger)
         }
 
-        var keeper = Housekeeping(client: client, schema: schema, logger: logger)
+        var keeper = Housekeeping(client: pool, schema: schema, logger: logger)
         keeper.retention = settings.retention
         let housekeeping = keeper
         let failure = ErrorBox()

@@ -9,7 +9,9 @@ import Synchronization
 /// What every generation of a node shares: the store, the journal as the consumers'
 /// ``Intake``, the HTTP client pool, and which generation is current.
 final class Shared: Intake, Sendable {
-    let client: PostgresClient
+    let clients: any PostgresClientProvider
+    /// The client for the next statement (a `DatabasePool` may replace it).
+    var client: PostgresClient { clients.client }
     let schema: StoreSchema
     let journal: Journal
     let store: MessageStore
@@ -23,10 +25,11 @@ final class Shared: Intake, Sendable {
     private let probes = StatementGuard(timeout: .seconds(2))
 
     init(
-        client: PostgresClient, schema: StoreSchema, journal: Journal, store: MessageStore,
+        client: some PostgresClientProvider, schema: StoreSchema, journal: Journal,
+        store: MessageStore,
         http: HTTPComponent, logger: Logger
     ) {
-        self.client = client
+        self.clients = client
         self.schema = schema
         self.journal = journal
         self.store = store

@@ -88,16 +88,18 @@ public struct DeadLetterAction: Sendable, Equatable {
 /// Operators' work on dead letters: list, inspect, edit, replay, discard. Every change is
 /// recorded in the message's `audit` with who, when and why; the message itself is kept.
 public struct DeadLetters: Sendable {
-    public let client: PostgresClient
+    private let clients: any PostgresClientProvider
+    /// The client for the next statement (a ``DatabasePool`` may replace it).
+    public var client: PostgresClient { clients.client }
     public let schema: StoreSchema
     let statements = StatementGuard()
     let logger: Logger
 
     public init(
-        client: PostgresClient, schema: StoreSchema = .default,
+        client: some PostgresClientProvider, schema: StoreSchema = .default,
         logger: Logger = Logger(label: "caravan.dlq")
     ) {
-        self.client = client
+        self.clients = client
         self.schema = schema
         self.logger = logger
     }

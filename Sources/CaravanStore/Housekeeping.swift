@@ -8,7 +8,9 @@ import PostgresNIO
 /// history. One node at a time does this, under a session advisory lock; the others skip
 /// the round.
 public struct Housekeeping: Sendable {
-    public let client: PostgresClient
+    private let clients: any PostgresClientProvider
+    /// The client for the next statement (a ``DatabasePool`` may replace it).
+    public var client: PostgresClient { clients.client }
     public let schema: StoreSchema
     /// How long a `done` message is kept (for `caravan messages show` and audits).
     public var retention: Duration = .seconds(7 * 24 * 3600)
@@ -18,10 +20,10 @@ public struct Housekeeping: Sendable {
     let logger: Logger
 
     public init(
-        client: PostgresClient, schema: StoreSchema = .default,
+        client: some PostgresClientProvider, schema: StoreSchema = .default,
         logger: Logger = Logger(label: "caravan.housekeeping")
     ) {
-        self.client = client
+        self.clients = client
         self.schema = schema
         self.logger = logger
     }

@@ -27,7 +27,9 @@ public struct JournalEntry: Sendable {
 /// caller only after its row committed. When the database is unreachable, appends fail
 /// with ``StoreError/unavailable(_:)``: nothing is acknowledged that is not committed.
 public final class Journal: Sendable {
-    public let client: PostgresClient
+    private let clients: any PostgresClientProvider
+    /// The client for the next statement (a ``DatabasePool`` may replace it).
+    public var client: PostgresClient { clients.client }
     public let schema: StoreSchema
     let logger: Logger
     private let committer: GroupCommitter<Pending>
@@ -48,7 +50,7 @@ public final class Journal: Sendable {
     public let appendTimeout: Duration
 
     public init(
-        client: PostgresClient, schema: StoreSchema = .default, maxBatch: Int = 500,
+        client: some PostgresClientProvider, schema: StoreSchema = .default, maxBatch: Int = 500,
         maxInFlight: Int = 2, appendTimeout: Duration = .seconds(5),
         logger: Logger = Logger(label: "caravan.journal")
     ) {
@@ -83,7 +85,7 @@ public final class Journal: Sendable {
             UNION ALL SELECT NULL::uuid FROM notified
             """
         self.insertStatement = StoreStatement("journalInsert", insertSQL, schema: schema)
-        self.client = client
+        self.clients = client
         self.schema = schema
         self.logger = logger
         // A flush that outlived every append it carries is no use waiting for.

@@ -20,7 +20,9 @@ public struct ClaimedMessage: Sendable {
 /// (``MessageQueries``) guarded by the lease owner, so a worker whose lease expired
 /// cannot overwrite the work of the one that took over.
 public struct MessageStore: Sendable {
-    public let client: PostgresClient
+    private let clients: any PostgresClientProvider
+    /// The client for the next statement (a ``DatabasePool`` may replace it).
+    public var client: PostgresClient { clients.client }
     public let schema: StoreSchema
     /// The statements with the schema's table names, spliced once.
     let queries: MessageQueries.ForSchema
@@ -35,11 +37,11 @@ public struct MessageStore: Sendable {
     /// `statementTimeout` bounds each statement, so that a worker never waits forever on
     /// a lost connection: it reports the database as unavailable and tries again.
     public init(
-        client: PostgresClient, schema: StoreSchema = .default,
+        client: some PostgresClientProvider, schema: StoreSchema = .default,
         statementTimeout: Duration = StatementGuard.defaultTimeout,
         logger: Logger = Logger(label: "caravan.store")
     ) {
-        self.client = client
+        self.clients = client
         self.schema = schema
         self.queries = MessageQueries.ForSchema(schema)
         self.statements = StatementGuard(timeout: statementTimeout)

@@ -22,16 +22,18 @@ public struct StoredMessage: Sendable {
 
 /// Browsing the journal: `caravan messages list|show`.
 public struct Messages: Sendable {
-    public let client: PostgresClient
+    private let clients: any PostgresClientProvider
+    /// The client for the next statement (a ``DatabasePool`` may replace it).
+    public var client: PostgresClient { clients.client }
     public let schema: StoreSchema
     let statements = StatementGuard()
     let logger: Logger
 
     public init(
-        client: PostgresClient, schema: StoreSchema = .default,
+        client: some PostgresClientProvider, schema: StoreSchema = .default,
         logger: Logger = Logger(label: "caravan.messages")
     ) {
-        self.client = client
+        self.clients = client
         self.schema = schema
         self.logger = logger
     }

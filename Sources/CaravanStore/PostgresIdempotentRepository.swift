@@ -6,7 +6,9 @@ import PostgresNIO
 /// every node: a key added on one node is a duplicate on all of them, and survives
 /// restarts.
 public struct PostgresIdempotentRepository: IdempotentRepository {
-    public let client: PostgresClient
+    private let clients: any PostgresClientProvider
+    /// The client for the next statement (a ``DatabasePool`` may replace it).
+    public var client: PostgresClient { clients.client }
     public let schema: StoreSchema
     /// The repository's name (Camel's `processorName`): keys of different names never meet.
     public let name: String
@@ -14,10 +16,10 @@ public struct PostgresIdempotentRepository: IdempotentRepository {
     let logger: Logger
 
     public init(
-        client: PostgresClient, schema: StoreSchema, name: String,
+        client: some PostgresClientProvider, schema: StoreSchema, name: String,
         logger: Logger = Logger(label: "caravan.idempotent")
     ) {
-        self.client = client
+        self.clients = client
         self.schema = schema
         self.name = name
         self.logger = logger
@@ -80,15 +82,17 @@ public struct PostgresIdempotentRepository: IdempotentRepository {
 
 /// The store's repositories, by name.
 public struct PostgresIdempotentRepositories: IdempotentRepositories {
-    public let client: PostgresClient
+    private let clients: any PostgresClientProvider
+    /// The client for the next statement (a ``DatabasePool`` may replace it).
+    public var client: PostgresClient { clients.client }
     public let schema: StoreSchema
 
-    public init(client: PostgresClient, schema: StoreSchema) {
-        self.client = client
+    public init(client: some PostgresClientProvider, schema: StoreSchema) {
+        self.clients = client
         self.schema = schema
     }
 
     public func repository(named name: String) -> any IdempotentRepository {
-        PostgresIdempotentRepository(client: client, schema: schema, name: name)
+        PostgresIdempotentRepository(client: clients, schema: schema, name: name)
     }
 }

@@ -1,0 +1,114 @@
+import Foundation
+import Logging
+import PostgresNIO
+import Synchronization
+import Testing
+
+@testable import CaravanStore
+
+/// The node's pool is replaced when it is stuck while the server takes connections, and
+/// only then.
+@Suite struct DatabasePoolTests {
+    /// Quick checks, so that each test sees several within a second.
+    var timing: DatabasePool.Timing {
+        var t = DatabasePool.Timing()
+        t.checkInterval = .milliseconds(20)
+        t.checkTimeout = .milliseconds(300)
+        t.retireAfter = .milliseconds(100)
+        return t
+    }
+
+    /// A client whose pool never gets a connection: nothing listens on port 1. Its pool
+    /// backs off between attempts as it does after an outage.
+    func unreachableClient() -> PostgresClient {
+        PostgresClient(
+            configuration: .init(
+                host: "127.0.0.1", port: 1, username: "caravan", password: nil, database: nil,
+                tls: .disable),
+            backgroundLogger: TestDatabase.logger)
+    }
+
+    /// Runs `pool` while `body` runs.
+    func running(_ pool: DatabasePool, _ body: () async throws -> Void) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await pool.run() }
+            defer { group.cancelAll() }
+            try await body()
+        }
+    }
+
+    /// Waits (polling, up to 10 s) until `condition` holds; false if it never did.
+    func eventually(_ condition: () async -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .seconds(10)
+        while ContinuousClock.now < deadline {
+            if await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return false
+    }
+
+    func answers(_ client: PostgresClient) async -> Bool {
+        do {
+            for try await one in try await client.query("SELECT 1").decode(Int.self) {
+                return one == 1
+            }
+        } catch {}
+        return false
+    }
+
+    @Test func aPoolThatGetsNoConnectionWhileTheServerTakesThemIsReplacedByOneThatWorks()
+        async throws
+    {
+        let configuration = try await TestDatabase.configuration.value
+        let made = Mutex(0)
+        // The first pool is stuck; the ones made after it reach the server.
+        let pool = DatabasePool(
+            makeClient: {
+                let n = made.withLock { n in
+                    defer { n += 1 }
+                    return n
+                }
+                return n == 0
+                    ? unreachableClient()
+                    : PostgresClient(
+                        configuration: configuration, backgroundLogger: TestDatabase.logger)
+            },
+            probe: { true }, timing: timing, logger: TestDatabase.logger)
+        let stuck = pool.client
+        try await running(pool) {
+            #expect(await eventually { pool.replacements > 0 })
+            #expect(pool.client !== stuck)
+            #expect(await answers(pool.client))
+            // The new pool answers its checks: it stays.
+            let checks = pool.checks
+            #expect(await eventually { pool.checks >= checks + 5 })
+            #expect(pool.replacements == 1)
+        }
+    }
+
+    @Test func aPoolThatAnswersIsKept() async throws {
+        let configuration = try await TestDatabase.configuration.value
+        let pool = DatabasePool(
+            makeClient: {
+                PostgresClient(configuration: configuration, backgroundLogger: TestDatabase.logger)
+            },
+            probe: { true }, timing: timing, logger: TestDatabase.logger)
+        let first = pool.client
+        try await running(pool) {
+            #expect(await eventually { pool.checks >= 10 })
+            #expect(pool.replacements == 0)
+            #expect(pool.client === first)
+        }
+    }
+
+    @Test func aPoolIsKeptWhileTheServerItselfTakesNoConnections() async throws {
+        // The pool reconnects on its own once the server is back; a new one would not help.
+        let pool = DatabasePool(
+            makeClient: { unreachableClient() }, probe: { false }, timing: timing,
+            logger: TestDatabase.logger)
+        try await running(pool) {
+            #expect(await eventually { pool.checks >= 3 })
+            #expect(pool.replacements == 0)
+        }
+    }
+}
