@@ -80,8 +80,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "CaravanTests", dependencies: ["Caravan"]),
-        .testTarget(name: "CaravanStoreTests", dependencies: ["CaravanStore"]),
+        // Shared by the test targets: where the built `caravan` executable is.
+        .target(name: "CaravanTestSupport", path: "Tests/CaravanTestSupport"),
+        .testTarget(name: "CaravanTests", dependencies: ["Caravan", "CaravanTestSupport"]),
+        .testTarget(
+            name: "CaravanStoreTests", dependencies: ["CaravanStore", "CaravanTestSupport"]),
         .testTarget(
             name: "CaravanAdaptersTests",
             dependencies: [
@@ -92,7 +95,7 @@ let package = Package(
         .testTarget(
             name: "CaravanServerTests",
             dependencies: [
-                "CaravanServer", "CaravanStore", "CaravanAdapters",
+                "CaravanServer", "CaravanStore", "CaravanAdapters", "CaravanTestSupport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

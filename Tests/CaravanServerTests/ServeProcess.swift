@@ -1,3 +1,4 @@
+import CaravanTestSupport
 import Foundation
 import Synchronization
 import Testing
@@ -5,17 +6,7 @@ import Testing
 /// A `caravan serve` child process, its output in a file (a pipe nobody reads would fill
 /// and stall it), awaited through its termination handler (no thread blocks on it).
 final class ServeProcess: Sendable {
-    static let executable: String? = {
-        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [
-            here, Bundle.main.bundleURL.deletingLastPathComponent(),
-            URL(fileURLWithPath: #filePath).appendingPathComponent("../../../.build/debug")
-                .standardized,
-        ]
-        return candidates.map { $0.appendingPathComponent("caravan").path }.first {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }
-    }()
+    static let executable = CaravanExecutable.path
 
     let process: Process
     let logPath: String

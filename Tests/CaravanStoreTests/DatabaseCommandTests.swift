@@ -1,22 +1,13 @@
 import Caravan
 import CaravanStore
+import CaravanTestSupport
 import Foundation
 import PostgresNIO
 import Testing
 
 /// `caravan db migrate` and `caravan db status` against a real PostgreSQL.
 @Suite struct DatabaseCommandTests {
-    static let executable: String? = {
-        let here = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [
-            here, Bundle.main.bundleURL.deletingLastPathComponent(),
-            URL(fileURLWithPath: #filePath).appendingPathComponent("../../../.build/debug")
-                .standardized,
-        ]
-        return candidates.map { $0.appendingPathComponent("caravan").path }.first {
-            FileManager.default.isExecutableFile(atPath: $0)
-        }
-    }()
+    static let executable = CaravanExecutable.path
 
     func caravan(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()

@@ -1,3 +1,4 @@
+import CaravanTestSupport
 import Foundation
 import Testing
 
@@ -21,19 +22,7 @@ final class ErrorBox: @unchecked Sendable {
         var stderr: String
     }
 
-    static let executable: URL? = {
-        let candidates = [
-            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent(),
-            Bundle.main.bundleURL.deletingLastPathComponent(),
-            Bundle.main.bundleURL,
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
-                "../../../.build/debug"
-            ).standardized,
-        ]
-        return candidates.map { $0.appendingPathComponent("caravan") }.first {
-            FileManager.default.isExecutableFile(atPath: $0.path)
-        }
-    }()
+    static let executable = CaravanExecutable.url
 
     func caravan(_ arguments: [String], stdin: [UInt8] = []) throws -> Run {
         let process = Process()
