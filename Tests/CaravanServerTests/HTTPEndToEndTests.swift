@@ -156,6 +156,58 @@ import Testing
         #expect(stored == 0)  // InOut is answered inline, not journaled
     }
 
+    @Test func inOutRedeliversWhileTheCallerWaitsAsItsErrorHandlerSays() async throws {
+        // Fails twice, then answers: the caller gets the answer, not the first failure.
+        let sink = Sink(status: { $0 < 2 ? 503 : 200 })
+        let port = await sink.start()
+        defer { sink.stop() }
+        let node = try await TestNode.start(
+            """
+            - route:
+                id: quote
+                errorHandler:
+                  defaultErrorHandler:
+                    redeliveryPolicy: {maximumRedeliveries: 3, redeliveryDelay: 10}
+                from:
+                  uri: platform-http:/quote?exchangePattern=InOut
+                  steps:
+                    - to: "http://127.0.0.1:\(port)/price"
+            - route:
+                id: strict
+                errorHandler:
+                  defaultErrorHandler:
+                    redeliveryPolicy: {maximumRedeliveries: 1, redeliveryDelay: 10}
+                from:
+                  uri: platform-http:/strict?exchangePattern=InOut
+                  steps:
+                    - to: "http://127.0.0.1:\(port)/price?okStatusCodeRange=201-201"
+            - route:
+                id: plain
+                from:
+                  uri: platform-http:/plain?exchangePattern=InOut
+                  steps:
+                    - to: "http://127.0.0.1:\(port)/price?okStatusCodeRange=201-201"
+            """)
+        let reply = try await node.send("/quote", "{}")
+        #expect(reply.status == 200)
+        #expect(reply.body == "sink 2")
+        #expect(sink.requests.count == 3)
+        // Redeliveries exhausted: the caller gets the failure.
+        let failed = try await node.send("/strict", "{}")
+        #expect(failed.status == 500)
+        #expect(sink.requests.count == 5)
+        // No error handler of its own: Camel's default (no redelivery), not the server's
+        // durable one, whose redeliveries are seconds to minutes apart.
+        let plain = try await node.send("/plain", "{}")
+        #expect(plain.status == 500)
+        #expect(sink.requests.count == 6)
+        let stored = try await ServerTestDatabase.withClient { client in
+            try await ServerTestDatabase.count(client, node.schema)
+        }
+        try await node.stop()
+        #expect(stored == 0)
+    }
+
     @Test func theDatabaseDownGets503WithRetryAfter() async throws {
         let cluster = try await EmbeddedPostgres.start(durable: false)
         defer { try? cluster.stop() }

@@ -14,6 +14,9 @@ public struct Exchange: Sendable {
     public var routeId: String?
     /// The error being handled, if any (`${exception.message}`).
     public var error: ExchangeError?
+    /// Whether a caller waits for the outcome: an `InOut` exchange is redelivered in
+    /// memory, not suspended to the store.
+    public var pattern: ExchangePattern = .inOnly
 
     public init(
         id: String = Exchange.newId(), message: Message = Message(),

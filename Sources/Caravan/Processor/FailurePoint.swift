@@ -85,13 +85,17 @@ public protocol RedeliverySeam: Sendable {
 }
 
 /// Durable redelivery: the exchange leaves the route at once, carrying its failure point;
-/// the store saves it with a due time and resumes it then (``FailurePoint``).
+/// the store saves it with a due time and resumes it then (``FailurePoint``). An `InOut`
+/// exchange is redelivered in memory instead: its caller is waiting for the reply.
 public struct SuspendingRedelivery: RedeliverySeam {
     public init() {}
 
     public func redeliver(_ point: FailurePoint, after delay: Duration, _ context: ProcessContext)
         async throws(ProcessingError)
     {
+        if point.exchange.pattern == .inOut {
+            return try await InMemoryRedelivery().redeliver(point, after: delay, context)
+        }
         throw ProcessingError.suspended(point)
     }
 }

@@ -149,6 +149,7 @@ extension Exchange {
         var e = Exchange(message: message, properties: properties, routeId: routeId)
         if let body { e.message.body = body }
         e.error = error
+        e.pattern = pattern
         return e
     }
 }

@@ -154,15 +154,10 @@ public final class PlatformHTTPServer: Sendable {
     func reply(_ engine: RouteEngine, _ entry: PlatformHTTPTable.Entry, _ message: Message) async
         -> Response
     {
-        let outcome = await engine.run(entry.routeId, Exchange(message: message))
-        if var error = outcome.error {
-            // InOut is answered inline: a redelivery the durable seam would schedule is
-            // reported as the failure it is.
-            if error.isSuspension, let document = error.point,
-                let point = FailurePoint(document: document)
-            {
-                error = point.error
-            }
+        var exchange = Exchange(message: message)
+        exchange.pattern = .inOut
+        let outcome = await engine.run(entry.routeId, exchange)
+        if let error = outcome.error {
             logger.warning(
                 "an InOut exchange failed",
                 metadata: ["route": "\(entry.routeId)", "error": "\(error)"])

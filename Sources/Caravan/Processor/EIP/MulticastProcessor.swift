@@ -142,6 +142,8 @@ struct WireTapProcessor: Processor {
         let copy = exchange.copy()
         context.background.start {
             var tapped = copy
+            // Nobody waits for the tapped copy (Camel sends it InOnly).
+            tapped.pattern = .inOnly
             do {
                 try await DynamicSendProcessor.send(target, &tapped, context)
             } catch {
