@@ -44,6 +44,25 @@ import Yams
         #expect((environment["DATABASE_URL"] as? String)?.contains("@postgres:5432/") == true)
     }
 
+    @Test func theBuildStageHasTheFolderOfEveryTargetThePackageDeclares() throws {
+        // SwiftPM refuses to load a package whose targets' folders are missing, even to
+        // build the one product the image needs.
+        let manifest = try read("Package.swift")
+        var needed: Set<String> = []
+        if manifest.contains(".target(") || manifest.contains(".executableTarget(") {
+            needed.insert("Sources")
+        }
+        if manifest.contains(".testTarget(") { needed.insert("Tests") }
+        for part in manifest.components(separatedBy: "path: \"").dropFirst() {
+            if let folder = part.split(separator: "/").first { needed.insert(String(folder)) }
+        }
+        let copied = Set(
+            try read("docker/Dockerfile").split(separator: "\n")
+                .filter { $0.hasPrefix("COPY ") && !$0.contains("--from") }
+                .map { String($0.split(separator: " ")[1]) })
+        #expect(needed.isSubset(of: copied), "the build stage lacks \(needed.subtracting(copied))")
+    }
+
     @Test func theDockerfileCopiesWhatExistsAndRunsCommandsCaravanHas() throws {
         let dockerfile = try read("docker/Dockerfile")
         for line in dockerfile.split(separator: "\n")
