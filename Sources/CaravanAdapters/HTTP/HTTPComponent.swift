@@ -59,6 +59,11 @@ public final class HTTPComponent: Component {
                 configuration.timeout = .init(connect: .milliseconds(connectTimeoutMillis))
                 configuration.redirectConfiguration = .disallow
                 configuration.decompression = .disabled
+                // A refused connection fails at once, as in Camel, and the route's
+                // redelivery policy decides when to try again. AsyncHTTPClient's default
+                // retries until the connect timeout: each message to a target that is down
+                // held a worker for 10 s before its first redelivery was even scheduled.
+                configuration.connectionPool.retryConnectionEstablishment = false
                 if let trustedCertificates {
                     var tls = TLSConfiguration.makeClientConfiguration()
                     tls.additionalTrustRoots = [.file(trustedCertificates)]
