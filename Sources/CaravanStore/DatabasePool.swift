@@ -21,6 +21,10 @@ import Synchronization
 /// it again; nothing acknowledged is lost), and the pool is not replaced again within
 /// ``Timing/cooldown``. Without a probe (a private cluster, which has no outages of its
 /// own) the client is never replaced.
+///
+/// When the check fails and the probe does too, the server is away: ``knownOutage`` says
+/// so until a check or a replacement succeeds, and the journal answers 503 at once rather
+/// than holding every request (and its body) for its 5 s deadline.
 public final class DatabasePool: PostgresClientProvider, Service {
     /// When the pool is checked, and what counts as stuck.
     public struct Timing: Sendable {
@@ -42,12 +46,13 @@ public final class DatabasePool: PostgresClientProvider, Service {
     }
 
     private let makeClient: @Sendable () -> PostgresClient
-    private let probe: (@Sendable () async -> Bool)?
+    private let probe: (@Sendable () async -> String?)?
     private let timing: Timing
     private let logger: Logger
     private let current: Mutex<Member>
     private let replaced = Atomic(0)
     private let checked = Atomic(0)
+    private let outage = Mutex<String?>(nil)
 
     /// A pool of connections to the server `url` names, replaced when stuck.
     public convenience init(
@@ -59,8 +64,13 @@ public final class DatabasePool: PostgresClientProvider, Service {
                 PostgresClient(configuration: configuration, backgroundLogger: backgroundLogger)
             },
             probe: {
-                (try? await url.probe(timeout: timing.checkTimeout, logger: backgroundLogger))
-                    != nil
+                do {
+                    try await url.probe(timeout: timing.checkTimeout, logger: backgroundLogger)
+                    return nil
+                } catch {
+                    if case .unavailable(let reason) = error as? StoreError { return reason }
+                    return "\(error)"
+                }
             }, timing: timing, logger: logger)
     }
 
@@ -72,11 +82,11 @@ public final class DatabasePool: PostgresClientProvider, Service {
             }, probe: nil, timing: Timing(), logger: backgroundLogger)
     }
 
-    /// `makeClient` makes each pool; `probe` says whether the server takes a connection
-    /// outside of the pool.
+    /// `makeClient` makes each pool; `probe` connects outside of the pool and says why
+    /// that failed (nil: it got through).
     init(
         makeClient: @escaping @Sendable () -> PostgresClient,
-        probe: (@Sendable () async -> Bool)?, timing: Timing, logger: Logger
+        probe: (@Sendable () async -> String?)?, timing: Timing, logger: Logger
     ) {
         self.makeClient = makeClient
         self.probe = probe
@@ -86,6 +96,8 @@ public final class DatabasePool: PostgresClientProvider, Service {
     }
 
     public var client: PostgresClient { current.withLock { $0.client } }
+
+    public var knownOutage: String? { outage.withLock { $0 } }
 
     /// How many times the pool has been replaced.
     public var replacements: Int { replaced.load(ordering: .relaxed) }
@@ -136,10 +148,17 @@ public final class DatabasePool: PostgresClientProvider, Service {
             if Task.isCancelled { return }
             let answered = await answers(client)
             checked.add(1, ordering: .relaxed)
-            if answered { continue }
-            if let last, ContinuousClock.now - last < timing.cooldown { continue }
+            if answered {
+                outage.withLock { $0 = nil }
+                continue
+            }
             // The server itself away: the pool will reconnect on its own once it is back.
-            guard await probe() else { continue }
+            if let reason = await probe() {
+                outage.withLock { $0 = reason }
+                continue
+            }
+            outage.withLock { $0 = nil }
+            if let last, ContinuousClock.now - last < timing.cooldown { continue }
             last = .now
             let fresh = Member(client: makeClient())
             joining.yield(fresh)

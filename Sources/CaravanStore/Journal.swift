@@ -101,7 +101,8 @@ public final class Journal: Sendable {
     /// Appends one message; returns once it is committed. Throws
     /// ``StoreError/unavailable(_:)`` when the commit does not happen within
     /// ``appendTimeout`` — the row may still commit later, so a sender that retries after
-    /// a 503 can leave a duplicate (at-least-once), never a loss.
+    /// a 503 can leave a duplicate (at-least-once), never a loss — and at once while the
+    /// client provider knows the server is away.
     ///
     /// With `handOff` (this node's workers serve the route and have room), the row is
     /// written already leased to them and the message goes to their queue once committed:
@@ -110,6 +111,7 @@ public final class Journal: Sendable {
     public func append(_ entry: JournalEntry, handOff: LocalQueue? = nil)
         async throws(StoreError)
     {
+        if let outage = clients.knownOutage { throw .unavailable(outage) }
         let local = handOff.flatMap { $0.reserve() ? $0 : nil }
         let handedOver: Bool
         do {

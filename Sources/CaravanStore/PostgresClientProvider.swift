@@ -6,6 +6,14 @@ import PostgresNIO
 public protocol PostgresClientProvider: Sendable {
     /// The client to run the next statement on; read it for every statement.
     var client: PostgresClient { get }
+    /// Why the server is known to take no connections right now, or nil: a caller that
+    /// would only wait for its deadline (an append answered 503 after 5 s) fails at once.
+    var knownOutage: String? { get }
+}
+
+extension PostgresClientProvider {
+    /// Nothing is known: statements find out for themselves.
+    public var knownOutage: String? { nil }
 }
 
 extension PostgresClient: PostgresClientProvider {

@@ -73,7 +73,7 @@ import Testing
                     : PostgresClient(
                         configuration: configuration, backgroundLogger: TestDatabase.logger)
             },
-            probe: { true }, timing: timing, logger: TestDatabase.logger)
+            probe: { nil }, timing: timing, logger: TestDatabase.logger)
         let stuck = pool.client
         try await running(pool) {
             #expect(await eventually { pool.replacements > 0 })
@@ -95,7 +95,7 @@ import Testing
             makeClient: {
                 PostgresClient(configuration: configuration, backgroundLogger: TestDatabase.logger)
             },
-            probe: { true }, timing: timing, logger: TestDatabase.logger)
+            probe: { nil }, timing: timing, logger: TestDatabase.logger)
         let first = pool.client
         try await running(pool) {
             #expect(await eventually { pool.checks >= 10 })
@@ -107,11 +107,38 @@ import Testing
     @Test func aPoolIsKeptWhileTheServerItselfTakesNoConnections() async throws {
         // The pool reconnects on its own once the server is back; a new one would not help.
         let pool = DatabasePool(
-            makeClient: { unreachableClient() }, probe: { false }, timing: timing,
+            makeClient: { unreachableClient() }, probe: { "nothing listens" }, timing: timing,
             logger: TestDatabase.logger)
         try await running(pool) {
             #expect(await eventually { pool.checks >= 3 })
             #expect(pool.replacements == 0)
+            // Known to be away: appends fail at once instead of at their deadline.
+            #expect(pool.knownOutage == "nothing listens")
+        }
+    }
+
+    @Test func anOutageLastsUntilTheServerTakesConnectionsAgain() async throws {
+        let configuration = try await TestDatabase.configuration.value
+        let made = Mutex(0)
+        let down = Mutex(true)
+        let pool = DatabasePool(
+            makeClient: {
+                let n = made.withLock { n in
+                    defer { n += 1 }
+                    return n
+                }
+                return n == 0
+                    ? unreachableClient()
+                    : PostgresClient(
+                        configuration: configuration, backgroundLogger: TestDatabase.logger)
+            },
+            probe: { down.withLock { $0 } ? "down" : nil }, timing: timing,
+            logger: TestDatabase.logger)
+        try await running(pool) {
+            #expect(await eventually { pool.knownOutage == "down" })
+            down.withLock { $0 = false }
+            #expect(await eventually { pool.knownOutage == nil && pool.replacements == 1 })
+            #expect(await answers(pool.client))
         }
     }
 }

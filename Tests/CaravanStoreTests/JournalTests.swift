@@ -38,6 +38,32 @@ import Testing
         }
     }
 
+    /// A client provider that knows the server is away (as a `DatabasePool` whose checks
+    /// and probe both failed), around a client that works.
+    struct KnownOutage: PostgresClientProvider {
+        let client: PostgresClient
+        var knownOutage: String? { "nothing listens at the test's address" }
+    }
+
+    @Test func anAppendFailsAtOnceWhileTheServerIsKnownToBeAway() async throws {
+        try await TestDatabase.withStore { client, schema in
+            // A deadline no test waits for: the failure comes from the known outage.
+            let journal = Journal(
+                client: KnownOutage(client: client), schema: schema, appendTimeout: .seconds(60))
+            let error = await #expect(throws: StoreError.self) {
+                try await journal.append(entry(1))
+            }
+            guard case .unavailable(let detail)? = error else {
+                Issue.record("expected unavailable, got \(String(describing: error))")
+                return
+            }
+            #expect(detail.contains("nothing listens"))
+            let rows = try await client.query(
+                PostgresQuery(unsafeSQL: "SELECT count(*) FROM \"\(schema.name)\".messages"))
+            for try await count in rows.decode(Int.self) { #expect(count == 0) }
+        }
+    }
+
     @Test func concurrentAppendsShareCommits() async throws {
         try await TestDatabase.withStore { client, schema in
             let journal = Journal(client: client, schema: schema, maxBatch: 100)
