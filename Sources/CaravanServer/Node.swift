@@ -39,7 +39,7 @@ public final class Node: Service, Sendable {
         var own: [WorkerGroup.Lane] = []
         for route in routes.routes where route.from.scheme != "direct" {
             if route.from.scheme == "platform-http",
-                route.from[option: "exchangePattern"] == "InOut"
+                route.from.exchangePattern == .inOut
             {
                 continue
             }

@@ -84,12 +84,7 @@ final class Shared: Intake, Sendable {
         guard ready.withLock({ $0 }) else { return (false, "the routes are starting") }
         do {
             let ok = try await probes.run { [client, logger] in
-                for try await one in try await client.query("SELECT 1", logger: logger).decode(
-                    Int.self)
-                {
-                    return one == 1
-                }
-                return false
+                try await client.answersSelectOne(logger: logger)
             }
             return ok
                 ? (true, "database reachable, migrations applied, routes started")

@@ -53,6 +53,8 @@ public final class DatabasePool: PostgresClientProvider, Service {
     private let replaced = Atomic(0)
     private let checked = Atomic(0)
     private let outage = Mutex<String?>(nil)
+    /// The deadline of each check.
+    private let checks: StatementGuard
 
     /// A pool of connections to the server `url` names, replaced when stuck.
     public convenience init(
@@ -92,6 +94,7 @@ public final class DatabasePool: PostgresClientProvider, Service {
         self.probe = probe
         self.timing = timing
         self.logger = logger
+        self.checks = StatementGuard(timeout: timing.checkTimeout)
         self.current = Mutex(Member(client: makeClient()))
     }
 
@@ -103,7 +106,7 @@ public final class DatabasePool: PostgresClientProvider, Service {
     public var replacements: Int { replaced.load(ordering: .relaxed) }
 
     /// How many checks the watcher has made.
-    var checks: Int { checked.load(ordering: .relaxed) }
+    var checkCount: Int { checked.load(ordering: .relaxed) }
 
     /// Runs the pool (and its replacements) until the task is cancelled or shuts down
     /// gracefully.
@@ -176,18 +179,18 @@ public final class DatabasePool: PostgresClientProvider, Service {
 
     /// True when `client` answers `SELECT 1` within the check timeout.
     private func answers(_ client: PostgresClient) async -> Bool {
-        let check = StatementGuard(timeout: timing.checkTimeout)
-        do {
-            return try await check.run { [logger] in
-                for try await one in try await client.query("SELECT 1", logger: logger).decode(
-                    Int.self)
-                {
-                    return one == 1
-                }
-                return false
-            }
-        } catch {
-            return false
+        (try? await checks.run { [logger] in try await client.answersSelectOne(logger: logger) })
+            ?? false
+    }
+}
+
+extension PostgresClient {
+    /// Whether `SELECT 1` comes back as 1: the check of a pool that works (the node's
+    /// readiness, the pool's own watch). Bound it with a ``StatementGuard``.
+    public func answersSelectOne(logger: Logger) async throws -> Bool {
+        for try await one in try await query("SELECT 1", logger: logger).decode(Int.self) {
+            return one == 1
         }
+        return false
     }
 }

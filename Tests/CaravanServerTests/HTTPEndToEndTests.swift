@@ -118,9 +118,7 @@ import Testing
         let xml = try await node.send(
             "/notes", "<note><to>x</note>", contentType: "application/xml")
         #expect(xml.status == 400 && xml.body.contains("XML"))
-        let stored = try await ServerTestDatabase.withClient { client in
-            try await ServerTestDatabase.count(client, node.schema)
-        }
+        let stored = try await node.storedCount()
         try await node.stop()
         #expect(stored == 0)
     }
@@ -149,9 +147,7 @@ import Testing
         let failed = try await node.send("/quote", #"{"qty": 300}"#)
         #expect(failed.status == 500)
         #expect(failed.body == "processing failed: java.lang.IllegalArgumentException\n")
-        let stored = try await ServerTestDatabase.withClient { client in
-            try await ServerTestDatabase.count(client, node.schema)
-        }
+        let stored = try await node.storedCount()
         try await node.stop()
         #expect(stored == 0)  // InOut is answered inline, not journaled
     }
@@ -201,9 +197,7 @@ import Testing
         let plain = try await node.send("/plain", "{}")
         #expect(plain.status == 500)
         #expect(sink.requests.count == 6)
-        let stored = try await ServerTestDatabase.withClient { client in
-            try await ServerTestDatabase.count(client, node.schema)
-        }
+        let stored = try await node.storedCount()
         try await node.stop()
         #expect(stored == 0)
     }

@@ -85,6 +85,8 @@ struct TestNode {
     let task: Task<Void, any Error>
     let port: Int
     let schema: StoreSchema
+    /// Its database's cluster when not the shared one.
+    let cluster: EmbeddedPostgres?
 
     static func start(
         _ yaml: String, cluster: EmbeddedPostgres? = nil, schema: StoreSchema? = nil,
@@ -106,12 +108,21 @@ struct TestNode {
                 services: [.init(service: node)], logger: ServerTestDatabase.logger))
         let task = Task { try await group.run() }
         let port = await node.httpPort()
-        return TestNode(node: node, group: group, task: task, port: port, schema: settings.schema)
+        return TestNode(
+            node: node, group: group, task: task, port: port, schema: settings.schema,
+            cluster: cluster)
     }
 
     func stop() async throws {
         await group.triggerGracefulShutdown()
         try await task.value
+    }
+
+    /// How many messages its schema holds.
+    func storedCount() async throws -> Int {
+        try await ServerTestDatabase.withClient(cluster) { client in
+            try await ServerTestDatabase.count(client, schema)
+        }
     }
 
     /// POSTs (or sends `method`) to the node; status, headers and body.

@@ -28,6 +28,24 @@ import Testing
             backgroundLogger: TestDatabase.logger)
     }
 
+    /// Makes pools for `makeClient`: the first one is stuck, those after it reach the
+    /// server.
+    func stuckThenWorking(_ configuration: PostgresClient.Configuration)
+        -> @Sendable () -> PostgresClient
+    {
+        let made = Mutex(0)
+        return {
+            let first = made.withLock { n in
+                defer { n += 1 }
+                return n == 0
+            }
+            return first
+                ? unreachableClient()
+                : PostgresClient(
+                    configuration: configuration, backgroundLogger: TestDatabase.logger)
+        }
+    }
+
     /// Runs `pool` while `body` runs.
     func running(_ pool: DatabasePool, _ body: () async throws -> Void) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -48,31 +66,15 @@ import Testing
     }
 
     func answers(_ client: PostgresClient) async -> Bool {
-        do {
-            for try await one in try await client.query("SELECT 1").decode(Int.self) {
-                return one == 1
-            }
-        } catch {}
-        return false
+        (try? await client.answersSelectOne(logger: TestDatabase.logger)) ?? false
     }
 
     @Test func aPoolThatGetsNoConnectionWhileTheServerTakesThemIsReplacedByOneThatWorks()
         async throws
     {
         let configuration = try await TestDatabase.configuration.value
-        let made = Mutex(0)
-        // The first pool is stuck; the ones made after it reach the server.
         let pool = DatabasePool(
-            makeClient: {
-                let n = made.withLock { n in
-                    defer { n += 1 }
-                    return n
-                }
-                return n == 0
-                    ? unreachableClient()
-                    : PostgresClient(
-                        configuration: configuration, backgroundLogger: TestDatabase.logger)
-            },
+            makeClient: stuckThenWorking(configuration),
             probe: { nil }, timing: timing, logger: TestDatabase.logger)
         let stuck = pool.client
         try await running(pool) {
@@ -80,8 +82,8 @@ import Testing
             #expect(pool.client !== stuck)
             #expect(await answers(pool.client))
             // The new pool answers its checks: it stays.
-            let checks = pool.checks
-            #expect(await eventually { pool.checks >= checks + 5 })
+            let checks = pool.checkCount
+            #expect(await eventually { pool.checkCount >= checks + 5 })
             #expect(pool.replacements == 1)
         }
     }
@@ -98,7 +100,7 @@ import Testing
             probe: { nil }, timing: timing, logger: TestDatabase.logger)
         let first = pool.client
         try await running(pool) {
-            #expect(await eventually { pool.checks >= 10 })
+            #expect(await eventually { pool.checkCount >= 10 })
             #expect(pool.replacements == 0)
             #expect(pool.client === first)
         }
@@ -110,7 +112,7 @@ import Testing
             makeClient: { unreachableClient() }, probe: { "nothing listens" }, timing: timing,
             logger: TestDatabase.logger)
         try await running(pool) {
-            #expect(await eventually { pool.checks >= 3 })
+            #expect(await eventually { pool.checkCount >= 3 })
             #expect(pool.replacements == 0)
             // Known to be away: appends fail at once instead of at their deadline.
             #expect(pool.knownOutage == "nothing listens")
@@ -119,19 +121,9 @@ import Testing
 
     @Test func anOutageLastsUntilTheServerTakesConnectionsAgain() async throws {
         let configuration = try await TestDatabase.configuration.value
-        let made = Mutex(0)
         let down = Mutex(true)
         let pool = DatabasePool(
-            makeClient: {
-                let n = made.withLock { n in
-                    defer { n += 1 }
-                    return n
-                }
-                return n == 0
-                    ? unreachableClient()
-                    : PostgresClient(
-                        configuration: configuration, backgroundLogger: TestDatabase.logger)
-            },
+            makeClient: stuckThenWorking(configuration),
             probe: { down.withLock { $0 } ? "down" : nil }, timing: timing,
             logger: TestDatabase.logger)
         try await running(pool) {

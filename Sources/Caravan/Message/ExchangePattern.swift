@@ -6,3 +6,12 @@ public enum ExchangePattern: String, Sendable {
     /// `exchangePattern=InOut`), so redeliveries happen while it waits.
     case inOut = "InOut"
 }
+
+extension EndpointURI {
+    /// The consumer's `exchangePattern` option: `InOnly` when it is absent, nil when it names
+    /// neither.
+    public var exchangePattern: ExchangePattern? {
+        ExchangePattern(
+            rawValue: self[option: "exchangePattern"] ?? ExchangePattern.inOnly.rawValue)
+    }
+}

@@ -68,10 +68,10 @@ public final class RouteEngine: EndpointResolver {
                 // An InOut exchange is answered inline, and nothing durable backs the
                 // server's default redeliveries (seconds to minutes apart): without an error
                 // handler of its own such a route fails at once, as with Camel's default.
-                let inOut = definition.from[option: "exchangePattern"] == "InOut"
                 builder.handling = try builder.errorHandling(
                     for: definition, in: routes,
-                    fallback: inOut ? .camelDefault : settings.errorHandler)
+                    fallback: definition.from.exchangePattern == .inOut
+                        ? .camelDefault : settings.errorHandler)
                 let entry = RouteEntry(
                     routeId: definition.id, pipeline: try builder.pipeline(definition.steps),
                     exhaustsFailures: builder.handling?.isTrivial ?? false, log: settings.log)

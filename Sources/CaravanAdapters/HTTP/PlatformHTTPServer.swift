@@ -131,7 +131,7 @@ public final class PlatformHTTPServer: Sendable {
             }
         }
 
-        if entry.inOut { return await reply(routes.engine, entry, message) }
+        if entry.pattern == .inOut { return await reply(routes.engine, entry, message) }
         do {
             let id = try await intake.accept(
                 message, route: entry.routeId, consumer: entry.consumer, id: nil)

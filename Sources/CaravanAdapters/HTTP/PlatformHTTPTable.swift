@@ -13,7 +13,8 @@ public struct PlatformHTTPTable: Sendable {
         let segments: [Segment]
         let methods: Set<String>?
         let consumes: MediaType?
-        public let inOut: Bool
+        /// `InOut`: the route runs inline and its final message is the reply.
+        public let pattern: ExchangePattern
     }
 
     enum Segment: Sendable, Equatable {
@@ -63,15 +64,16 @@ public struct PlatformHTTPTable: Sendable {
                 }
                 consumes = type
             }
-            let pattern = uri[option: "exchangePattern"] ?? "InOnly"
-            guard pattern == "InOnly" || pattern == "InOut" else {
-                throw options.invalid("exchangePattern '\(pattern)' is not InOnly or InOut")
+            guard let pattern = uri.exchangePattern else {
+                throw options.invalid(
+                    "exchangePattern '\(uri[option: "exchangePattern"] ?? "")' is not InOnly or InOut"
+                )
             }
             entries.append(
                 Entry(
                     routeId: route.id, uri: uri, consumer: uri.description, segments: segments,
                     methods: methods,
-                    consumes: consumes, inOut: pattern == "InOut"))
+                    consumes: consumes, pattern: pattern))
         }
         self.entries = entries
     }
