@@ -165,6 +165,7 @@ public final class Node: Service, Sendable {
             group.addTask { [settings, logger] in
                 while !Task.isCancelled {
                     do { try await housekeeping.runOnce() } catch {
+                        if Task.isCancelled { return }
                         logger.warning("housekeeping failed", metadata: ["error": "\(error)"])
                     }
                     try? await Task.sleep(for: settings.housekeepingInterval)

@@ -136,6 +136,8 @@ public struct WorkerGroup: Sendable {
                     if claimed > 0 { continue }
                 }
             } catch {
+                // A node that stops cancels what is in flight: not a failure to report.
+                if Task.isCancelled || stopping.isSet { return }
                 logger.warning(
                     "claiming messages failed; retrying", metadata: ["error": "\(error)"])
             }

@@ -78,6 +78,30 @@ import Testing
         try await node.stop()
     }
 
+    @Test func aNodeThatCannotTakeItsPortStopsWithoutReportingItsCancelledWorkAsFailures()
+        async throws
+    {
+        let taken = try await TestNode.start(Self.route("/a"))
+        defer { Task { try await taken.stop() } }
+        let loaded = RouteLoader().load([
+            RouteFile(path: "routes.yaml", text: Self.route("/b"))
+        ])
+        let cluster = try await ServerTestDatabase.cluster.value
+        var settings = NodeSettings(database: .url(ServerTestDatabase.url(cluster)))
+        settings.schema = try ServerTestDatabase.newSchema()
+        settings.http = NodeSettings.HTTP(host: "127.0.0.1", port: taken.port)
+        let records = RecordingLogHandler.Records()
+        let node = Node(
+            routes: loaded.routes, settings: settings, logger: RecordingLogHandler.logger(records))
+
+        await #expect(throws: NodeError.self) { try await node.run() }
+
+        let reported = records.messages(atLeast: .warning)
+        #expect(reported.contains("the HTTP server cannot run; stopping"))
+        // Its workers' claims and its housekeeping were cancelled, not failed.
+        #expect(reported.filter { $0 != "the HTTP server cannot run; stopping" } == [])
+    }
+
     @Test func gracefulShutdownFinishesRunningMessages() async throws {
         let node = try await TestNode.start(
             """
