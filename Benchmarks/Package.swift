@@ -14,6 +14,8 @@ let package = Package(
         // Only to measure against Caravan's own CSV reader (see CSVReader.swift).
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        // Only for the HTTP baseline (the same version as the main package's).
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .executableTarget(
@@ -36,6 +38,13 @@ let package = Package(
                 .product(name: "CaravanStore", package: "main"),
             ],
             path: "StoreBench"
+        ),
+        // Hummingbird alone, reading the body and answering 202: the ceiling of the HTTP
+        // stack, run by scripts/bench-e2e beside nginx.
+        .executableTarget(
+            name: "HTTPBaseline",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird")],
+            path: "HTTPBaseline"
         ),
     ],
     swiftLanguageModes: [.v6]
