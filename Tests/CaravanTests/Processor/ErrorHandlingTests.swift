@@ -334,4 +334,38 @@ func flakyRoutes(_ head: String, succeedAt: Int = 2) -> String {
         #expect(engine.mock("part").received.map(\.body.text) == ["a", "b", "c"])
         #expect(engine.mock("after").received.map(\.body.text) == [#"["a","b","c"]"#])
     }
+
+    @Test func aSplitWithTheDefaultStrategySavesNoFinishedPartsWithItsFailurePoint() async throws {
+        let (engine, seam) = try await engine(
+            flakyRoutes(
+                """
+                - errorHandler: {defaultErrorHandler: {redeliveryPolicy: {maximumRedeliveries: 3}}}
+                - route:
+                    id: main
+                    from:
+                      uri: direct:in
+                      steps:
+                        - split:
+                            tokenize: ","
+                            steps:
+                              - to: mock:part
+                              - choice:
+                                  when:
+                                    - simple: "${body} == 'd'"
+                                      steps: [{to: direct:flaky}]
+                        - to: mock:after
+                """, succeedAt: 1))
+        let first = await engine.run(
+            "main", Exchange(message: Message(body: Body(text: "a,b,c,d,e"))))
+        #expect(first.error?.isSuspension == true)
+        let point = try #require(seam.points.withLock { $0.first })
+        // The original exchange continues after the split: the three finished parts are
+        // not kept, in memory or in the saved point.
+        #expect(point.frames.count == 1 && point.frames[0].results.isEmpty)
+        let saved = try #require(FailurePoint(document: point.document))
+        let resumed = await engine.resume(saved)
+        #expect(resumed.error == nil, "\(String(describing: resumed.error))")
+        #expect(engine.mock("part").received.map(\.body.text) == ["a", "b", "c", "d", "e"])
+        #expect(engine.mock("after").received.map(\.body.text) == ["a,b,c,d,e"])
+    }
 }

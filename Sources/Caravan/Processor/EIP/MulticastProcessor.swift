@@ -34,7 +34,7 @@ struct MulticastProcessor: Processor {
         try await branches[k].resume(
             &copy, at: path.dropFirst(), resumption,
             context.forking(.branch(k), original: exchange, results: results))
-        results.append(copy)
+        aggregation.collect(copy, into: &results)
         try await run(from: k + 1, results: results, &exchange, context)
     }
 
@@ -52,10 +52,13 @@ struct MulticastProcessor: Processor {
                 (e: inout Exchange, c: ProcessContext) async throws(ProcessingError) in
                 try await branches[i].process(&e, c)
             }
-            results.append(copy)
+            aggregation.collect(copy, into: &results)
         }
-        exchange = (strategy ?? .useLatest).aggregate(original: exchange, results: results)
+        exchange = aggregation.aggregate(original: exchange, results: results)
     }
+
+    /// Camel's default for a multicast: the last branch's result continues.
+    var aggregation: AggregationStrategyName { strategy ?? .useLatest }
 }
 
 /// `recipientList`: sends a copy to each endpoint the expression names (a list, or text
@@ -91,7 +94,9 @@ struct RecipientListProcessor: Processor {
         var copy = resumption.innerExchange
         try await DynamicSendProcessor.send(
             list[k], &copy, context.forking(.branch(k), original: exchange, results: frame.results))
-        try await run(list, from: k + 1, results: frame.results + [copy], &exchange, context)
+        var results = frame.results
+        AggregationStrategyName.useLatest.collect(copy, into: &results)
+        try await run(list, from: k + 1, results: results, &exchange, context)
     }
 
     func uris(_ exchange: Exchange, _ context: ProcessContext) throws(ProcessingError) -> [String] {
@@ -120,7 +125,7 @@ struct RecipientListProcessor: Processor {
                 if e.path.elements.isEmpty { e.path = branch.path }
                 throw e
             }
-            results.append(copy)
+            AggregationStrategyName.useLatest.collect(copy, into: &results)
         }
         exchange = AggregationStrategyName.useLatest.aggregate(original: exchange, results: results)
     }

@@ -43,7 +43,7 @@ struct SplitProcessor: Processor {
                 &sub, at: path.dropFirst(), resumption,
                 context.forking(.part(k), original: exchange, results: results))
             sub.isStopped = false
-            results.append(sub)
+            aggregation.collect(sub, into: &results)
         } catch {
             if error.isSuspension || stopOnException { throw error }
             failure = error
@@ -67,7 +67,7 @@ struct SplitProcessor: Processor {
                 try await steps.process(
                     &sub, context.forking(.part(i), original: exchange, results: results))
                 sub.isStopped = false
-                results.append(sub)
+                aggregation.collect(sub, into: &results)
             } catch {
                 if error.isSuspension { throw error }
                 if firstError == nil { firstError = error }
@@ -75,8 +75,11 @@ struct SplitProcessor: Processor {
             }
         }
         if let firstError { throw firstError }
-        exchange = (strategy ?? .useOriginal).aggregate(original: exchange, results: results)
+        exchange = aggregation.aggregate(original: exchange, results: results)
     }
+
+    /// Camel's default for a split: the original exchange continues.
+    var aggregation: AggregationStrategyName { strategy ?? .useOriginal }
 
     func parts(of exchange: Exchange, _ context: ProcessContext) throws(ProcessingError) -> [Body] {
         if case .xpath(let xpath) = expression.compiled {
