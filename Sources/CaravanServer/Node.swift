@@ -121,10 +121,12 @@ public final class Node: Service, Sendable {
         if !applied.isEmpty {
             logger.info("applied migrations", metadata: ["versions": "\(applied)"])
         }
+        var store = MessageStore(client: pool, schema: schema, logger: logger)
+        store.maxExpiredLeases = settings.maxExpiredLeases
         let shared = Shared(
             client: pool, schema: schema,
             journal: Journal(client: pool, schema: schema, logger: logger),
-            store: MessageStore(client: pool, schema: schema, logger: logger),
+            store: store,
             http: HTTPComponent(scheme: "http", trustedCertificates: settings.trustedCertificates),
             logger: logger)
         defer { Task { [shared] in await shared.http.shutdown() } }

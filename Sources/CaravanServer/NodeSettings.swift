@@ -31,6 +31,9 @@ public struct NodeSettings: Sendable {
     /// `seda:` consumer's `concurrentConsumers`).
     public var routeWorkers: [String: Int] = [:]
     public var lease: Duration = .seconds(30)
+    /// How many times a message's lease may expire (its node stopped or hung while it
+    /// ran) before it is a dead letter.
+    public var maxExpiredLeases = 5
     public var pollInterval: Duration = .seconds(1)
     /// How long a graceful stop waits for running messages before it gives their leases
     /// back unfinished.
@@ -93,6 +96,11 @@ public struct NodeSettings: Sendable {
                 }
                 workers = n
             case "caravan.lease": lease = try seconds()
+            case "caravan.maxExpiredLeases":
+                guard let n = Int(value), n >= 1 else {
+                    throw NodeError("\(key)=\(value): give a whole number of 1 or more")
+                }
+                maxExpiredLeases = n
             case "caravan.pollInterval": pollInterval = try seconds()
             case "caravan.drainTimeout": drainTimeout = try seconds()
             case "caravan.retention": retention = try seconds()
@@ -105,7 +113,7 @@ public struct NodeSettings: Sendable {
                 trustedCertificates = value
             default:
                 throw NodeError(
-                    "unknown setting '\(key)' — the caravan.* settings are caravan.workers, caravan.routes.<route id>.workers, caravan.lease, caravan.pollInterval, caravan.drainTimeout, caravan.retention, caravan.housekeepingInterval (seconds), caravan.http.trustedCertificates (a PEM file)"
+                    "unknown setting '\(key)' — the caravan.* settings are caravan.workers, caravan.routes.<route id>.workers, caravan.lease, caravan.maxExpiredLeases, caravan.pollInterval, caravan.drainTimeout, caravan.retention, caravan.housekeepingInterval (seconds), caravan.http.trustedCertificates (a PEM file)"
                 )
             }
         }

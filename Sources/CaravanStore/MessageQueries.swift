@@ -67,11 +67,23 @@ enum MessageQueries {
         WHERE id = ANY($1::uuid[]) AND lease_owner = $2
         """
 
-    /// Returns messages whose lease expired (their worker died) to `ready`.
+    /// Returns messages whose lease expired (their worker died) to `ready`, recording the
+    /// expiry in their error history; the $1th expiry of a message makes it a dead letter
+    /// instead (River discards a job stuck running once its attempts are spent).
     static let releaseExpiredLeases = """
-        UPDATE {messages} SET state = 'ready', lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        UPDATE {messages}
+        SET expired_leases = expired_leases + 1,
+            state = CASE WHEN expired_leases + 1 >= $1 THEN 'dead' ELSE 'ready' END,
+            errors = errors || jsonb_build_array(jsonb_build_object(
+                'kind', 'leaseExpired',
+                'message', 'its lease expired while ' || lease_owner || ' processed it (' ||
+                    (expired_leases + 1) || ' of ' || $1 || ' times allowed): that node stopped, ' ||
+                    'hung or lost the database — if this message is what stops it, ' ||
+                    'fix the route or the message before replaying it',
+                'at', now(), 'attempt', attempt)),
+            lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
         WHERE state = 'running' AND lease_expires_at < now()
-        RETURNING id
+        RETURNING id, route, state
         """
 
     /// Returns the running messages of owner $1 and its workers to `ready` (the claim

@@ -33,6 +33,9 @@ public struct MessageStore: Sendable {
     /// Renews the leases of the batches workers are running.
     let leases: LeaseKeeper
     let logger: Logger
+    /// How many times a message's lease may expire before it is a dead letter: a message
+    /// that kills (or hangs) every node that takes it is not taken up forever.
+    public var maxExpiredLeases = 5
 
     /// `statementTimeout` bounds each statement, so that a worker never waits forever on
     /// a lost connection: it reports the database as unavailable and tries again.
@@ -145,11 +148,26 @@ public struct MessageStore: Sendable {
         _ = try await run(queries.renewLeases, b)
     }
 
-    /// Returns expired leases to `ready`; the number of messages recovered.
+    /// Returns the messages whose lease expired to `ready`, except those whose lease
+    /// expired ``maxExpiredLeases`` times: they become dead letters.
     @discardableResult
-    public func releaseExpiredLeases() async throws(StoreError) -> Int {
-        try await count(
-            queries.releaseExpiredLeases, PostgresBindings(), "releasing expired leases")
+    public func releaseExpiredLeases() async throws(StoreError) -> ExpiredLeases {
+        var b = PostgresBindings()
+        b.append(maxExpiredLeases)
+        let rows = try await run(queries.releaseExpiredLeases, b)
+        var result = ExpiredLeases()
+        do {
+            for try await (id, route, state) in rows.decode((UUID, String, String).self) {
+                if state == "dead" {
+                    result.dead.append((id, route))
+                } else {
+                    result.returned += 1
+                }
+            }
+        } catch {
+            throw StoreError.query("releasing expired leases: \(error)")
+        }
+        return result
     }
 
     /// Returns the running messages of `owner` and its workers (`owner/...`) to `ready`:
@@ -211,4 +229,14 @@ extension Message {
             body: Body(bytes: Array(buffer: body), contentType: contentType.flatMap(MediaType.init))
         )
     }
+}
+
+/// What a sweep of expired leases did.
+public struct ExpiredLeases: Sendable {
+    /// Messages returned to `ready`.
+    public var returned = 0
+    /// Messages whose lease expired too often: now dead letters.
+    public var dead: [(id: UUID, route: String)] = []
+
+    public init() {}
 }

@@ -115,5 +115,14 @@ enum Migrations {
                     CHECK ((state = 'running') = (lease_owner IS NOT NULL))
                 """
             ]),
+        Migration(
+            version: 6, name: "expired leases are counted",
+            sql: [
+                // A message whose processing kills the node (or hangs it past its lease)
+                // would otherwise be taken up again after every restart, forever.
+                """
+                ALTER TABLE {schema}."messages" ADD COLUMN expired_leases integer NOT NULL DEFAULT 0
+                """
+            ]),
     ]
 }

@@ -192,11 +192,20 @@ public struct WorkerGroup: Sendable {
             try? await Task.sleep(for: leaseSweepInterval)
             if Task.isCancelled { return }
             do {
-                let recovered = try await store.releaseExpiredLeases()
-                if recovered > 0 {
+                let expired = try await store.releaseExpiredLeases()
+                for (id, route) in expired.dead {
+                    logger.warning(
+                        "message is a dead letter",
+                        metadata: [
+                            "message": "\(id.lowercasedText)", "route": "\(route)",
+                            "error":
+                                "its lease expired \(store.maxExpiredLeases) times: the nodes that took it stopped or hung",
+                        ])
+                }
+                if expired.returned > 0 {
                     logger.warning(
                         "recovered messages whose lease expired",
-                        metadata: ["count": "\(recovered)"])
+                        metadata: ["count": "\(expired.returned)"])
                     wake()
                 }
             } catch {

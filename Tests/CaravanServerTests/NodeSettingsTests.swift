@@ -37,6 +37,13 @@ import Testing
         } catch {
             #expect(error.description.contains("caravan.lease=soon"))
         }
+        #expect(throws: NodeError.self) {
+            try settings.apply(properties: ["caravan.maxExpiredLeases": "0"])
+        }
+        #expect(throws: Never.self) {
+            try settings.apply(properties: ["caravan.maxExpiredLeases": "2"])
+        }
+        #expect(settings.maxExpiredLeases == 2)
         // Other properties are placeholders for the routes, not settings.
         #expect(throws: Never.self) { try settings.apply(properties: ["orders.target": "x"]) }
     }

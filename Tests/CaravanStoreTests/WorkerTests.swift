@@ -172,14 +172,14 @@ import Testing
             #expect(claimed.count == 10)
             let b = Worker(store: store, engine: engine, routes: ["poison"], owner: "w2")
             #expect(try await b.processBatch() == 0)  // leased: nothing to take
-            #expect(try await store.releaseExpiredLeases() == 0)
+            #expect(try await store.releaseExpiredLeases().returned == 0)
             // Time passes beyond the lease.
             try await client.query(
                 PostgresQuery(
                     unsafeSQL:
                         "UPDATE \"\(schema.name)\".messages SET lease_expires_at = now() - interval '1 second'"
                 ))
-            #expect(try await store.releaseExpiredLeases() == 10)
+            #expect(try await store.releaseExpiredLeases().returned == 10)
             #expect(try await b.processBatch() == 10)
             #expect(engine.mock("ok").received.count == 10)
             // The dead worker's late completion changes nothing: the rows are no longer its.
@@ -190,6 +190,64 @@ import Testing
                         "SELECT count(*) FROM \"\(schema.name)\".messages WHERE state = 'done' AND attempt = 2"
                 ))
             for try await n in rows.decode(Int.self) { #expect(n == 10) }
+        }
+    }
+
+    @Test func aMessageWhoseLeaseKeepsExpiringBecomesADeadLetterWithTheReason() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let journal = Journal(client: client, schema: schema)
+            var store = MessageStore(client: client, schema: schema)
+            store.maxExpiredLeases = 3
+            let id = try await append(journal, "poison", "kills its node")
+            let other = try await append(journal, "poison", "fine")
+            func expire() async throws {
+                try await client.query(
+                    PostgresQuery(
+                        unsafeSQL:
+                            "UPDATE \"\(schema.name)\".messages SET lease_expires_at = now() - interval '1 second' WHERE state = 'running'"
+                    ))
+            }
+            // Taken up and lost with its node, twice: back to ready each time, and each
+            // expiry is in its history.
+            for round in 1...2 {
+                let claimed = try await store.claim(
+                    routes: ["poison"], owner: "node-\(round)", limit: 1, lease: .seconds(30))
+                #expect(claimed.map(\.id) == [id])
+                try await expire()
+                let expired = try await store.releaseExpiredLeases()
+                #expect(expired.returned == 1 && expired.dead.isEmpty)
+                let r = try await row(client, schema, id)
+                #expect(r.state == "ready" && r.attempt == round)
+                #expect(r.errors.contains("leaseExpired") && r.errors.contains("node-\(round)"))
+            }
+            // The third time it is a dead letter, with the reason; the other message,
+            // never taken, is untouched.
+            let claimed = try await store.claim(
+                routes: ["poison"], owner: "node-3", limit: 1, lease: .seconds(30))
+            #expect(claimed.map(\.id) == [id])
+            try await expire()
+            let expired = try await store.releaseExpiredLeases()
+            #expect(expired.returned == 0 && expired.dead.map(\.id) == [id])
+            #expect(expired.dead.map(\.route) == ["poison"])
+            #expect(try await row(client, schema, id).state == "dead")
+            #expect(try await row(client, schema, other).state == "ready")
+            let letters = try await DeadLetters(client: client, schema: schema).list()
+            #expect(letters.map(\.id) == [id])
+            #expect(letters.first?.lastError.contains("3 of 3 times allowed") == true)
+        }
+    }
+
+    @Test func aGracefulStopDoesNotCountAsAnExpiredLease() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let journal = Journal(client: client, schema: schema)
+            var store = MessageStore(client: client, schema: schema)
+            store.maxExpiredLeases = 1
+            let id = try await append(journal, "poison", "m")
+            _ = try await store.claim(
+                routes: ["poison"], owner: "stopping", limit: 1, lease: .seconds(30))
+            #expect(try await store.releaseLeases(ownedBy: "stopping") == 1)
+            #expect(try await store.releaseExpiredLeases().dead.isEmpty)
+            #expect(try await row(client, schema, id).state == "ready")
         }
     }
 
@@ -297,7 +355,7 @@ import Testing
             }
             #expect(renewed)
             // A renewed lease is not expired: nothing to recover, nothing to steal.
-            #expect(try await store.releaseExpiredLeases() == 0)
+            #expect(try await store.releaseExpiredLeases().returned == 0)
             #expect(
                 try await store.claim(
                     routes: ["slow"], owner: "thief", limit: 1, lease: .seconds(1)
