@@ -89,18 +89,16 @@ public struct NodeSettings: Sendable {
                 }
                 return .milliseconds(Int64(s * 1000))
             }
+            func atLeastOne() throws(NodeError) -> Int {
+                guard let n = Int(value), n >= 1 else {
+                    throw NodeError("\(key)=\(value): give a whole number of 1 or more")
+                }
+                return n
+            }
             switch key {
-            case "caravan.workers":
-                guard let n = Int(value), n >= 1 else {
-                    throw NodeError("\(key)=\(value): give a whole number of 1 or more")
-                }
-                workers = n
+            case "caravan.workers": workers = try atLeastOne()
             case "caravan.lease": lease = try seconds()
-            case "caravan.maxExpiredLeases":
-                guard let n = Int(value), n >= 1 else {
-                    throw NodeError("\(key)=\(value): give a whole number of 1 or more")
-                }
-                maxExpiredLeases = n
+            case "caravan.maxExpiredLeases": maxExpiredLeases = try atLeastOne()
             case "caravan.pollInterval": pollInterval = try seconds()
             case "caravan.drainTimeout": drainTimeout = try seconds()
             case "caravan.retention": retention = try seconds()

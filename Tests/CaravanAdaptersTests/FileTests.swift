@@ -43,6 +43,67 @@ import Testing
         #expect(failed.error?.message.contains("already exists") == true)
     }
 
+    @Test func concurrentAppendsToOneFileAllLandWhole() async throws {
+        let dir = try temporaryFolder()
+        let e = try await engine(
+            "- route: {id: out, from: {uri: \"direct:out\", steps: [{to: \"file:\(dir)?fileName=all.txt&fileExist=Append\"}]}}"
+        )
+        let n = 400
+        let line = String(repeating: "y", count: 300)
+        await withTaskGroup(of: Void.self) { group in
+            for i in 0..<n {
+                group.addTask {
+                    let outcome = await e.run(
+                        "out", Exchange(message: Message(body: Body(text: "\(i) \(line)\n"))))
+                    #expect(outcome.error == nil)
+                }
+            }
+        }
+        let lines = try String(contentsOfFile: dir + "/all.txt", encoding: .utf8)
+            .split(separator: "\n")
+        #expect(lines.count == n)
+        #expect(Set(lines.map { String($0) }) == Set((0..<n).map { "\($0) \(line)" }))
+    }
+
+    @Test func concurrentWritersOfANewNameWithFailCreateItOnce() async throws {
+        let dir = try temporaryFolder()
+        let e = try await engine(
+            "- route: {id: out, from: {uri: \"direct:out\", steps: [{to: \"file:\(dir)?fileName=once.txt&fileExist=Fail\"}]}}"
+        )
+        let outcomes = await withTaskGroup(of: (Int, Bool).self) { group in
+            for i in 0..<50 {
+                group.addTask {
+                    let outcome = await e.run(
+                        "out", Exchange(message: Message(body: Body(text: "writer \(i)"))))
+                    return (i, outcome.error == nil)
+                }
+            }
+            var all: [(Int, Bool)] = []
+            for await o in group { all.append(o) }
+            return all
+        }
+        let winners = outcomes.filter(\.1).map(\.0)
+        #expect(winners.count == 1)
+        #expect(
+            try String(contentsOfFile: dir + "/once.txt", encoding: .utf8)
+                == "writer \(winners.first ?? -1)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["once.txt"])
+    }
+
+    @Test func forceWritesIsTrueOrFalse() async throws {
+        let dir = try temporaryFolder()
+        let e = try await engine(
+            "- route: {id: out, from: {uri: \"direct:out\", steps: [{to: \"file:\(dir)?fileName=f.txt&forceWrites=false\"}]}}"
+        )
+        #expect(await run(e, "fast").error == nil)
+        #expect(try String(contentsOfFile: dir + "/f.txt", encoding: .utf8) == "fast")
+        await #expect(throws: (any Error).self) {
+            _ = try await engine(
+                "- route: {id: out, from: {uri: \"direct:out\", steps: [{to: \"file:\(dir)?forceWrites=maybe\"}]}}"
+            )
+        }
+    }
+
     @Test func aNameThatLeavesTheFolderIsRefused() async throws {
         let dir = try temporaryFolder()
         let e = try await engine(

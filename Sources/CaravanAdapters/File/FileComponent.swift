@@ -1,5 +1,6 @@
 import Caravan
 import Foundation
+import NIOPosix
 
 /// `file:directory`: the producer writes files; the consumer (``FilePoller``) picks them
 /// up. Options Camel names, the ones Caravan supports:
@@ -8,6 +9,7 @@ import Foundation
 /// |---|---|---|
 /// | `fileName` | producer | Simple expression for the name (default: `CamelFileName`, else the exchange id) |
 /// | `fileExist` | producer | `Override` (default), `Append`, `Fail`, `Ignore` |
+/// | `forceWrites` | producer | sync each file to disk before the message is done (`true`) |
 /// | `include` | consumer | regular expression the file name must match |
 /// | `delay` | consumer | milliseconds between polls (500) |
 /// | `initialDelay` | consumer | milliseconds before the first poll (1000) |
@@ -23,7 +25,9 @@ public struct FileComponent: Component {
 
     public init() {}
 
-    static let producerOptions: Set<String> = ["fileName", "fileExist", "autoCreate", "charset"]
+    static let producerOptions: Set<String> = [
+        "fileName", "fileExist", "forceWrites", "autoCreate", "charset",
+    ]
     static let consumerOptions: Set<String> = [
         "include", "exclude", "delay", "initialDelay", "sortBy", "recursive", "move",
         "moveFailed", "delete", "noop", "maxFileSize", "readLock", "antInclude", "charset",
@@ -45,7 +49,8 @@ struct FileEndpoint: Endpoint {
     let uri: EndpointURI
     let directory: String
     let fileName: CompiledExpression?
-    let fileExist: String
+    let fileExist: FileWriter.Mode
+    let forceWrites: Bool
 
     init(uri: EndpointURI) throws(ProcessingError) {
         self.uri = uri
@@ -70,11 +75,20 @@ struct FileEndpoint: Endpoint {
         } else {
             fileName = nil
         }
-        fileExist = uri[option: "fileExist"] ?? "Override"
-        guard ["Override", "Append", "Fail", "Ignore"].contains(fileExist) else {
+        let exist = uri[option: "fileExist"] ?? "Override"
+        guard let mode = FileWriter.Mode(rawValue: exist) else {
             throw ProcessingError(
                 .illegalArgument,
-                "file: fileExist '\(fileExist)' is not one of Override, Append, Fail, Ignore",
+                "file: fileExist '\(exist)' is not one of Override, Append, Fail, Ignore",
+                endpoint: uri.description)
+        }
+        fileExist = mode
+        switch uri[option: "forceWrites"] ?? "true" {
+        case "true": forceWrites = true
+        case "false": forceWrites = false
+        case let other:
+            throw ProcessingError(
+                .illegalArgument, "file: forceWrites '\(other)' is not true or false",
                 endpoint: uri.description)
         }
     }
@@ -82,8 +96,8 @@ struct FileEndpoint: Endpoint {
     func producer() throws(ProcessingError) -> any Producer { FileProducer(endpoint: self) }
 }
 
-/// Writes the body to a file: atomically (a temporary file in the same folder, then a
-/// rename) unless appending, so a reader never sees half a file.
+/// Writes the body to a file (``FileWriter`` says how: atomically unless appending, safe
+/// for concurrent writers, synced to disk unless `forceWrites=false`).
 struct FileProducer: Producer {
     let endpoint: FileEndpoint
 
@@ -107,44 +121,31 @@ struct FileProducer: Producer {
                 endpoint: endpoint.uri.description)
         }
         let path = (endpoint.directory as NSString).appendingPathComponent(name)
-        let folder = (path as NSString).deletingLastPathComponent
         let bytes = exchange.message.body.bytes
+        let (mode, sync) = (endpoint.fileExist, endpoint.forceWrites)
+        let result: Result<FileWriter.Outcome, FileWriter.Failure>
         do {
-            try FileManager.default.createDirectory(
-                atPath: folder, withIntermediateDirectories: true)
-            let exists = FileManager.default.fileExists(atPath: path)
-            switch endpoint.fileExist {
-            case "Fail" where exists:
-                throw ProcessingError(
-                    ErrorKind(
-                        "org.apache.camel.component.file.GenericFileOperationFailedException"),
-                    "file: \(path) already exists (fileExist=Fail)",
-                    endpoint: endpoint.uri.description)
-            case "Ignore" where exists:
-                return
-            case "Append" where exists:
-                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-                defer { try? handle.close() }
-                try handle.seekToEnd()
-                try handle.write(contentsOf: Data(bytes))
-            default:
-                let temporary = (folder as NSString).appendingPathComponent(
-                    ".\((name as NSString).lastPathComponent).\(UUID().uuidString).tmp")
-                try Data(bytes).write(to: URL(fileURLWithPath: temporary))
-                guard rename(temporary, path) == 0 else {
-                    let reason = String(cString: strerror(errno))
-                    unlink(temporary)
-                    throw ProcessingError(
-                        .connect, "file: cannot write \(path): \(reason)",
-                        endpoint: endpoint.uri.description)
+            result = try await NIOThreadPool.singleton.runIfActive {
+                Result { () throws(FileWriter.Failure) in
+                    try FileWriter.write(bytes, to: path, mode: mode, sync: sync)
                 }
             }
-        } catch let error as ProcessingError {
-            throw error
         } catch {
             throw ProcessingError(
-                ErrorKind("java.io.IOException"),
-                "file: cannot write \(path): \(error.localizedDescription)",
+                ErrorKind("java.io.IOException"), "file: cannot write \(path): \(error)",
+                endpoint: endpoint.uri.description)
+        }
+        switch result {
+        case .success(.ignored): return
+        case .success(.written): break
+        case .failure(.exists):
+            throw ProcessingError(
+                ErrorKind("org.apache.camel.component.file.GenericFileOperationFailedException"),
+                "file: \(path) already exists (fileExist=Fail)",
+                endpoint: endpoint.uri.description)
+        case .failure(.system(let reason)):
+            throw ProcessingError(
+                ErrorKind("java.io.IOException"), "file: \(reason)",
                 endpoint: endpoint.uri.description)
         }
         exchange.message.headers["CamelFileNameProduced"] = .string(path)
