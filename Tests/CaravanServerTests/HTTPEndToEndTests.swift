@@ -123,6 +123,39 @@ import Testing
         #expect(stored == 0)
     }
 
+    @Test func aClientThatExpects100ContinueGetsItAndARefusalComesBeforeTheBody() async throws {
+        let node = try await TestNode.start(
+            """
+            - route:
+                id: orders
+                from:
+                  uri: platform-http:/orders
+                  parameters: {consumes: application/json}
+                  steps: [{to: "log:orders"}]
+            """, configure: { $0.http?.bodyLimit = 1000 })
+        func head(_ type: String, _ length: Int) -> String {
+            "POST /orders HTTP/1.1\r\nHost: caravan\r\nContent-Type: \(type)\r\n"
+                + "Content-Length: \(length)\r\nExpect: 100-continue\r\n\r\n"
+        }
+        // Accepted: 100 Continue first, and only then is the body sent.
+        let accepted = try RawHTTPConnection(port: node.port)
+        try await accepted.send(head("application/json", 9))
+        #expect(try await accepted.response().status == 100)
+        try await accepted.send(#"{"id": 1}"#)
+        let reply = try await accepted.response()
+        #expect(reply.status == 202 && reply.body.contains(#""route":"orders""#))
+        // Refused by what the head says: the answer comes at once, no body is sent.
+        let wrongType = try RawHTTPConnection(port: node.port)
+        try await wrongType.send(head("text/csv", 3))
+        #expect(try await wrongType.response().status == 415)
+        let tooLarge = try RawHTTPConnection(port: node.port)
+        try await tooLarge.send(head("application/json", 5000))
+        #expect(try await tooLarge.response().status == 413)
+        let stored = try await node.storedCount()
+        try await node.stop()
+        #expect(stored == 1)
+    }
+
     @Test func inOutAnswersWithTheRoutesFinalMessage() async throws {
         let node = try await TestNode.start(
             """

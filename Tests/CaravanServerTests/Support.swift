@@ -281,3 +281,98 @@ struct RecordingLogHandler: LogHandler {
         Logger(label: "caravan.test.recorded") { _ in RecordingLogHandler(records: records) }
     }
 }
+
+/// HTTP/1.1 spoken by hand over one connection, for what AsyncHTTPClient does not do
+/// (`Expect: 100-continue`). Blocking socket calls, run off Swift concurrency's threads;
+/// every read gives up after 10 s.
+final class RawHTTPConnection: @unchecked Sendable {
+    // Only used by one test at a time, one call after the other.
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    init(port: Int) throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Failure(description: "socket: \(errno)") }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(
+            fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw Failure(description: "connect: \(errno)")
+        }
+    }
+
+    deinit { close(fd) }
+
+    func send(_ text: String) async throws {
+        try await offThread { [self] in
+            let bytes = Array(text.utf8)
+            var sent = 0
+            while sent < bytes.count {
+                let n = bytes.withUnsafeBytes {
+                    Foundation.send(fd, $0.baseAddress! + sent, bytes.count - sent, 0)
+                }
+                guard n > 0 else { throw Failure(description: "send: \(errno)") }
+                sent += n
+            }
+        }
+    }
+
+    /// The next response: its status, and its body when it has a Content-Length.
+    func response() async throws -> (status: Int, body: String) {
+        try await offThread { [self] in
+            let separator = Array("\r\n\r\n".utf8)
+            var end: Int?
+            while true {
+                if let found = buffer.indices.first(where: {
+                    buffer[$0...].starts(with: separator)
+                }) {
+                    end = found
+                    break
+                }
+                try fill()
+            }
+            let headEnd = end! + separator.count
+            let head = String(decoding: buffer[..<headEnd], as: UTF8.self)
+            buffer.removeFirst(headEnd)
+            let status = Int(head.split(separator: " ")[1]) ?? 0
+            let length =
+                head.split(separator: "\r\n")
+                .first { $0.lowercased().hasPrefix("content-length:") }
+                .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) }
+                ?? 0
+            while buffer.count < length { try fill() }
+            let body = String(decoding: buffer[..<length], as: UTF8.self)
+            buffer.removeFirst(length)
+            return (status, body)
+        }
+    }
+
+    private func fill() throws {
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, 4096, 0) }
+        guard n > 0 else { throw Failure(description: "no answer (recv: \(n), errno \(errno))") }
+        buffer.append(contentsOf: chunk[..<n])
+    }
+
+    private func offThread<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws
+        -> T
+    {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+}

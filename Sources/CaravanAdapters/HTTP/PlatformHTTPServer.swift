@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTPTypes
 import Synchronization
 
 /// The `platform-http` consumer: one Hummingbird server for every route that starts
@@ -52,11 +53,15 @@ public final class PlatformHTTPServer: Sendable {
     var current: Routes { routes.withLock { $0 } }
 
     /// The Hummingbird responder.
-    public var responder: CallbackResponder<BasicRequestContext> {
-        CallbackResponder { [self] request, _ in await self.respond(request) }
+    public var responder: CallbackResponder<PlatformHTTPContext> {
+        CallbackResponder { [self] request, context in
+            await self.respond(request, channel: context.channel)
+        }
     }
 
-    func respond(_ request: Request) async -> Response {
+    /// `channel`, when given, gets the `100 Continue` a client that sends
+    /// `Expect: 100-continue` waits for before it sends the body.
+    func respond(_ request: Request, channel: (any Channel)? = nil) async -> Response {
         var request = request
         let path = request.uri.path
         if path == "/health/live" { return Self.json(.ok, ["status": "live"]) }
@@ -88,14 +93,8 @@ public final class PlatformHTTPServer: Sendable {
             parameters = p
         }
 
-        let bytes: ByteBuffer
-        do {
-            bytes = try await request.collectBody(upTo: bodyLimit)
-        } catch {
-            return Self.problem(
-                .contentTooLarge, "the body is larger than \(bodyLimit) bytes",
-                hint: "send smaller messages, or raise the server's body limit")
-        }
+        // Everything that needs no body is checked before it is read: a client that asked
+        // `Expect: 100-continue` then gets its answer without sending the body at all.
         let contentType = request.headers[.contentType].flatMap { MediaType($0) }
         if let consumes = entry.consumes {
             guard let contentType, contentType.type == consumes.type,
@@ -106,6 +105,24 @@ public final class PlatformHTTPServer: Sendable {
                     "\(path) consumes \(consumes.type)/\(consumes.subtype), not \(contentType.map { "\($0.type)/\($0.subtype)" } ?? "a body without Content-Type")",
                     hint: "send Content-Type: \(consumes.type)/\(consumes.subtype)")
             }
+        }
+        let tooLarge = Self.problem(
+            .contentTooLarge, "the body is larger than \(bodyLimit) bytes",
+            hint: "send smaller messages, or raise the server's body limit")
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > bodyLimit {
+            return tooLarge
+        }
+        // Without this answer a client that asks for it waits before sending the body:
+        // curl 1 s for bodies over 1 MB, .NET Framework's HttpWebRequest 350 ms for every
+        // POST.
+        if let channel, request.headers[.expect]?.lowercased() == "100-continue" {
+            try? await channel.writeAndFlush(HTTPResponsePart.head(HTTPResponse(status: .continue)))
+        }
+        let bytes: ByteBuffer
+        do {
+            bytes = try await request.collectBody(upTo: bodyLimit)
+        } catch {
+            return tooLarge
         }
         var headers = Headers()
         for field in request.headers { headers[field.name.rawName] = .string(field.value) }
