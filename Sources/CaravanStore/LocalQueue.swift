@@ -16,6 +16,18 @@ public final class LocalQueue: Sendable {
         var reserved = 0
         var items: [Item] = []
         var head = 0
+        /// Closed: no more reservations (the workers are stopping).
+        var closed = false
+        /// Waiting for the reservations in flight to resolve.
+        var settling: [CheckedContinuation<Void, Never>] = []
+
+        /// Resolves one reservation; the waiters to resume when it was the last.
+        mutating func resolve() -> [CheckedContinuation<Void, Never>] {
+            reserved -= 1
+            guard reserved == 0 else { return [] }
+            defer { settling = [] }
+            return settling
+        }
     }
 
     public let capacity: Int
@@ -36,22 +48,43 @@ public final class LocalQueue: Sendable {
     /// Reserves a place before the append (false: full, append as `ready`).
     func reserve() -> Bool {
         state.withLock { s in
-            guard s.reserved + s.items.count - s.head < capacity else { return false }
+            guard !s.closed, s.reserved + s.items.count - s.head < capacity else { return false }
             s.reserved += 1
             return true
         }
     }
 
     /// Gives back a reservation whose append failed.
-    func cancelReservation() { state.withLock { $0.reserved -= 1 } }
+    func cancelReservation() {
+        for waiter in state.withLock({ $0.resolve() }) { waiter.resume() }
+    }
 
     /// Hands a committed message to the workers.
     func deliver(_ message: ClaimedMessage) {
-        state.withLock { s in
-            s.reserved -= 1
+        let waiters = state.withLock { s in
             s.items.append(Item(message: message, queuedAt: .now))
+            return s.resolve()
         }
+        for waiter in waiters { waiter.resume() }
         doorbell.ring()
+    }
+
+    /// Takes no more hand-offs: appends from now on write `ready` rows for any worker.
+    func close() { state.withLock { $0.closed = true } }
+
+    /// Returns once every append that reserved a place here has committed or failed —
+    /// at most the journal's append deadline. Giving back the node's leases before that
+    /// missed rows committed just after: they stayed `running`, leased to workers that
+    /// had stopped, until the lease expired (seen on hot reloads under load).
+    func settled() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { s -> Bool in
+                if s.reserved == 0 { return true }
+                s.settling.append(c)
+                return false
+            }
+            if now { c.resume() }
+        }
     }
 
     /// Up to `limit` messages still fresh enough to run here.

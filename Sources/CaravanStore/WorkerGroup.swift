@@ -88,6 +88,7 @@ public struct WorkerGroup: Sendable {
     /// they have. Cancel the task running ``run()`` to stop at once.
     public func stop() {
         stopping.set()
+        for queue in queues { queue.close() }
         wake()
     }
 
@@ -218,7 +219,9 @@ public struct WorkerGroup: Sendable {
     /// started) to `ready` at once, instead of waiting for their leases to expire.
     @discardableResult
     public func releaseLeases() async throws(StoreError) -> Int {
-        try await store.releaseLeases(ownedBy: owner)
+        for queue in queues { queue.close() }
+        for queue in queues { await queue.settled() }
+        return try await store.releaseLeases(ownedBy: owner)
     }
 }
 

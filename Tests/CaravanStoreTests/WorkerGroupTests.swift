@@ -147,6 +147,43 @@ import Testing
         }
     }
 
+    @Test func handOffsCommittedWhileTheWorkersStopAreGivenBackWithTheRest() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let engine = try await WorkerTests.engine()
+            let group = WorkerGroup(
+                store: MessageStore(client: client, schema: schema), engine: engine,
+                lanes: [.init(routes: ["poison"], workers: 2)], owner: "reload-test")
+            let journal = Journal(client: client, schema: schema)
+            let n = 200
+            // Appends handing off to these workers are in flight while they stop, as on
+            // a hot reload under load: none may stay leased to the stopped workers.
+            try await withThrowingTaskGroup(of: Void.self) { appends in
+                for i in 0..<n {
+                    appends.addTask {
+                        try await journal.append(
+                            JournalEntry(
+                                route: "poison", consumer: "direct:poison",
+                                message: Message(body: Body(text: "m\(i)"))),
+                            handOff: group.localQueue(for: "poison"))
+                    }
+                }
+                await Task.yield()
+                group.stop()
+                _ = try await group.releaseLeases()
+                try await appends.waitForAll()
+            }
+            let rows = try await client.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "SELECT count(*) FILTER (WHERE state = 'running')::int, count(*) FILTER (WHERE state = 'ready')::int FROM \"\(schema.name)\".messages"
+                ))
+            for try await (running, ready) in rows.decode((Int, Int).self) {
+                #expect(running == 0)
+                #expect(ready == n)
+            }
+        }
+    }
+
     @Test func stopLetsWorkersFinishTheirBatchThenRunReturns() async throws {
         try await TestDatabase.withStore { client, schema in
             let engine = try await WorkerTests.engine()
