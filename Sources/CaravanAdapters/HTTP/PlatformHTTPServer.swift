@@ -106,11 +106,13 @@ public final class PlatformHTTPServer: Sendable {
                     hint: "send Content-Type: \(consumes.type)/\(consumes.subtype)")
             }
         }
-        let tooLarge = Self.problem(
-            .contentTooLarge, "the body is larger than \(bodyLimit) bytes",
-            hint: "send smaller messages, or raise the server's body limit")
+        func tooLarge() -> Response {
+            Self.problem(
+                .contentTooLarge, "the body is larger than \(bodyLimit) bytes",
+                hint: "send smaller messages, or raise the server's body limit")
+        }
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > bodyLimit {
-            return tooLarge
+            return tooLarge()
         }
         // Without this answer a client that asks for it waits before sending the body:
         // curl 1 s for bodies over 1 MB, .NET Framework's HttpWebRequest 350 ms for every
@@ -122,7 +124,7 @@ public final class PlatformHTTPServer: Sendable {
         do {
             bytes = try await request.collectBody(upTo: bodyLimit)
         } catch {
-            return tooLarge
+            return tooLarge()
         }
         var headers = Headers()
         for field in request.headers { headers[field.name.rawName] = .string(field.value) }
