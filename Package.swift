@@ -86,15 +86,19 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        // Shared by the test targets: where the built `caravan` executable is.
-        .target(name: "CaravanTestSupport", path: "Tests/CaravanTestSupport"),
+        // Shared by the test targets: where the built `caravan` executable is, and a log
+        // handler that keeps what is logged.
+        .target(
+            name: "CaravanTestSupport",
+            dependencies: [.product(name: "Logging", package: "swift-log")],
+            path: "Tests/CaravanTestSupport"),
         .testTarget(name: "CaravanTests", dependencies: ["Caravan", "CaravanTestSupport"]),
         .testTarget(
             name: "CaravanStoreTests", dependencies: ["CaravanStore", "CaravanTestSupport"]),
         .testTarget(
             name: "CaravanAdaptersTests",
             dependencies: [
-                "CaravanAdapters",
+                "CaravanAdapters", "CaravanTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),

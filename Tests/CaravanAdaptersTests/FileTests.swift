@@ -1,5 +1,6 @@
 import Caravan
 import CaravanAdapters
+import CaravanTestSupport
 import Foundation
 import Logging
 import Testing
@@ -118,6 +119,37 @@ import Testing
         try FilePoller(
             routeId: "drop", uri: try EndpointURI(uri), intake: intake,
             logger: Logger(label: "test"))
+    }
+
+    @Test func twoNodesPollingOneFolderStoreEachFileOnceWithoutComplaint() async throws {
+        let dir = try temporaryFolder()
+        let n = 200
+        for i in 0..<n {
+            try "file \(i)".write(toFile: dir + "/f\(i).txt", atomically: true, encoding: .utf8)
+        }
+        // Two nodes' pollers share the store (the intake: an id stored before is not
+        // stored again) and race for the same files.
+        let intake = RecordingIntake()
+        let records = RecordingLogHandler.Records()
+        let tasks = try (0..<2).map { _ in
+            let poller = try FilePoller(
+                routeId: "drop", uri: try EndpointURI("file:\(dir)?initialDelay=0&delay=10"),
+                intake: intake, logger: RecordingLogHandler.logger(records))
+            return Task { await poller.run() }
+        }
+        defer { for t in tasks { t.cancel() } }
+        var left = n
+        for _ in 0..<1000 where left > 0 {
+            left = try FileManager.default.contentsOfDirectory(atPath: dir).filter {
+                !$0.hasPrefix(".")
+            }.count
+            if left > 0 { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(left == 0)
+        #expect(intake.ids.withLock { $0.count } == n)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/.done").count == n)
+        // A file the other node took first is not a failure to read or to move.
+        #expect(records.messages(atLeast: .warning) == [])
     }
 
     @Test func filesAreStoredWithCamelsHeadersThenMovedToDone() async throws {

@@ -1,6 +1,7 @@
 import Caravan
 import CaravanServer
 import CaravanStore
+import CaravanTestSupport
 import Foundation
 import Synchronization
 import Testing

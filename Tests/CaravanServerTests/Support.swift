@@ -252,36 +252,6 @@ final class Sink: Sendable {
     }
 }
 
-/// Keeps what is logged through it, for tests of what a node reports.
-struct RecordingLogHandler: LogHandler {
-    final class Records: Sendable {
-        let entries = Mutex<[(level: Logger.Level, message: String)]>([])
-
-        /// The messages logged at `level` or above.
-        func messages(atLeast level: Logger.Level) -> [String] {
-            entries.withLock { $0.filter { $0.level >= level }.map(\.message) }
-        }
-    }
-
-    let records: Records
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .warning
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        records.entries.withLock { $0.append((event.level, event.message.description)) }
-    }
-
-    /// A logger that records into `records`.
-    static func logger(_ records: Records) -> Logger {
-        Logger(label: "caravan.test.recorded") { _ in RecordingLogHandler(records: records) }
-    }
-}
-
 /// HTTP/1.1 spoken by hand over one connection, for what AsyncHTTPClient does not do
 /// (`Expect: 100-continue`). Blocking socket calls, run off Swift concurrency's threads;
 /// every read gives up after 10 s.

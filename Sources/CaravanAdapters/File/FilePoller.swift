@@ -107,6 +107,12 @@ public final class FilePoller: Sendable {
                 continue
             }
             guard let data = FileManager.default.contents(atPath: file.path) else {
+                if !FileManager.default.fileExists(atPath: file.path) {
+                    // Gone since the scan: another node polling the folder took it.
+                    logger.debug(
+                        "a file went before it was read", metadata: ["file": "\(file.path)"])
+                    continue
+                }
                 logger.warning(
                     "cannot read a file; moved aside",
                     metadata: ["file": "\(file.path)", "route": "\(routeId)"])
@@ -137,7 +143,7 @@ public final class FilePoller: Sendable {
             if noop {
                 taken.insert(id)
             } else if delete {
-                if unlink(file.path) != 0 {
+                if unlink(file.path) != 0, errno != ENOENT {
                     logger.error("cannot delete a stored file", metadata: ["file": "\(file.path)"])
                 }
             } else {
@@ -195,6 +201,13 @@ public final class FilePoller: Sendable {
             atPath: (target as NSString).deletingLastPathComponent,
             withIntermediateDirectories: true)
         if rename(file.path, target) != 0 {
+            if errno == ENOENT {
+                // Another node polling the folder stored the same file (under the same id,
+                // so once) and moved it first.
+                logger.debug(
+                    "a stored file was moved by another node", metadata: ["file": "\(file.path)"])
+                return
+            }
             logger.error(
                 "cannot move a file",
                 metadata: [
