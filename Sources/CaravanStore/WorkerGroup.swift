@@ -219,7 +219,7 @@ public struct WorkerGroup: Sendable {
     /// started) to `ready` at once, instead of waiting for their leases to expire.
     @discardableResult
     public func releaseLeases() async throws(StoreError) -> Int {
-        for queue in queues { queue.close() }
+        for queue in queues { queue.close() }  // also when stop() did not come first
         for queue in queues { await queue.settled() }
         return try await store.releaseLeases(ownedBy: owner)
     }

@@ -76,6 +76,15 @@ import Testing
             ))
     }
 
+    /// Makes every running message's lease expired (instead of sleeping through it).
+    func expireLeases(_ client: PostgresClient, _ schema: StoreSchema) async throws {
+        try await client.query(
+            PostgresQuery(
+                unsafeSQL:
+                    "UPDATE \"\(schema.name)\".messages SET lease_expires_at = now() - interval '1 second' WHERE state = 'running'"
+            ))
+    }
+
     @Test func theSecondTargetGetsTheMessageAfterTheBackOffAndTheFirstOnlyOnce() async throws {
         try await TestDatabase.withStore { client, schema in
             let engine = try await Self.engine()
@@ -174,11 +183,7 @@ import Testing
             #expect(try await b.processBatch() == 0)  // leased: nothing to take
             #expect(try await store.releaseExpiredLeases().returned == 0)
             // Time passes beyond the lease.
-            try await client.query(
-                PostgresQuery(
-                    unsafeSQL:
-                        "UPDATE \"\(schema.name)\".messages SET lease_expires_at = now() - interval '1 second'"
-                ))
+            try await expireLeases(client, schema)
             #expect(try await store.releaseExpiredLeases().returned == 10)
             #expect(try await b.processBatch() == 10)
             #expect(engine.mock("ok").received.count == 10)
@@ -200,20 +205,13 @@ import Testing
             store.maxExpiredLeases = 3
             let id = try await append(journal, "poison", "kills its node")
             let other = try await append(journal, "poison", "fine")
-            func expire() async throws {
-                try await client.query(
-                    PostgresQuery(
-                        unsafeSQL:
-                            "UPDATE \"\(schema.name)\".messages SET lease_expires_at = now() - interval '1 second' WHERE state = 'running'"
-                    ))
-            }
             // Taken up and lost with its node, twice: back to ready each time, and each
             // expiry is in its history.
             for round in 1...2 {
                 let claimed = try await store.claim(
                     routes: ["poison"], owner: "node-\(round)", limit: 1, lease: .seconds(30))
                 #expect(claimed.map(\.id) == [id])
-                try await expire()
+                try await expireLeases(client, schema)
                 let expired = try await store.releaseExpiredLeases()
                 #expect(expired.returned == 1 && expired.dead.isEmpty)
                 let r = try await row(client, schema, id)
@@ -225,7 +223,7 @@ import Testing
             let claimed = try await store.claim(
                 routes: ["poison"], owner: "node-3", limit: 1, lease: .seconds(30))
             #expect(claimed.map(\.id) == [id])
-            try await expire()
+            try await expireLeases(client, schema)
             let expired = try await store.releaseExpiredLeases()
             #expect(expired.returned == 0 && expired.dead.map(\.id) == [id])
             #expect(expired.dead.map(\.route) == ["poison"])

@@ -123,31 +123,27 @@ struct FileProducer: Producer {
         let path = (endpoint.directory as NSString).appendingPathComponent(name)
         let bytes = exchange.message.body.bytes
         let (mode, sync) = (endpoint.fileExist, endpoint.forceWrites)
-        let result: Result<FileWriter.Outcome, FileWriter.Failure>
+        let outcome: FileWriter.Outcome
         do {
-            result = try await NIOThreadPool.singleton.runIfActive {
-                Result { () throws(FileWriter.Failure) in
-                    try FileWriter.write(bytes, to: path, mode: mode, sync: sync)
-                }
+            outcome = try await NIOThreadPool.singleton.runIfActive {
+                try FileWriter.write(bytes, to: path, mode: mode, sync: sync)
             }
-        } catch {
-            throw ProcessingError(
-                ErrorKind("java.io.IOException"), "file: cannot write \(path): \(error)",
-                endpoint: endpoint.uri.description)
-        }
-        switch result {
-        case .success(.ignored): return
-        case .success(.written): break
-        case .failure(.exists):
+        } catch FileWriter.Failure.exists {
             throw ProcessingError(
                 ErrorKind("org.apache.camel.component.file.GenericFileOperationFailedException"),
                 "file: \(path) already exists (fileExist=Fail)",
                 endpoint: endpoint.uri.description)
-        case .failure(.system(let reason)):
+        } catch FileWriter.Failure.system(let reason) {
             throw ProcessingError(
                 ErrorKind("java.io.IOException"), "file: \(reason)",
                 endpoint: endpoint.uri.description)
+        } catch {
+            // The thread pool is shut down: the process is stopping.
+            throw ProcessingError(
+                ErrorKind("java.io.IOException"), "file: cannot write \(path): \(error)",
+                endpoint: endpoint.uri.description)
         }
+        if outcome == .ignored { return }
         exchange.message.headers["CamelFileNameProduced"] = .string(path)
     }
 }

@@ -42,21 +42,43 @@ enum FileWriter {
         } catch {
             throw .system("cannot create the folder \(folder): \(error.localizedDescription)")
         }
-        if mode == .append {
-            let existed = access(path, F_OK) == 0
-            let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw .system(reason("cannot open \(path)")) }
-            defer { close(fd) }
-            try writeAll(bytes, to: fd, path)
-            if sync {
-                guard fsync(fd) == 0 else { throw .system(reason("cannot sync \(path)")) }
-                if !existed { try syncFolder(folder) }
+        switch mode {
+        case .append:
+            try append(bytes, to: path, sync: sync)
+        case .override:
+            try place(bytes, at: path, replacing: true, sync: sync)
+        case .fail:
+            try place(bytes, at: path, replacing: false, sync: sync)
+        case .ignore:
+            do {
+                try place(bytes, at: path, replacing: false, sync: sync)
+            } catch .exists {
+                return .ignored
             }
-            return .written
         }
-        let name = (path as NSString).lastPathComponent
+        return .written
+    }
+
+    /// One `write` at the end of the file, which is created if missing.
+    private static func append(_ bytes: [UInt8], to path: String, sync: Bool) throws(Failure) {
+        let existed = access(path, F_OK) == 0
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw .system(reason("cannot open \(path)")) }
+        defer { close(fd) }
+        try writeAll(bytes, to: fd, path)
+        guard sync else { return }
+        guard fsync(fd) == 0 else { throw .system(reason("cannot sync \(path)")) }
+        if !existed { try syncFolder((path as NSString).deletingLastPathComponent) }
+    }
+
+    /// A temporary file in the same folder, then renamed over the name (`replacing`) or
+    /// linked to it, which fails with ``Failure/exists`` if the name is taken.
+    private static func place(_ bytes: [UInt8], at path: String, replacing: Bool, sync: Bool)
+        throws(Failure)
+    {
+        let folder = (path as NSString).deletingLastPathComponent
         let temporary = (folder as NSString).appendingPathComponent(
-            ".\(name).\(UUID().uuidString).tmp")
+            ".\((path as NSString).lastPathComponent).\(UUID().uuidString).tmp")
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw .system(reason("cannot create \(temporary)")) }
         defer { unlink(temporary) }  // after a rename or a link: only a name goes
@@ -65,24 +87,12 @@ enum FileWriter {
             try writeAll(bytes, to: fd, temporary)
             if sync, fsync(fd) != 0 { throw Failure.system(reason("cannot sync \(temporary)")) }
         }
-        switch mode {
-        case .override:
-            guard rename(temporary, path) == 0 else {
-                throw .system(reason("cannot write \(path)"))
-            }
-        case .fail, .ignore:
-            guard link(temporary, path) == 0 else {
-                if errno == EEXIST {
-                    if mode == .ignore { return .ignored }
-                    throw .exists
-                }
-                throw .system(reason("cannot write \(path)"))
-            }
-        case .append:
-            preconditionFailure("appending does not go through a temporary file")
+        let placed = replacing ? rename(temporary, path) : link(temporary, path)
+        guard placed == 0 else {
+            if !replacing, errno == EEXIST { throw .exists }
+            throw .system(reason("cannot write \(path)"))
         }
         if sync { try syncFolder(folder) }
-        return .written
     }
 
     /// `write` until every byte is out (a regular file writes all at once unless the disk

@@ -59,9 +59,9 @@ public final class PlatformHTTPServer: Sendable {
         }
     }
 
-    /// `channel`, when given, gets the `100 Continue` a client that sends
-    /// `Expect: 100-continue` waits for before it sends the body.
-    func respond(_ request: Request, channel: (any Channel)? = nil) async -> Response {
+    /// `channel` gets the `100 Continue` a client that sends `Expect: 100-continue` waits
+    /// for before it sends the body.
+    func respond(_ request: Request, channel: any Channel) async -> Response {
         var request = request
         let path = request.uri.path
         if path == "/health/live" { return Self.json(.ok, ["status": "live"]) }
@@ -117,7 +117,7 @@ public final class PlatformHTTPServer: Sendable {
         // Without this answer a client that asks for it waits before sending the body:
         // curl 1 s for bodies over 1 MB, .NET Framework's HttpWebRequest 350 ms for every
         // POST.
-        if let channel, request.headers[.expect]?.lowercased() == "100-continue" {
+        if request.headers[.expect]?.lowercased() == "100-continue" {
             try? await channel.writeAndFlush(HTTPResponsePart.head(HTTPResponse(status: .continue)))
         }
         let bytes: ByteBuffer
