@@ -5,8 +5,11 @@ import PostgresNIO
 /// Keeps the store's tables small: deletes `done` messages older than the retention age,
 /// a batch at a time (short transactions, no long locks, autovacuum keeps up). Dead
 /// letters, replayed originals and discarded messages stay: they are the operators'
-/// history. One node at a time does this, under a session advisory lock; the others skip
-/// the round.
+/// history. One node at a time does this: each batch takes a transaction-scoped advisory
+/// lock in its own statement, so the lock ends with the statement whatever happens to the
+/// connection or the task (a session lock whose unlock failed stayed on a pooled
+/// connection, and every node then skipped housekeeping for good). A node that finds the
+/// lock taken skips the round.
 public struct Housekeeping: Sendable {
     private let clients: any PostgresClientProvider
     /// The client for the next statement (a ``DatabasePool`` may replace it).
@@ -41,57 +44,49 @@ public struct Housekeeping: Sendable {
     /// Runs one round: prunes old `done` rows in batches until none is left.
     @discardableResult
     public func runOnce() async throws(StoreError) -> Round {
-        let key = Housekeeping.lockKey(schema)
+        // The lock and the batch in one statement, hence one transaction: the lock cannot
+        // outlive it. `locked` is evaluated once, before the DELETE reads any row.
         let sql = """
-            WITH deleted AS (
-                DELETE FROM \(schema.table("messages")) WHERE id IN (
+            WITH lock AS (SELECT pg_try_advisory_xact_lock($3) AS locked),
+            deleted AS (
+                DELETE FROM \(schema.table("messages")) WHERE (SELECT locked FROM lock) AND id IN (
                     SELECT id FROM \(schema.table("messages"))
                     WHERE state = 'done' AND updated_at < now() - $1 * interval '1 millisecond'
                     LIMIT $2
                     FOR UPDATE SKIP LOCKED)
                 RETURNING 1)
-            SELECT count(*)::int FROM deleted
+            SELECT (SELECT locked FROM lock), (SELECT count(*)::int FROM deleted)
             """
-        let (retention, batchSize, logger, statements) = (retention, batchSize, logger, statements)
-        return try await withStoreErrors {
-            try await client.withConnection { connection in
-                // Each statement on its own deadline: a round may delete for minutes.
-                @Sendable func query(_ query: PostgresQuery) async throws(StoreError)
-                    -> PostgresRowSequence
+        let key = Housekeeping.lockKey(schema)
+        var total = 0
+        while !Task.isCancelled {
+            var b = PostgresBindings()
+            b.append(retention.milliseconds)
+            b.append(batchSize)
+            b.append(key)
+            let query = PostgresQuery(unsafeSQL: sql, binds: b)
+            // Each statement on its own deadline: a round may delete for minutes.
+            let (locked, deleted) = try await statements.run { [client, logger] in
+                var result = (false, 0)
+                for try await row in try await client.query(query, logger: logger)
+                    .decode((Bool, Int).self)
                 {
-                    try await statements.run { try await connection.query(query, logger: logger) }
+                    result = row
                 }
-                let rows = try await query("SELECT pg_try_advisory_lock(\(key))")
-                var locked = false
-                for try await got in rows.decode(Bool.self) { locked = got }
-                guard locked else { return .skipped }
-                do {
-                    var total = 0
-                    while !Task.isCancelled {
-                        var b = PostgresBindings()
-                        b.append(retention.milliseconds)
-                        b.append(batchSize)
-                        var deleted = 0
-                        for try await n in try await query(PostgresQuery(unsafeSQL: sql, binds: b))
-                            .decode(Int.self)
-                        {
-                            deleted = n
-                        }
-                        total += deleted
-                        if deleted < batchSize { break }
-                    }
-                    if total > 0 {
-                        logger.info(
-                            "pruned done messages",
-                            metadata: ["count": "\(total)", "older_than": "\(retention)"])
-                    }
-                    _ = try await query("SELECT pg_advisory_unlock(\(key))")
-                    return .pruned(total)
-                } catch {
-                    _ = try? await query("SELECT pg_advisory_unlock(\(key))")
-                    throw error
-                }
+                return result
             }
+            if !locked {
+                if total == 0 { return .skipped }
+                break  // another node took over between two batches
+            }
+            total += deleted
+            if deleted < batchSize { break }
         }
+        if total > 0 {
+            logger.info(
+                "pruned done messages",
+                metadata: ["count": "\(total)", "older_than": "\(retention)"])
+        }
+        return .pruned(total)
     }
 }

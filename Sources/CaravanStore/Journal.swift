@@ -37,6 +37,8 @@ public final class Journal: Sendable {
     private let watchdog: Watchdog
     /// The batch INSERT for this schema (see ``insert(_:)``).
     private let insertStatement: StoreStatement
+    /// The statement after it on the same connection, whose answer proves the commit.
+    private let proofStatement: StoreStatement
 
     struct Pending: Sendable {
         let entry: JournalEntry
@@ -61,7 +63,8 @@ public final class Journal: Sendable {
         // One statement: the rows, and one notification naming the routes that got ready
         // rows (sent by PostgreSQL at commit), which wakes idle workers everywhere. Rows
         // handed to a local worker are written `running`, leased to it; ids already
-        // journaled are skipped. It returns the ids written for a local worker.
+        // journaled are skipped. It returns every id it wrote, and whether it went to a
+        // local worker.
         let insertSQL = """
             WITH inserted AS (
                 INSERT INTO \(schema.table("messages"))
@@ -81,10 +84,14 @@ public final class Journal: Sendable {
             ), notified AS (
                 SELECT pg_notify('\(schema.notificationChannel)', routes) FROM ready WHERE routes IS NOT NULL
             )
-            SELECT id FROM inserted WHERE state = 'running'
-            UNION ALL SELECT NULL::uuid FROM notified
+            SELECT id, state = 'running' FROM inserted
+            UNION ALL SELECT NULL::uuid, false FROM notified
             """
         self.insertStatement = StoreStatement("journalInsert", insertSQL, schema: schema)
+        self.proofStatement = StoreStatement(
+            "journalProof",
+            "SELECT id FROM \(schema.table("messages")) WHERE id = ANY($1::uuid[])",
+            schema: schema)
         self.clients = client
         self.schema = schema
         self.logger = logger
@@ -147,7 +154,16 @@ public final class Journal: Sendable {
     }
 
     /// One INSERT for the whole batch, from parallel arrays; returns the ids written
-    /// leased to a local worker.
+    /// leased to a local worker. Returns only with proof that every id of the batch is
+    /// committed, else throws ``StoreError/unavailable(_:)``.
+    ///
+    /// The proof is a second statement on the same connection. An INSERT outside a
+    /// transaction commits when the server processes the `Sync` after it, but PostgresNIO
+    /// ends the statement at its `CommandComplete`, before that: the rows came back while
+    /// the commit could still fail or be lost (PostgreSQL killed between the two). The
+    /// server answers the next statement only after the commit, so its answer is the proof
+    /// — and it reads back the ids the INSERT skipped as already journaled, so that every
+    /// id is accounted for.
     func insert(_ batch: [Pending]) async throws(StoreError) -> Set<UUID> {
         var ids: [UUID] = []
         var routes: [String] = []
@@ -177,16 +193,39 @@ public final class Journal: Sendable {
         bindings.append(types)
         bindings.append(owners)
         bindings.append(leases)
+        let (insertStatement, proofStatement, logger) = (insertStatement, proofStatement, logger)
         // No StatementGuard: the group committer's deadline covers the flush.
-        let rows = try await client.execute(insertStatement, bindings, logger: logger)
-        do {
-            var handedOver = Set<UUID>()
-            for try await row in rows {
-                if let id = try row.decode(UUID?.self) { handedOver.insert(id) }
+        let (written, handedOver, found) = try await withStoreErrors {
+            try await client.withConnection { connection in
+                var written = Set<UUID>()
+                var handedOver = Set<UUID>()
+                for try await row in try await connection.execute(
+                    insertStatement, bindings, logger: logger)
+                {
+                    let (id, local) = try row.decode((UUID?, Bool).self)
+                    guard let id else { continue }
+                    written.insert(id)
+                    if local { handedOver.insert(id) }
+                }
+                var skipped = PostgresBindings(capacity: 1)
+                skipped.append(ids.filter { !written.contains($0) })
+                var found = Set<UUID>()
+                for try await row in try await connection.execute(
+                    proofStatement, skipped, logger: logger)
+                {
+                    found.insert(try row.decode(UUID.self))
+                }
+                return (written, handedOver, found)
             }
-            return handedOver
-        } catch {
-            throw StoreError.query("reading the journal's insert: \(error)")
         }
+        let unproven = ids.filter { !written.contains($0) && !found.contains($0) }
+        if !unproven.isEmpty {
+            logger.error(
+                "the journal could not confirm a batch: ids neither written nor found",
+                metadata: ["count": "\(unproven.count)", "first": "\(unproven[0].lowercasedText)"])
+            throw .unavailable(
+                "PostgreSQL did not confirm \(unproven.count) of \(ids.count) messages; nothing of the batch is acknowledged")
+        }
+        return handedOver
     }
 }

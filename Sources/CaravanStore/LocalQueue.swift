@@ -4,8 +4,11 @@ import Synchronization
 /// one of its workers: they are processed without being read back from the database.
 ///
 /// Bounded: when it is full, appends go to the database as `ready` rows like any other
-/// (any node claims them). A message that waited longer than half its lease is left to
-/// lease expiry rather than processed late, so no other node can be running it too.
+/// (any node claims them). A message that waited longer than ``staleAfter`` (half its
+/// lease) is not run from here: its lease may be about to expire, and then another node
+/// could run it too. The worker that finds it gives it back to `ready` at once (see
+/// ``WorkerGroup``), so it neither waits for its lease to expire nor counts as an expired
+/// lease.
 public final class LocalQueue: Sendable {
     struct Item: Sendable {
         let message: ClaimedMessage
@@ -33,14 +36,20 @@ public final class LocalQueue: Sendable {
     public let capacity: Int
     /// The lease the journal gives a handed-off row (what the worker renews).
     public let lease: Duration
+    /// How long a hand-off may wait before it is given back instead of run here.
+    public let staleAfter: Duration
     /// The lease owner of handed-off rows.
     public let owner: String
     private let state = Mutex(State())
     let doorbell: Doorbell
 
-    init(capacity: Int, lease: Duration, owner: String, doorbell: Doorbell) {
+    init(
+        capacity: Int, lease: Duration, staleAfter: Duration? = nil, owner: String,
+        doorbell: Doorbell
+    ) {
         self.capacity = capacity
         self.lease = lease
+        self.staleAfter = staleAfter ?? lease / 2
         self.owner = owner
         self.doorbell = doorbell
     }
@@ -87,15 +96,26 @@ public final class LocalQueue: Sendable {
         }
     }
 
-    /// Up to `limit` messages still fresh enough to run here.
-    func take(_ limit: Int) -> [ClaimedMessage] {
-        let now = ContinuousClock.Instant.now
-        return state.withLock { s in
-            var taken: [ClaimedMessage] = []
-            while s.head < s.items.count, taken.count < limit {
+    /// What ``take(_:now:)`` found: messages to run, and messages that waited too long.
+    struct Taken {
+        var fresh: [ClaimedMessage] = []
+        var stale: [(message: ClaimedMessage, waited: Duration)] = []
+    }
+
+    /// Up to `limit` messages: those still fresh enough to run here, and those that waited
+    /// longer than ``staleAfter`` (to give back).
+    func take(_ limit: Int, now: ContinuousClock.Instant = .now) -> Taken {
+        state.withLock { s in
+            var taken = Taken()
+            while s.head < s.items.count, taken.fresh.count + taken.stale.count < limit {
                 let item = s.items[s.head]
                 s.head += 1
-                if now - item.queuedAt < lease / 2 { taken.append(item.message) }
+                let waited = now - item.queuedAt
+                if waited < staleAfter {
+                    taken.fresh.append(item.message)
+                } else {
+                    taken.stale.append((item.message, waited))
+                }
             }
             if s.head > 64, s.head * 2 > s.items.count {
                 s.items.removeFirst(s.head)

@@ -96,6 +96,16 @@ enum MessageQueries {
         RETURNING id
         """
 
+    /// Returns the owner $2's running messages $1 to `ready`, as
+    /// ``releaseLeasesOfOwner`` does (a hand-off that waited too long to run here).
+    static let releaseLeasesOfIds = """
+        UPDATE {messages}
+        SET state = 'ready', attempt = greatest(attempt - 1, 0), lease_owner = NULL,
+            lease_expires_at = NULL, updated_at = now()
+        WHERE id = ANY($1::uuid[]) AND lease_owner = $2
+        RETURNING id
+        """
+
     static func sql(_ template: String, _ schema: StoreSchema) -> String {
         template.replacingOccurrences(of: "{messages}", with: schema.table("messages"))
     }
@@ -103,7 +113,7 @@ enum MessageQueries {
     /// Every statement for one schema, made once per store (not per query).
     struct ForSchema: Sendable {
         let claimDue, completeRunningOfOwners, scheduleRetry, markDead, renewLeases: String
-        let releaseExpiredLeases, releaseLeasesOfOwner: String
+        let releaseExpiredLeases, releaseLeasesOfOwner, releaseLeasesOfIds: String
 
         init(_ schema: StoreSchema) {
             claimDue = sql(MessageQueries.claimDue, schema)
@@ -113,6 +123,7 @@ enum MessageQueries {
             renewLeases = sql(MessageQueries.renewLeases, schema)
             releaseExpiredLeases = sql(MessageQueries.releaseExpiredLeases, schema)
             releaseLeasesOfOwner = sql(MessageQueries.releaseLeasesOfOwner, schema)
+            releaseLeasesOfIds = sql(MessageQueries.releaseLeasesOfIds, schema)
         }
     }
 }

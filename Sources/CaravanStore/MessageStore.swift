@@ -179,6 +179,19 @@ public struct MessageStore: Sendable {
         return try await count(queries.releaseLeasesOfOwner, b, "releasing leases")
     }
 
+    /// Returns the owner's running messages `ids` to `ready` (not an attempt, not an
+    /// expired lease); returns how many it moved.
+    @discardableResult
+    public func releaseLeases(_ ids: [UUID], ownedBy owner: String) async throws(StoreError)
+        -> Int
+    {
+        guard !ids.isEmpty else { return 0 }
+        var b = PostgresBindings()
+        b.append(ids)
+        b.append(owner)
+        return try await count(queries.releaseLeasesOfIds, b, "releasing leases")
+    }
+
     /// Runs a statement that returns a row per message it moved: how many it moved.
     private func count(_ sql: String, _ bindings: PostgresBindings, _ what: String)
         async throws(StoreError) -> Int

@@ -38,6 +38,18 @@ extension PostgresClient {
     }
 }
 
+extension PostgresConnection {
+    /// Runs `statement` with `bindings` on this connection, preparing it first if this
+    /// connection has not yet.
+    func execute(_ statement: StoreStatement, _ bindings: PostgresBindings, logger: Logger)
+        async throws -> StoreRows
+    {
+        try await RuntimePreparedStatement.$current.withValue(statement) {
+            try await execute(RuntimePreparedStatement(bindings: bindings), logger: logger)
+        }
+    }
+}
+
 /// The rows a ``StoreStatement`` returned.
 typealias StoreRows = AsyncThrowingMapSequence<PostgresRowSequence, PostgresRow>
 

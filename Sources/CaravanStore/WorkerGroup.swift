@@ -46,6 +46,7 @@ public struct WorkerGroup: Sendable {
     public init(
         store: MessageStore, engine: RouteEngine, lanes: [Lane], owner: String? = nil,
         lease: Duration = .seconds(30), localQueueCapacity: Int = 256,
+        handOffStaleAfter: Duration? = nil,
         logger: Logger = Logger(label: "caravan.workers")
     ) {
         self.store = store
@@ -62,8 +63,8 @@ public struct WorkerGroup: Sendable {
         self.claimWanted = self.lanes.map { _ in Flag(true) }
         self.queues = self.lanes.indices.map { i in
             LocalQueue(
-                capacity: localQueueCapacity, lease: lease, owner: "\(owner)/local\(i)",
-                doorbell: doorbells[i])
+                capacity: localQueueCapacity, lease: lease, staleAfter: handOffStaleAfter,
+                owner: "\(owner)/local\(i)", doorbell: doorbells[i])
         }
     }
 
@@ -123,11 +124,28 @@ public struct WorkerGroup: Sendable {
         // interval passed — not after every local hand-off.
         var lastClaim = ContinuousClock.now - pollInterval
         var lastFull = false
+        // Hand-offs that waited too long, until they are back in `ready`.
+        var stale: [UUID] = []
         while !Task.isCancelled && !stopping.isSet {
             do {
                 let handedOver = queues[l].take(batchSize)
-                if !handedOver.isEmpty {
-                    try await local.process(handedOver)
+                if !handedOver.stale.isEmpty {
+                    stale += handedOver.stale.map(\.message.id)
+                    logger.warning(
+                        "hand-offs waited too long for a worker; returning them to ready",
+                        metadata: [
+                            "count": "\(handedOver.stale.count)",
+                            "longest_wait": "\(handedOver.stale.map(\.waited).max()!)",
+                            "route": "\(handedOver.stale[0].message.route)",
+                        ])
+                }
+                if !stale.isEmpty {
+                    try await store.releaseLeases(stale, ownedBy: queues[l].owner)
+                    stale = []
+                    claimWanted[l].set()
+                }
+                if !handedOver.fresh.isEmpty {
+                    try await local.process(handedOver.fresh)
                     continue
                 }
                 if claimWanted[l].take() || lastFull || .now - lastClaim >= pollInterval {

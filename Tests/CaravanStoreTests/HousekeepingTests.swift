@@ -72,4 +72,47 @@ import Testing
             #expect(try await housekeeping.runOnce() == .pruned(5))
         }
     }
+
+    /// A round stopped while its statement waited (here for a table lock) must not leave
+    /// the maintenance lock held on a pooled connection: every node would skip
+    /// housekeeping from then on.
+    @Test func aCancelledRoundLeavesNoMaintenanceLockBehind() async throws {
+        try await TestDatabase.withStore { client, schema in
+            try await seed(client, schema)
+            var housekeeping = Housekeeping(client: client, schema: schema)
+            housekeeping.retention = .seconds(24 * 3600)
+            let round = housekeeping
+            try await TestDatabase.withOtherClient { other in
+                try await other.withTransaction(logger: TestDatabase.logger) { connection in
+                    _ = try await connection.query(
+                        PostgresQuery(
+                            unsafeSQL:
+                                "LOCK TABLE \"\(schema.name)\".messages IN ACCESS EXCLUSIVE MODE"),
+                        logger: TestDatabase.logger)
+                    let running = Task { try await round.runOnce() }
+                    try await TestDatabase.waitUntilBlocked(
+                        client, statementContaining: "\(schema.name)\".\"messages\" WHERE")
+                    running.cancel()
+                    _ = try? await running.value
+                }
+                // No advisory lock is left, and another node (its own connections) runs
+                // its round. (The cancelled statement itself may have pruned the rows
+                // once the table was free: PostgreSQL does not see the cancellation.)
+                let statement = "\(schema.name)\".\"messages\" WHERE"
+                try await TestDatabase.waitUntilFinished(other, statementContaining: statement)
+                let key = Housekeeping.lockKey(schema)
+                let rows = try await other.query(
+                    """
+                    SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory'
+                    AND (classid::bigint << 32) | objid::bigint = \(key)
+                    """,
+                    logger: TestDatabase.logger)
+                for try await held in rows.decode(Int.self) { #expect(held == 0) }
+                var otherNode = Housekeeping(client: other, schema: schema)
+                otherNode.retention = .seconds(24 * 3600)
+                #expect(try await otherNode.runOnce() != .skipped)
+                #expect(try await states(other, schema)["done"] == 1)
+            }
+        }
+    }
 }

@@ -45,6 +45,42 @@ import Testing
         var knownOutage: String? { "nothing listens at the test's address" }
     }
 
+    /// The commit of an INSERT outside a transaction happens after the rows came back:
+    /// here a deferred trigger makes that commit fail (as a server killed in between
+    /// would lose it). The append must not be acknowledged, and the journal goes on.
+    @Test func anAppendWhoseCommitFailsAfterTheInsertAnsweredIsNotAcknowledged() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let table = "\"\(schema.name)\".messages"
+            let function = "\"\(schema.name)\".refuse_at_commit"
+            try await client.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE FUNCTION \(function)() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN
+                            IF NEW.route = 'doomed' THEN RAISE EXCEPTION 'refused at commit'; END IF;
+                            RETURN NULL;
+                        END $$
+                        """))
+            try await client.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE CONSTRAINT TRIGGER refuse_at_commit AFTER INSERT ON \(table)
+                        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION \(function)()
+                        """))
+            let journal = Journal(client: client, schema: schema)
+            var doomed = entry(1)
+            doomed.route = "doomed"
+            await #expect(throws: StoreError.self) { try await journal.append(doomed) }
+            let fine = entry(2)
+            try await journal.append(fine)
+            let rows = try await client.query(
+                PostgresQuery(unsafeSQL: "SELECT route FROM \(table)"))
+            var routes: [String] = []
+            for try await route in rows.decode(String.self) { routes.append(route) }
+            #expect(routes == ["orders"])
+        }
+    }
+
     @Test func anAppendFailsAtOnceWhileTheServerIsKnownToBeAway() async throws {
         try await TestDatabase.withStore { client, schema in
             // A deadline no test waits for: the failure comes from the known outage.

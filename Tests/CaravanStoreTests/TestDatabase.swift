@@ -50,6 +50,54 @@ enum TestDatabase {
         }
     }
 
+    /// Runs `body` with a second running client of the test database: another node's
+    /// connections, or a session that holds locks while the code under test runs.
+    static func withOtherClient<T: Sendable>(
+        _ body: @Sendable (PostgresClient) async throws -> T
+    ) async throws -> T {
+        let other = PostgresClient(
+            configuration: try await configuration.value, backgroundLogger: logger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await other.run() }
+            defer { group.cancelAll() }
+            return try await body(other)
+        }
+    }
+
+    /// Returns once some session waits for a lock with a statement containing `text`
+    /// (polls `pg_stat_activity`: PostgreSQL announces no such event).
+    static func waitUntilBlocked(_ client: PostgresClient, statementContaining text: String)
+        async throws
+    {
+        let pattern = "%\(text)%"
+        while true {
+            let rows = try await client.query(
+                """
+                SELECT count(*)::int FROM pg_stat_activity
+                WHERE wait_event_type = 'Lock' AND query LIKE \(pattern)
+                """)
+            for try await n in rows.decode(Int.self) where n > 0 { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
+    /// Returns once no session runs a statement containing `text` (a statement whose
+    /// caller stopped waiting goes on in the server).
+    static func waitUntilFinished(_ client: PostgresClient, statementContaining text: String)
+        async throws
+    {
+        let pattern = "%\(text)%"
+        while true {
+            let rows = try await client.query(
+                """
+                SELECT count(*)::int FROM pg_stat_activity
+                WHERE state = 'active' AND query LIKE \(pattern) AND pid <> pg_backend_pid()
+                """)
+            for try await n in rows.decode(Int.self) where n == 0 { return }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+    }
+
     /// A route engine for `yaml` set up as the durable server runs routes: the store's
     /// redelivery seam and Caravan's default error handler.
     static func engine(_ yaml: String) async throws -> RouteEngine {

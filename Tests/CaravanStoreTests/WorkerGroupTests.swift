@@ -1,5 +1,6 @@
 import Caravan
 import CaravanStore
+import CaravanTestSupport
 import Foundation
 import PostgresNIO
 import Testing
@@ -114,6 +115,45 @@ import Testing
             var done = 0
             for try await n in rows.decode(Int.self) { done = n }
             #expect(done == 10)
+        }
+    }
+
+    /// A hand-off that waited too long to run here (here: any wait) goes back to `ready`
+    /// at once, logged, and runs from a claim — it neither waits for its lease to expire
+    /// nor counts as an expired lease.
+    @Test func staleHandOffsGoBackToReadyAtOnceWithoutCountingAsExpiredLeases() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let engine = try await WorkerTests.engine()
+            let records = RecordingLogHandler.Records()
+            var group = WorkerGroup(
+                store: MessageStore(client: client, schema: schema), engine: engine,
+                lanes: [.init(routes: ["poison"], workers: 1)], owner: "stale-test",
+                handOffStaleAfter: .zero, logger: RecordingLogHandler.logger(records))
+            group.pollInterval = .seconds(3600)  // only the give-back asks for a claim
+            let journal = Journal(client: client, schema: schema)
+            for i in 0..<10 {
+                try await journal.append(
+                    JournalEntry(
+                        route: "poison", consumer: "direct:poison",
+                        message: Message(body: Body(text: "m\(i)"))),
+                    handOff: group.localQueue(for: "poison"))
+            }
+            let running = Task { [group] in await group.run() }
+            defer { running.cancel() }
+            #expect(await engine.mock("ok").waitForCount(10, timeout: .seconds(20)))
+            group.stop()
+            await running.value
+            let rows = try await client.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT count(*)::int FROM "\(schema.name)".messages
+                        WHERE state = 'done' AND attempt = 1 AND expired_leases = 0
+                        """))
+            for try await n in rows.decode(Int.self) { #expect(n == 10) }
+            #expect(
+                records.messages(atLeast: .warning).contains {
+                    $0.hasPrefix("hand-offs waited too long")
+                })
         }
     }
 

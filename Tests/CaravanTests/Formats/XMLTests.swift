@@ -67,6 +67,41 @@ import Testing
         #expect(error.message.contains("expand"))
     }
 
+    @Test func entitiesInAttributeValuesExpand() throws {
+        let doc = try read(#"<!DOCTYPE a [<!ENTITY who "world">]><a v="hello &who;!"/>"#)
+        #expect(doc == ["a": ["@v": "hello world!"]])
+    }
+
+    /// The attack that froze the server: an entity expanded in an attribute value was not
+    /// counted (a 161 KB post expanded to 1.6 GB).
+    @Test func entityExpansionInAttributesCountsAgainstTheDocumentsBudget() throws {
+        let entity = String(repeating: "A", count: 40_000)
+        let refs = String(repeating: "&a;", count: 200)
+        let error = try #require(throws: FormatError.self) {
+            try read("<!DOCTYPE q [<!ENTITY a \"\(entity)\">]><q v=\"\(refs)\"><x>1</x></q>")
+        }
+        #expect(error.message.contains("expand to more than"))
+    }
+
+    @Test func anAttributeWithTooManyEntityReferencesIsRefused() throws {
+        let refs = String(repeating: "&a;", count: 40_000)
+        let error = try #require(throws: FormatError.self) {
+            try read("<!DOCTYPE q [<!ENTITY a \"A\">]><q v=\"\(refs)\"/>")
+        }
+        #expect(error.message.contains("more than 256 entity references"))
+    }
+
+    @Test func attributesOfElementsInsideEntitiesCountToo() throws {
+        let big = String(repeating: "A", count: 40_000)
+        let refs = String(repeating: "&a;", count: 100)
+        let error = try #require(throws: FormatError.self) {
+            try read(
+                "<!DOCTYPE q [<!ENTITY a \"\(big)\"><!ENTITY b \"<x v='\(refs)'/>\">]><q>&b;&b;&b;</q>"
+            )
+        }
+        #expect(error.message.contains("expand to more than"))
+    }
+
     @Test func namespaceErrorsAreRefused() {
         #expect(throws: FormatError.self) { try read("<x:a/>") }
         #expect(throws: FormatError.self) { try read(#"<a xmlns:x=""/>"#) }

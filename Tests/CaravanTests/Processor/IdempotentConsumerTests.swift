@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import Caravan
@@ -106,5 +107,74 @@ import Testing
             loaded.errors.map(\.message) == [
                 "the bean 'grouped' is an aggregation strategy, not an idempotent repository"
             ])
+    }
+
+    /// Memory keys whose first `remove` fails, as the store's does while PostgreSQL is away.
+    final class FlakyRepositories: IdempotentRepositories {
+        let keys = MemoryIdempotentRepository()
+        let failedRemovals = Mutex(0)
+
+        struct Repository: IdempotentRepository {
+            let owner: FlakyRepositories
+            func add(_ key: String, owner o: String) async throws(ProcessingError) -> Bool {
+                try await owner.keys.add(key, owner: o)
+            }
+            func contains(_ key: String, owner o: String) async throws(ProcessingError) -> Bool {
+                try await owner.keys.contains(key, owner: o)
+            }
+            func remove(_ key: String) async throws(ProcessingError) {
+                let first = owner.failedRemovals.withLock { n in
+                    n += 1
+                    return n == 1
+                }
+                if first { throw ProcessingError(.connect, "the database is unavailable") }
+                try await owner.keys.remove(key)
+            }
+        }
+
+        func repository(named name: String) -> any IdempotentRepository { Repository(owner: self) }
+    }
+
+    @Test func aKeyThatCannotBeReleasedFailsTheExchangeWhichIsRedeliveredAndReleasesIt()
+        async throws
+    {
+        let yaml = """
+            - errorHandler:
+                defaultErrorHandler:
+                  redeliveryPolicy: {maximumRedeliveries: 1, redeliveryDelay: 10}
+            - from:
+                uri: direct:in
+                steps:
+                  - idempotentConsumer:
+                      idempotentRepository: seen
+                      header: orderId
+                      steps:
+                        - filter:
+                            simple: "${body} == 'bad'"
+                            steps:
+                              - throwException: {exceptionType: java.io.IOException, message: boom}
+                        - to: mock:charged
+            """
+        let loaded = RouteLoader().load([RouteFile(path: "test.yaml", text: yaml)])
+        #expect(loaded.errors.isEmpty)
+        let repositories = FlakyRepositories()
+        let log = RecordingLog()
+        var settings = ProcessContext.Settings(log: log, sleep: { _ in })
+        settings.idempotentRepositories = repositories
+        let engine = try RouteEngine(routes: loaded.routes, settings: settings)
+        try await engine.start()
+        func run(_ body: String) async -> RouteEngine.Outcome {
+            let message = Message(
+                headers: Headers([("orderId", .string("a"))]), body: Body(text: body))
+            return await engine.run(engine.routeIds[0], Exchange(message: message))
+        }
+        let failed = await run("bad")
+        #expect(failed.error?.message == "boom")
+        // The first release failed and was retried by the redelivery of the block.
+        #expect(repositories.failedRemovals.withLock { $0 } == 2)
+        #expect(log.messages.contains { $0.contains("could not release the key 'a'") })
+        // The key is free: the next message with it is not taken for a duplicate.
+        _ = await run("good")
+        #expect(engine.mock("charged").received.map(\.body.text) == ["good"])
     }
 }

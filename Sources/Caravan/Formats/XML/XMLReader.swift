@@ -56,8 +56,7 @@ public struct XMLReader: Sendable {
             let name = String(cString: a.pointee.name)
             let key =
                 a.pointee.ns?.pointee.prefix.map { "@\(String(cString: $0)):\(name)" } ?? "@\(name)"
-            let value = UnsafeMutableRawPointer(a).assumingMemoryBound(to: xmlNode.self)
-            object.append(key: key, value: .string(XMLTree.content(of: value)))
+            object.append(key: key, value: .string(XMLTree.value(of: a)))
             attribute = a.pointee.next
         }
 

@@ -10,8 +10,10 @@ import CLibXML2
 /// Parsing refuses what Caravan's XML policy forbids, even where libxml2 would accept it:
 /// - a DOCTYPE with an external identifier, and any external entity declaration (no file
 ///   or network access ever happens: the external entity loader refuses everything);
-/// - entity expansion beyond ``XMLTree/maxEntityExpansion(forInputOf:)`` characters
-///   (billion laughs, quadratic blow-up);
+/// - entity expansion beyond ``XMLTree/maxEntityExpansion(forInputOf:)`` characters,
+///   in element text and attribute values alike (billion laughs, quadratic blow-up), and
+///   more than ``XMLTree/maxEntityReferencesPerAttribute`` references in one attribute
+///   value (libxml2 joins an attribute's parts in quadratic time);
 /// - namespace errors (undeclared prefixes, bad `xmlns` bindings);
 /// - a byte-order mark that contradicts the declared encoding;
 /// - nesting deeper than ``DocumentLimits/maxDepth``.
@@ -27,6 +29,11 @@ public final class XMLTree: @unchecked Sendable {
     /// The largest number of characters entity references may expand to: 1 MiB plus ten
     /// times the input size, enough for any legitimate use of entities.
     public static func maxEntityExpansion(forInputOf bytes: Int) -> Int { (1 << 20) + 10 * bytes }
+
+    /// The most entity references one attribute value may hold. libxml2 builds an
+    /// attribute's value (for XPath) by appending each part to the whole, so its cost grows
+    /// with the square of the number of parts; legitimate documents use a handful.
+    public static let maxEntityReferencesPerAttribute = 256
 
     /// Parses `bytes` under Caravan's XML policy.
     public static func parse(_ bytes: [UInt8], limits: DocumentLimits = .default)
@@ -144,24 +151,52 @@ public final class XMLTree: @unchecked Sendable {
                 "elements nested deeper than \(maxDepth) levels",
                 hint: "flatten the document")
         }
+        var attribute = node.pointee.properties
+        while let a = attribute {
+            var references = 0
+            var part = a.pointee.children
+            while let p = part {
+                if p.pointee.type == XML_ENTITY_REF_NODE {
+                    references += 1
+                    if references > XMLTree.maxEntityReferencesPerAttribute {
+                        throw FormatError(
+                            .xml, line: Int(xmlGetLineNo(node)), column: 1,
+                            "the attribute '\(String(cString: a.pointee.name))' holds more than \(XMLTree.maxEntityReferencesPerAttribute) entity references",
+                            hint:
+                                "this looks like an entity expansion attack; send the value inline")
+                    }
+                    try spend(p, budget: &budget, memo: &memo)
+                }
+                part = p.pointee.next
+            }
+            attribute = a.pointee.next
+        }
         var child = node.pointee.children
         while let c = child {
             switch c.pointee.type {
             case XML_ELEMENT_NODE:
                 try checkTree(c, depth: depth + 1, maxDepth: maxDepth, budget: &budget, memo: &memo)
             case XML_ENTITY_REF_NODE:
-                budget -= expandedSize(ofEntityRef: c, memo: &memo, level: 0)
-                if budget < 0 {
-                    throw FormatError(
-                        .xml, line: Int(xmlGetLineNo(c)), column: 1,
-                        "entity references expand to more than \(XMLTree.maxEntityExpansion(forInputOf: 0) >> 20) MiB plus ten times the input size",
-                        hint:
-                            "this looks like an entity expansion attack (billion laughs); send the text inline"
-                    )
-                }
+                try spend(c, budget: &budget, memo: &memo)
             default: break
             }
             child = c.pointee.next
+        }
+    }
+
+    /// Takes what the entity reference `ref` expands to from `budget`; throws when the
+    /// document's references expand to more than its budget.
+    private func spend(
+        _ ref: xmlNodePtr, budget: inout Int, memo: inout [UnsafeMutableRawPointer: Int]
+    ) throws(FormatError) {
+        budget -= expandedSize(ofEntityRef: ref, memo: &memo, level: 0)
+        if budget < 0 {
+            throw FormatError(
+                .xml, line: Int(xmlGetLineNo(ref)), column: 1,
+                "entity references expand to more than \(XMLTree.maxEntityExpansion(forInputOf: 0) >> 20) MiB plus ten times the input size",
+                hint:
+                    "this looks like an entity expansion attack (billion laughs); send the text inline"
+            )
         }
     }
 
@@ -186,6 +221,11 @@ public final class XMLTree: @unchecked Sendable {
                     size += expandedSize(ofEntityRef: node, memo: &memo, level: level + 1)
                 case XML_ELEMENT_NODE:
                     size += 1
+                    var attribute = node.pointee.properties
+                    while let a = attribute {
+                        walk(a.pointee.children)
+                        attribute = a.pointee.next
+                    }
                     walk(node.pointee.children)
                 default: break
                 }
@@ -281,6 +321,29 @@ extension XMLTree {
 }
 
 extension XMLTree {
+    /// An attribute's value with its entity references expanded, built in one pass
+    /// (libxml2's own, `xmlNodeGetContent`, joins the parts in quadratic time).
+    static func value(of attribute: xmlAttrPtr) -> String {
+        var value = ""
+        func append(_ first: xmlNodePtr?, level: Int) {
+            var part = first
+            while let p = part, level < 64 {
+                switch p.pointee.type {
+                case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
+                    if let content = p.pointee.content { value += String(cString: content) }
+                case XML_ENTITY_REF_NODE:
+                    if let entity = p.pointee.children {
+                        append(entity.pointee.children, level: level + 1)
+                    }
+                default: break
+                }
+                part = p.pointee.next
+            }
+        }
+        append(attribute.pointee.children, level: 0)
+        return value
+    }
+
     /// The text of a node as libxml2 computes it (XPath `string()`), entities expanded.
     static func content(of node: xmlNodePtr) -> String {
         guard let raw = xmlNodeGetContent(node) else { return "" }

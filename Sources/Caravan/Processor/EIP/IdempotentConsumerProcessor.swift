@@ -9,7 +9,10 @@
 /// ```
 /// Eager (the default) adds the key before the steps run, so two copies arriving together
 /// cannot both pass; a failure that ends the exchange removes it again
-/// (`removeOnFailure`), while a failure waiting for a redelivery keeps it. Non-eager
+/// (`removeOnFailure`), while a failure waiting for a redelivery keeps it. When the key
+/// cannot be removed (the repository's database is away), the exchange fails with that
+/// error, not yet exhausted: it is redelivered and removes the key then, instead of
+/// leaving the key claimed so that every later message with it is skipped. Non-eager
 /// checks first and adds the key once the steps succeeded. A duplicate gets
 /// `CamelDuplicateMessage=true`; with `skipDuplicate` (the default) its steps are skipped
 /// and the route goes on after the block, as in Camel.
@@ -78,7 +81,16 @@ struct IdempotentConsumerProcessor: Processor {
         } catch {
             // A redelivery to come resumes inside the block: the key stays claimed.
             if eager, removeOnFailure, !duplicate, !error.isSuspension {
-                try? await repository.remove(value)
+                do {
+                    try await repository.remove(value)
+                } catch let removal {
+                    var failed = ProcessingError(
+                        removal.kind,
+                        "the idempotentConsumer could not release the key '\(value)' after a failure (\(error.kind.name): \(error.message)): \(removal.message) — the exchange is redelivered so that the key is released"
+                    )
+                    failed.endpoint = removal.endpoint
+                    throw failed
+                }
             }
             throw error
         }
