@@ -224,7 +224,8 @@ public final class Journal: Sendable {
                 "the journal could not confirm a batch: ids neither written nor found",
                 metadata: ["count": "\(unproven.count)", "first": "\(unproven[0].lowercasedText)"])
             throw .unavailable(
-                "PostgreSQL did not confirm \(unproven.count) of \(ids.count) messages; nothing of the batch is acknowledged")
+                "PostgreSQL did not confirm \(unproven.count) of \(ids.count) messages; nothing of the batch is acknowledged"
+            )
         }
         return handedOver
     }
