@@ -14,5 +14,12 @@ public protocol Intake: Sendable {
 /// The store could not take the message: nothing was acknowledged.
 public struct IntakeError: Error, Sendable, CustomStringConvertible {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// The store is unreachable or slow: trying again later can succeed (HTTP 503). False
+    /// for a failure that trying again cannot fix (HTTP 500).
+    public let retryable: Bool
+
+    public init(_ description: String, retryable: Bool = true) {
+        self.description = description
+        self.retryable = retryable
+    }
 }

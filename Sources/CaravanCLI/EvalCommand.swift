@@ -88,7 +88,7 @@ struct EvalCommand: AsyncParsableCommand {
         }
 
         let exchange = Exchange(message: message)
-        let context = SimpleContext(environment: ProcessInfo.processInfo.environment)
+        let context = SimpleContext()
         do {
             switch compiled.compiled {
             case .jsonpath(let path):

@@ -89,6 +89,9 @@ struct ServeCommand: AsyncParsableCommand {
         } else {
             settings = NodeSettings(database: .embedded(directory: Self.privateDatabase(routes)))
         }
+        var http = NodeSettings.HTTP(host: host, port: port)
+        http.bodyLimit = bodyLimit
+        settings.http = http  // before the properties, which may tune it
         do {
             settings.schema = try StoreSchema(schema)
             try settings.apply(properties: placeholders.properties)
@@ -106,9 +109,6 @@ struct ServeCommand: AsyncParsableCommand {
             settings.lease = .milliseconds(Int64(lease * 1000))
         }
 
-        var http = NodeSettings.HTTP(host: host, port: port)
-        http.bodyLimit = bodyLimit
-        settings.http = http
         if watch {
             let (routes, properties) = (self.routes, self.properties)
             settings.reload = RouteReload(

@@ -41,7 +41,7 @@ struct TestCommand: AsyncParsableCommand {
         let testFiles = try findTests(roots)
         let loader = RouteTestLoader(placeholders: placeholders)
         var settings = ProcessContext.Settings(
-            simple: SimpleContext(environment: ProcessInfo.processInfo.environment))
+            simple: SimpleContext())
         if verbose { settings.log = StandardErrorLog() }
         let runner = RouteTestRunner(routes: loaded.routes, settings: settings)
         var passed = 0

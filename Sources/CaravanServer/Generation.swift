@@ -32,6 +32,7 @@ final class Generation: Sendable {
         var engineSettings = ProcessContext.Settings(log: SwiftLogSink(shared.logger))
         engineSettings.redelivery = SuspendingRedelivery()
         engineSettings.errorHandler = .caravanDefault
+        engineSettings.mocks = false
         engineSettings.idempotentRepositories = PostgresIdempotentRepositories(
             client: shared.clients, schema: shared.schema)
         engine = try RouteEngine(

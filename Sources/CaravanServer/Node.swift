@@ -134,9 +134,13 @@ public final class Node: Service, Sendable {
         let first = try await Generation(routes: routes, settings: settings, shared: shared)
         shared.current.withLock { $0 = first }
         let server = try settings.http.map { (http) throws(ProcessingError) in
-            PlatformHTTPServer(
+            var limits = PlatformHTTPServer.Limits()
+            limits.bodyLimit = http.bodyLimit
+            limits.bodyTimeout = http.bodyTimeout
+            limits.idempotencyHeader = http.idempotencyHeader
+            return PlatformHTTPServer(
                 routes: .init(table: try PlatformHTTPTable(routes: routes), engine: first.engine),
-                intake: shared, bodyLimit: http.bodyLimit,
+                intake: shared, limits: limits,
                 readiness: { [shared] in await shared.readiness() }, logger: logger)
         }
 
@@ -146,8 +150,14 @@ public final class Node: Service, Sendable {
         let failure = ErrorBox()
         await withThrowingTaskGroup(of: Void.self) { group in
             if let server, let http = settings.http {
+                let idle = http.idleTimeout.components
                 let app = Application(
                     responder: server.responder,
+                    server: .http1(
+                        configuration: .init(
+                            additionalChannelHandlers: [MalformedRequestHandler()],
+                            idleTimeout: .seconds(idle.seconds)
+                                + .nanoseconds(idle.attoseconds / 1_000_000_000))),
                     configuration: .init(address: .hostname(http.host, port: http.port)),
                     onServerRunning: { [port, logger] channel in
                         let bound = channel.localAddress?.port ?? http.port

@@ -52,6 +52,15 @@ public struct NodeSettings: Sendable {
         public var port = 8080
         /// Larger request bodies get 413.
         public var bodyLimit = 10 * 1024 * 1024
+        /// A body not received whole within this time gets 408 (`caravan.server.bodyTimeout`).
+        public var bodyTimeout: Duration = .seconds(60)
+        /// A connection with no request in progress — idle between requests, or sending a
+        /// request head that never ends — is closed after this time; so is a request
+        /// whose body stops arriving (`caravan.server.idleTimeout`).
+        public var idleTimeout: Duration = .seconds(30)
+        /// The header that makes a retried request the same message
+        /// (`caravan.server.idempotencyHeader`).
+        public var idempotencyHeader = "Idempotency-Key"
 
         public init(host: String = "127.0.0.1", port: Int = 8080) {
             self.host = host
@@ -67,6 +76,18 @@ public struct NodeSettings: Sendable {
     public var startTimeout: Duration = .seconds(15)
 
     public init(database: Database) { self.database = database }
+
+    /// `http` changed by `change`; a setting of the HTTP server when there is none is an
+    /// error.
+    private func settingHTTP(
+        _ key: String, _ change: (inout HTTP) -> Void
+    ) throws(NodeError) -> HTTP {
+        guard var http else {
+            throw NodeError("\(key): this node runs no HTTP server")
+        }
+        change(&http)
+        return http
+    }
 
     /// Applies the `caravan.*` keys of `properties` (unknown `caravan.*` keys are errors,
     /// so a misspelt setting is not silently ignored).
@@ -103,6 +124,23 @@ public struct NodeSettings: Sendable {
             case "caravan.drainTimeout": drainTimeout = try seconds()
             case "caravan.retention": retention = try seconds()
             case "caravan.housekeepingInterval": housekeepingInterval = try seconds()
+            case "caravan.server.bodyTimeout":
+                let timeout = try seconds()
+                http = try settingHTTP(key) { $0.bodyTimeout = timeout }
+            case "caravan.server.idleTimeout":
+                let timeout = try seconds()
+                http = try settingHTTP(key) { $0.idleTimeout = timeout }
+            case "caravan.server.idempotencyHeader":
+                guard !value.isEmpty,
+                    value.utf8.allSatisfy({
+                        $0 == 0x2D || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0)
+                            || (0x61...0x7A).contains($0) || $0 == 0x5F
+                    })
+                else {
+                    throw NodeError(
+                        "\(key)=\(value): give a header name (letters, digits, '-' and '_')")
+                }
+                http = try settingHTTP(key) { $0.idempotencyHeader = value }
             case "caravan.http.trustedCertificates":
                 guard FileManager.default.fileExists(atPath: value) else {
                     throw NodeError(
@@ -111,7 +149,7 @@ public struct NodeSettings: Sendable {
                 trustedCertificates = value
             default:
                 throw NodeError(
-                    "unknown setting '\(key)' — the caravan.* settings are caravan.workers, caravan.routes.<route id>.workers, caravan.lease, caravan.maxExpiredLeases, caravan.pollInterval, caravan.drainTimeout, caravan.retention, caravan.housekeepingInterval (seconds), caravan.http.trustedCertificates (a PEM file)"
+                    "unknown setting '\(key)' — the caravan.* settings are caravan.workers, caravan.routes.<route id>.workers, caravan.lease, caravan.maxExpiredLeases, caravan.pollInterval, caravan.drainTimeout, caravan.retention, caravan.housekeepingInterval (seconds), caravan.server.bodyTimeout, caravan.server.idleTimeout (seconds), caravan.server.idempotencyHeader, caravan.http.trustedCertificates (a PEM file)"
                 )
             }
         }

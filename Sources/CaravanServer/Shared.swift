@@ -50,7 +50,8 @@ final class Shared: Intake, Sendable {
         do {
             try await journal.append(entry, handOff: localQueue(for: route))
         } catch {
-            throw IntakeError(error.description)
+            if case .unavailable = error { throw IntakeError(error.description) }
+            throw IntakeError(error.description, retryable: false)
         }
         return entry.id
     }

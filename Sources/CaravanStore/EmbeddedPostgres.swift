@@ -92,7 +92,11 @@ public final class EmbeddedPostgres: Sendable {
                     "--encoding=UTF8", "--locale=C", "--no-sync",
                 ])
         }
-        var options = "-k \(folder) -c listen_addresses='' -p \(port) -c max_connections=200"
+        // A throwaway cluster serves test processes that run many nodes at once, each with
+        // a pool of up to 20 connections.
+        let connections = durable ? 200 : 1000
+        var options =
+            "-k \(folder) -c listen_addresses='' -p \(port) -c max_connections=\(connections)"
         if !durable { options += " -c fsync=off -c full_page_writes=off" }
         if directory != nil, FileManager.default.fileExists(atPath: cluster.socketPath),
             cluster.serverIsAlive

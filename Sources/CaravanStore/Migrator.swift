@@ -120,10 +120,19 @@ func withStoreErrors<T>(_ body: () async throws -> T) async throws(StoreError) -
     } catch let error as PSQLError {
         switch error.code {
         case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed,
-            .queryCancelled:
+            .queryCancelled, .unexpectedBackendMessage:
             throw StoreError.unavailable(String(reflecting: error))
         default:
             let detail = error.serverInfo.flatMap { $0[.message] } ?? String(reflecting: error)
+            // The server's transient refusals (shutting down, starting up, too many
+            // connections, a deadlock or serialization failure, a statement timeout):
+            // trying again can succeed. The rest (a constraint, bad data) cannot.
+            let state = error.serverInfo?[.sqlState] ?? ""
+            if ["08", "40", "53", "57", "58"].contains(String(state.prefix(2)))
+                || state == "55P03"
+            {
+                throw StoreError.unavailable(detail)
+            }
             throw StoreError.query(detail)
         }
     } catch {

@@ -157,6 +157,7 @@ final class Sink: Sendable {
     struct Received: Sendable {
         let method: String
         let path: String
+        let query: String?
         let headers: [String: String]
         let body: String
     }
@@ -164,6 +165,8 @@ final class Sink: Sendable {
     let received = Mutex<[Received]>([])
     /// The status for the nth request (0-based): 200 unless the test says otherwise.
     let status: @Sendable (Int) -> Int
+    /// Paths the sink never answers (a target that hangs).
+    let hangs: Set<String>
     private let task: Mutex<Task<Void, any Error>?> = Mutex(nil)
     private let portBox = Mutex<Int?>(nil)
     private let waiters = Mutex<[CheckedContinuation<Int, Never>]>([])
@@ -171,15 +174,17 @@ final class Sink: Sendable {
     /// HTTP/1, over TLS for an HTTPS sink.
     let server: HTTPServerBuilder
 
-    init(status: @escaping @Sendable (Int) -> Int = { _ in 200 }) {
+    init(status: @escaping @Sendable (Int) -> Int = { _ in 200 }, hangs: Set<String> = []) {
         self.server = .http1()
         self.status = status
+        self.hangs = hangs
     }
 
     /// An HTTPS sink.
     init(tls: TLSConfiguration, status: @escaping @Sendable (Int) -> Int = { _ in 200 }) throws {
         self.server = try .tls(.http1(), tlsConfiguration: tls)
         self.status = status
+        self.hangs = []
     }
 
     var port: Int { portBox.withLock { $0 }! }
@@ -196,8 +201,12 @@ final class Sink: Sendable {
                     r.append(
                         Received(
                             method: request.method.rawValue, path: request.uri.path,
-                            headers: headers, body: String(buffer: bytes)))
+                            query: request.uri.query, headers: headers,
+                            body: String(buffer: bytes)))
                     return r.count - 1
+                }
+                if hangs.contains(request.uri.path) {
+                    try await Task.sleep(for: .seconds(600))  // until the sink stops
                 }
                 return Response(
                     status: .init(code: status(index)),
@@ -343,6 +352,19 @@ final class RawHTTPConnection: @unchecked Sendable {
     {
         try await withCheckedThrowingContinuation { continuation in
             DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
+    }
+}
+
+extension RawHTTPConnection {
+    /// True when the server closes the connection before answering anything more (within
+    /// the connection's 10 s read timeout).
+    func closedByServer() async throws -> Bool {
+        do {
+            _ = try await response()
+            return false
+        } catch let failure as Failure {
+            return failure.description.hasPrefix("no answer (recv: 0")
         }
     }
 }

@@ -54,8 +54,9 @@ public final class RouteEngine: EndpointResolver {
     ) throws(LoadFailure) {
         self.substitutions = substitutions.map { (GlobPattern($0.pattern), $0.mock) }
         var all: [String: any Component] = [
-            "direct": direct, "mock": mocks, "log": LogComponent(sink: settings.log),
+            "direct": direct, "log": LogComponent(sink: settings.log),
         ]
+        if settings.mocks { all["mock"] = mocks }
         for c in components { all[c.scheme] = c }
         self.components = all
         self.context = settings
@@ -164,6 +165,13 @@ public final class RouteEngine: EndpointResolver {
             return mocks.mock(s.mock)
         }
         guard let component = components[uri.scheme] else {
+            if uri.scheme == "mock" {
+                // A mock keeps every message it receives: unbounded memory in a server.
+                throw ProcessingError(
+                    .illegalArgument,
+                    "'\(full)': mock: endpoints are for route tests (caravan test) — in a running route use log: or a real endpoint"
+                )
+            }
             throw ProcessingError(
                 .illegalArgument,
                 "no component for '\(uri.scheme):' here (\(full)) — in a route test, substitute it with a mock"
@@ -189,6 +197,9 @@ extension ProcessContext {
         public var redelivery: any RedeliverySeam = InMemoryRedelivery()
         /// The error handler of routes that configure none.
         public var errorHandler: ErrorHandlerDefinition = .camelDefault
+        /// Whether `mock:` endpoints exist (route tests); a server has none, since a mock
+        /// keeps every message it receives.
+        public var mocks = true
         /// Where `idempotentConsumer` keeps its keys (in memory unless the store's).
         public var idempotentRepositories: any IdempotentRepositories =
             MemoryIdempotentRepositories()

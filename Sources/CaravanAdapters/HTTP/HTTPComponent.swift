@@ -11,8 +11,8 @@ import Synchronization
 /// ```yaml
 /// - to: "http://127.0.0.1:9001/approvals?httpMethod=PUT&okStatusCodeRange=200-204"
 /// ```
-/// As in Camel: the method is the `CamelHttpMethod` header, else `httpMethod`, else POST
-/// with a body and GET without; a status outside `okStatusCodeRange` (200-299) fails with
+/// As in Camel: the method is the endpoint's `httpMethod` (the endpoint's setting takes
+/// precedence), else the `CamelHttpMethod` header, else POST with a body and GET without; a status outside `okStatusCodeRange` (200-299) fails with
 /// `HttpOperationFailedException` unless `throwExceptionOnFailure=false`; the response
 /// becomes the message (body, content type, headers) with `CamelHttpResponseCode` and
 /// `CamelHttpResponseText`. Each request carries `Idempotency-Key` (the message id and
@@ -45,16 +45,24 @@ public final class HTTPComponent: Component {
     /// Closes the pooled connections.
     public func shutdown() async { await clients.shutdown() }
 
-    /// One AsyncHTTPClient per connect timeout (AsyncHTTPClient sets it per client).
+    /// One AsyncHTTPClient per connect timeout (AsyncHTTPClient sets it per client) and
+    /// per use: exchanges a caller waits for (InOut) and durable deliveries have pools of
+    /// their own, so that callers waiting on a slow target cannot take every connection
+    /// to it from the durable deliveries (whose redelivery attempts would run out).
     final class Clients: Sendable {
-        private let clients = Mutex<[Int64: HTTPClient]>([:])
+        struct Key: Hashable {
+            let connectTimeoutMillis: Int64
+            let inOut: Bool
+        }
+        private let clients = Mutex<[Key: HTTPClient]>([:])
         let trustedCertificates: String?
 
         init(trustedCertificates: String?) { self.trustedCertificates = trustedCertificates }
 
-        func client(connectTimeoutMillis: Int64) -> HTTPClient {
-            clients.withLock { c in
-                if let existing = c[connectTimeoutMillis] { return existing }
+        func client(connectTimeoutMillis: Int64, inOut: Bool) -> HTTPClient {
+            let key = Key(connectTimeoutMillis: connectTimeoutMillis, inOut: inOut)
+            return clients.withLock { c in
+                if let existing = c[key] { return existing }
                 var configuration = HTTPClient.Configuration()
                 configuration.timeout = .init(connect: .milliseconds(connectTimeoutMillis))
                 configuration.redirectConfiguration = .disallow
@@ -71,7 +79,7 @@ public final class HTTPComponent: Component {
                 }
                 let made = HTTPClient(
                     eventLoopGroupProvider: .singleton, configuration: configuration)
-                c[connectTimeoutMillis] = made
+                c[key] = made
                 return made
             }
         }
@@ -165,10 +173,12 @@ struct HTTPProducer: Producer {
         let message = exchange.message
         let body = message.body.bytes
         var request = HTTPClientRequest(url: endpoint.url)
-        if let header = message.headers["CamelHttpMethod"]?.scalarText, !header.isEmpty {
+        if let method = endpoint.method {
+            request.method = method
+        } else if let header = message.headers["CamelHttpMethod"]?.scalarText, !header.isEmpty {
             request.method = HTTPMethod(rawValue: header.uppercased())
         } else {
-            request.method = endpoint.method ?? (body.isEmpty ? .GET : .POST)
+            request.method = body.isEmpty ? .GET : .POST
         }
         for header in message.headers where !Self.isInternal(header.name) {
             if let text = header.value.scalarText {
@@ -182,7 +192,9 @@ struct HTTPProducer: Producer {
         if !body.isEmpty, request.method != .GET, request.method != .HEAD {
             request.body = .bytes(ByteBuffer(bytes: body))
         }
-        let client = endpoint.clients.client(connectTimeoutMillis: endpoint.connectTimeoutMillis)
+        let client = endpoint.clients.client(
+            connectTimeoutMillis: endpoint.connectTimeoutMillis,
+            inOut: exchange.pattern == .inOut)
         let response: HTTPClientResponse
         let bytes: ByteBuffer
         do {

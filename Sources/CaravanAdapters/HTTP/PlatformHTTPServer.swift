@@ -1,4 +1,5 @@
 import Caravan
+import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -14,7 +15,16 @@ import Synchronization
 /// message is stored; `InOut` runs the route inline and answers with its final message.
 /// Bad input is refused before anything is stored: 404 unknown path, 405 wrong method,
 /// 413 body over the limit, 415 a type the route does not consume, 400 a body that does
-/// not parse as its type (with line:column). The store unreachable: 503 + `Retry-After`.
+/// not parse as its type (with line:column) or cannot be read, 408 a body slower than
+/// ``Limits/bodyTimeout``. The store unreachable: 503 + `Retry-After` (nothing was
+/// accepted — or, when the store answered too late, the message may still be stored: a
+/// client that retries with the same `Idempotency-Key` never stores it twice); a store
+/// error that retrying cannot fix: 500.
+///
+/// Inbound headers become message headers, except Camel's own (`Camel*`,
+/// `org.apache.camel.*`), which a client must not set (`CamelHttpResponseCode`,
+/// `CamelFileName`...), as Camel's HTTP header filter strategy does; query parameters
+/// become headers too, but never replace a request header.
 public final class PlatformHTTPServer: Sendable {
     /// The routes being served; replaced as a whole on hot reload.
     public struct Routes: Sendable {
@@ -30,19 +40,34 @@ public final class PlatformHTTPServer: Sendable {
     /// What `/health/ready` reports: ready, and why not.
     public typealias Readiness = @Sendable () async -> (ready: Bool, detail: String)
 
+    /// What a request may take.
+    public struct Limits: Sendable {
+        /// Larger bodies get 413.
+        public var bodyLimit = 10 * 1024 * 1024
+        /// A body not received whole within this time gets 408 and the connection closes
+        /// (a client trickling bytes would otherwise hold its connection and memory).
+        public var bodyTimeout: Duration = .seconds(60)
+        /// The request header whose value identifies a message: a retry with the same
+        /// value stores nothing new and is answered with the first one's id.
+        public var idempotencyHeader = "Idempotency-Key"
+
+        public init() {}
+    }
+
     private let routes: Mutex<Routes>
     let intake: any Intake
-    public let bodyLimit: Int
+    public let limits: Limits
+    public var bodyLimit: Int { limits.bodyLimit }
     let readiness: Readiness
     let logger: Logger
 
     public init(
-        routes: Routes, intake: any Intake, bodyLimit: Int = 10 * 1024 * 1024,
+        routes: Routes, intake: any Intake, limits: Limits = Limits(),
         readiness: @escaping Readiness, logger: Logger
     ) {
         self.routes = Mutex(routes)
         self.intake = intake
-        self.bodyLimit = bodyLimit
+        self.limits = limits
         self.readiness = readiness
         self.logger = logger
     }
@@ -121,15 +146,27 @@ public final class PlatformHTTPServer: Sendable {
             try? await channel.writeAndFlush(HTTPResponsePart.head(HTTPResponse(status: .continue)))
         }
         let bytes: ByteBuffer
-        do {
-            bytes = try await request.collectBody(upTo: bodyLimit)
-        } catch {
-            return tooLarge()
+        switch await readBody(&request, channel: channel) {
+        case .bytes(let b): bytes = b
+        case .tooLarge: return tooLarge()
+        case .timedOut: return Self.problem(.requestTimeout, "", hint: "")  // already sent
+        case .unreadable(let error):
+            // Also a client that went away: then nobody reads this answer.
+            logger.info(
+                "could not read a request body",
+                metadata: ["path": "\(path)", "error": "\(error)"])
+            return Self.problem(
+                .badRequest, "the body could not be read: \(error)",
+                hint: "send the body whole, with a correct Content-Length or chunked encoding")
         }
         var headers = Headers()
-        for field in request.headers { headers[field.name.rawName] = .string(field.value) }
+        for field in request.headers where !Self.isFiltered(field.name.rawName) {
+            headers[field.name.rawName] = .string(field.value)
+        }
         for (name, value) in request.uri.queryParameters {
-            headers[String(name)] = .string(String(value).removingPercentEncoding ?? String(value))
+            let name = String(name)
+            guard !Self.isFiltered(name), headers[name] == nil else { continue }
+            headers[name] = .string(String(value).removingPercentEncoding ?? String(value))
         }
         for (name, value) in parameters { headers[name] = .string(value) }
         headers["CamelHttpMethod"] = .string(method)
@@ -150,32 +187,158 @@ public final class PlatformHTTPServer: Sendable {
             }
         }
 
-        if entry.pattern == .inOut { return await reply(routes.engine, entry, message) }
+        if entry.pattern == .inOut {
+            return await reply(routes.engine, entry, message, channel: channel)
+        }
+        var id: UUID?
+        if let key = request.headers[HTTPField.Name(limits.idempotencyHeader)!] {
+            guard let derived = Self.messageID(idempotencyKey: key, route: entry.routeId) else {
+                return Self.problem(
+                    .badRequest,
+                    "the \(limits.idempotencyHeader) header must be 1 to 255 visible ASCII characters",
+                    hint: "send a unique key per message, such as a UUID")
+            }
+            id = derived
+        }
         do {
             let id = try await intake.accept(
-                message, route: entry.routeId, consumer: entry.consumer, id: nil)
+                message, route: entry.routeId, consumer: entry.consumer, id: id)
             return Self.json(
                 .accepted,
                 ["id": .string(id.lowercasedText), "route": .string(entry.routeId)])
-        } catch {
+        } catch  where error.retryable {
             logger.warning(
                 "refused a message: the store is unavailable",
                 metadata: ["route": "\(entry.routeId)", "error": "\(error)"])
             var response = Self.problem(
                 .serviceUnavailable, "the message could not be stored: \(error)",
-                hint: "retry later; nothing was accepted")
+                hint:
+                    "retry later with the same \(limits.idempotencyHeader) header: it may have been stored after all, and the key keeps it from being stored twice"
+            )
             response.headers[.retryAfter] = "5"
             return response
+        } catch {
+            logger.error(
+                "refused a message: the store failed to take it",
+                metadata: ["route": "\(entry.routeId)", "error": "\(error)"])
+            return Self.problem(
+                .internalServerError, "the message could not be stored (the reason is logged)",
+                hint: "retrying will not help; tell the operator of this service")
         }
     }
 
-    /// `InOut`: the route's final message is the reply.
-    func reply(_ engine: RouteEngine, _ entry: PlatformHTTPTable.Entry, _ message: Message) async
-        -> Response
-    {
+    /// Camel's own headers, which only Caravan sets (Camel's HTTP header filter strategy
+    /// filters the same names inbound).
+    static func isFiltered(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return lower.hasPrefix("camel") || lower.hasPrefix("org.apache.camel.")
+    }
+
+    /// The message id for an idempotency key: the same key on the same route is the same
+    /// message. A SHA-256 of both (a sender chooses the key, so the hash must resist
+    /// collisions), as a version 8 UUID; nil for a key that is empty, longer than 255
+    /// characters or not visible ASCII.
+    static func messageID(idempotencyKey key: String, route: String) -> UUID? {
+        guard (1...255).contains(key.utf8.count),
+            key.utf8.allSatisfy({ (0x21...0x7E).contains($0) })
+        else { return nil }
+        var digest = Array(SHA256.hash(data: Array("\(route)\n\(key)".utf8)).prefix(16))
+        digest[6] = (digest[6] & 0x0F) | 0x80  // version 8
+        digest[8] = (digest[8] & 0x3F) | 0x80  // RFC 9562 variant
+        return UUID(
+            uuid: (
+                digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6],
+                digest[7], digest[8], digest[9], digest[10], digest[11], digest[12], digest[13],
+                digest[14], digest[15]
+            ))
+    }
+
+    enum BodyRead {
+        case bytes(ByteBuffer)
+        case tooLarge
+        /// The 408 was sent and the connection closed.
+        case timedOut
+        case unreadable(any Error)
+    }
+
+    /// Reads the whole body within ``Limits/bodyTimeout``. On time-out the 408 is written
+    /// and the connection closed from the event loop (which also ends the read): the
+    /// client may be trickling bytes, and Hummingbird would wait for the rest of the body
+    /// before answering.
+    func readBody(_ request: inout Request, channel: any Channel) async -> BodyRead {
+        let deadline = BodyDeadline()
+        let refusal: Document = [
+            "error": .string("the body did not arrive within \(limits.bodyTimeout)"),
+            "hint": "send the body at a steadier rate, or smaller bodies",
+        ]
+        let timeout = limits.bodyTimeout.components
+        let timer = channel.eventLoop.scheduleTask(
+            in: .seconds(timeout.seconds) + .nanoseconds(timeout.attoseconds / 1_000_000_000)
+        ) {
+            guard deadline.settle(.timedOut) else { return }
+            Self.writeAndClose(.requestTimeout, refusal, channel: channel)
+        }
+        defer { timer.cancel() }
+        do {
+            let bytes = try await request.collectBody(upTo: limits.bodyLimit)
+            return deadline.settle(.read) ? .bytes(bytes) : .timedOut
+        } catch is NIOTooManyBytesError {
+            return deadline.settle(.read) ? .tooLarge : .timedOut
+        } catch {
+            return deadline.settle(.read) ? .unreadable(error) : .timedOut
+        }
+    }
+
+    /// Writes a JSON answer straight to the connection, then closes it (from the
+    /// channel's event loop).
+    static func writeAndClose(
+        _ status: HTTPResponse.Status, _ document: Document, channel: any Channel
+    ) {
+        let body = ByteBuffer(bytes: JSONWriter().bytes(document) + [0x0A])
+        var head = HTTPResponse(status: status)
+        head.headerFields[.contentType] = "application/json"
+        head.headerFields[.connection] = "close"
+        head.headerFields[.contentLength] = "\(body.readableBytes)"
+        channel.write(HTTPResponsePart.head(head), promise: nil)
+        channel.write(HTTPResponsePart.body(body), promise: nil)
+        channel.writeAndFlush(HTTPResponsePart.end(nil)).whenComplete { _ in
+            channel.close(promise: nil)
+        }
+    }
+
+    /// `InOut`: the route's final message is the reply. A client that hangs up cancels the
+    /// exchange, and with it the calls it is waiting for downstream.
+    func reply(
+        _ engine: RouteEngine, _ entry: PlatformHTTPTable.Entry, _ message: Message,
+        channel: any Channel
+    ) async -> Response {
         var exchange = Exchange(message: message)
         exchange.pattern = .inOut
-        let outcome = await engine.run(entry.routeId, exchange)
+        let running = Task { [exchange] in await engine.run(entry.routeId, exchange) }
+        let hungUp = HangUpFlag()
+        let watcher = try? await channel.eventLoop.submit {
+            let watcher = HangUpWatcher {
+                hungUp.set()
+                running.cancel()
+            }
+            try channel.pipeline.syncOperations.addHandler(watcher, position: .first)
+            return NIOLoopBound(watcher, eventLoop: channel.eventLoop)
+        }.get()
+        let outcome = await withTaskCancellationHandler {
+            await running.value
+        } onCancel: {
+            running.cancel()
+        }
+        if let watcher {
+            channel.eventLoop.execute {
+                channel.pipeline.syncOperations.removeHandler(watcher.value).whenComplete { _ in }
+            }
+        }
+        if hungUp.isSet {
+            logger.info(
+                "the client of an InOut exchange went away; the exchange was cancelled",
+                metadata: ["route": "\(entry.routeId)"])
+        }
         if let error = outcome.error {
             logger.warning(
                 "an InOut exchange failed",
@@ -214,4 +377,26 @@ public final class PlatformHTTPServer: Sendable {
     static func problem(_ status: HTTPResponse.Status, _ error: String, hint: String) -> Response {
         json(status, ["error": .string(error), "hint": .string(hint)])
     }
+}
+
+/// Who settled a body read first: the read, or its deadline.
+final class BodyDeadline: Sendable {
+    enum Outcome { case read, timedOut }
+    private let outcome = Mutex<Outcome?>(nil)
+
+    /// True when `by` is the first to settle it.
+    func settle(_ by: Outcome) -> Bool {
+        outcome.withLock { o in
+            guard o == nil else { return o == by }
+            o = by
+            return true
+        }
+    }
+}
+
+/// Set once, when the client of an exchange hung up.
+final class HangUpFlag: Sendable {
+    private let flag = Mutex(false)
+    func set() { flag.withLock { $0 = true } }
+    var isSet: Bool { flag.withLock { $0 } }
 }

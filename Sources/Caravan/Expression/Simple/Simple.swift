@@ -1,3 +1,5 @@
+import Foundation
+
 /// A compiled expression or predicate in Camel's Simple language.
 ///
 /// Compile once when a route loads; evaluate for every exchange:
@@ -73,17 +75,25 @@ public struct Simple: Sendable {
 public struct SimpleContext: Sendable {
     /// Seconds since 1970 (the system clock by default).
     public var now: @Sendable () -> Double
-    /// `${env.NAME}` reads from here.
-    public var environment: [String: String]
+    /// `${env.NAME}` reads from here; nil (the default) reads the process environment
+    /// when the expression is evaluated, so that every command (`serve`, `test`, `eval`)
+    /// sees the same.
+    public var environment: [String: String]?
     /// The time zone for `${date:...}` (default: the system's).
     public var timeZoneIdentifier: String?
 
     public init(
         now: @escaping @Sendable () -> Double = { systemNow() },
-        environment: [String: String] = [:], timeZoneIdentifier: String? = nil
+        environment: [String: String]? = nil, timeZoneIdentifier: String? = nil
     ) {
         self.now = now
         self.environment = environment
         self.timeZoneIdentifier = timeZoneIdentifier
+    }
+
+    /// The environment variable `name`, from ``environment`` or the process.
+    func environmentValue(_ name: String) -> String? {
+        guard let environment else { return getenv(name).map { String(cString: $0) } }
+        return environment[name]
     }
 }

@@ -162,7 +162,7 @@ struct SimpleEvaluator {
                 context: context)
         case .random(let min, let max): return .number(DecimalText(Int.random(in: min..<max)))
         case .uuid: return .string(Exchange.newId())
-        case .env(let name): return context.environment[name].map(Document.string) ?? .null
+        case .env(let name): return context.environmentValue(name).map(Document.string) ?? .null
         case .file(let part): return SimpleFiles.value(part, headers: message.headers)
         case .jsonpath(let path):
             let nodes = path.evaluate(try bodyDocument())
