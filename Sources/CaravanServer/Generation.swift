@@ -57,7 +57,9 @@ final class Generation: Sendable {
             case "file":
                 pollers.append(
                     try FilePoller(
-                        routeId: route.id, uri: route.from, intake: shared, logger: shared.logger))
+                        routeId: route.id, uri: route.from, intake: shared,
+                        memory: PostgresFileMemory(client: shared.clients, schema: shared.schema),
+                        logger: shared.logger))
             case "timer":
                 timers.append(
                     try TimerConsumer(
@@ -67,6 +69,11 @@ final class Generation: Sendable {
         }
         self.pollers = pollers
         self.timers = timers
+    }
+
+    /// What keeps this generation from working as it should (a folder it cannot poll).
+    var problems: [String] {
+        pollers.compactMap { p in p.problem.map { "route \(p.routeId): \($0)" } }
     }
 
     func start() {
@@ -109,3 +116,5 @@ final class Generation: Sendable {
         await engine.stop()
     }
 }
+
+extension PostgresFileMemory: FileMemory {}

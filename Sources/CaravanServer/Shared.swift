@@ -83,6 +83,9 @@ final class Shared: Intake, Sendable {
     /// Ready: the routes started and the database answers.
     func readiness() async -> (ready: Bool, detail: String) {
         guard ready.withLock({ $0 }) else { return (false, "the routes are starting") }
+        if let problems = current.withLock({ $0 })?.problems, !problems.isEmpty {
+            return (false, problems.joined(separator: "; "))
+        }
         do {
             let ok = try await probes.run { [client, logger] in
                 try await client.answersSelectOne(logger: logger)

@@ -188,7 +188,8 @@ import Testing
         let task = Task { await p.run() }
         defer { task.cancel() }
         #expect(try await intake.waitFor(1))
-        try await Task.sleep(for: .milliseconds(200))  // several more polls over the same file
+        // Several more polls offer the same file again: it is the same message.
+        #expect(try await intake.waitForOffers(4))
         #expect(intake.messages.count == 1)
         #expect(FileManager.default.fileExists(atPath: dir + "/a.txt"))
     }
@@ -246,5 +247,35 @@ import Testing
         #expect(throws: ProcessingError.self) {
             _ = try poller("file:/tmp/x?inclde=a", RecordingIntake())
         }
+    }
+}
+
+@Suite struct FilePollerFolderTests {
+    /// A folder that cannot be read was polled silently for ever.
+    @Test func aFolderThatCannotBeReadIsReportedOnceAndUntilItCanBe() async throws {
+        let parent = try temporaryFolder()
+        let dir = parent + "/in"
+        try "not a folder".write(toFile: dir, atomically: true, encoding: .utf8)
+        let intake = RecordingIntake()
+        let records = RecordingLogHandler.Records()
+        let p = try FilePoller(
+            routeId: "drop", uri: try EndpointURI("file:\(dir)?initialDelay=0&delay=10"),
+            intake: intake, logger: RecordingLogHandler.logger(records))
+        let task = Task { await p.run() }
+        defer { task.cancel() }
+        var problem: String?
+        for _ in 0..<500 where problem == nil {
+            problem = p.problem
+            if problem == nil { try await Task.sleep(for: .milliseconds(10)) }
+        }
+        #expect(problem?.contains("cannot") == true)
+        // Fixed: the folder is polled again and the problem is gone.
+        try FileManager.default.removeItem(atPath: dir)
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "1".write(toFile: dir + "/a.txt", atomically: true, encoding: .utf8)
+        #expect(try await intake.waitFor(1))
+        #expect(p.problem == nil)
+        let errors = records.messages(atLeast: .error)
+        #expect(errors.count == 1 && errors.first == "cannot poll a folder")
     }
 }

@@ -19,10 +19,13 @@ final class RecordingIntake: Intake {
     let failing = Mutex(false)
     /// How many accepts failed that way.
     let refused = Mutex(0)
+    /// How many times a message was offered (stored or not).
+    let offers = Mutex(0)
 
     func accept(_ message: Message, route: String, consumer: String, id: UUID?)
         async throws(IntakeError) -> UUID
     {
+        offers.withLock { $0 += 1 }
         if failing.withLock({ $0 }) {
             refused.withLock { $0 += 1 }
             throw IntakeError("the store is down")
@@ -40,6 +43,11 @@ final class RecordingIntake: Intake {
 
     func waitFor(_ count: Int, timeout: Duration = .seconds(20)) async throws -> Bool {
         try await waitUntil(timeout) { messages.count >= count }
+    }
+
+    /// Waits until messages were offered `count` times.
+    func waitForOffers(_ count: Int, timeout: Duration = .seconds(20)) async throws -> Bool {
+        try await waitUntil(timeout) { offers.withLock { $0 } >= count }
     }
 
     /// Waits until `count` accepts were refused (the store being down).

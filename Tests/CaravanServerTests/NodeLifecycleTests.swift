@@ -131,4 +131,24 @@ import Testing
         #expect(running)
         #expect(all == 3 && done == 3)
     }
+
+    @Test func aFolderThatCannotBePolledMakesTheNodeNotReady() async throws {
+        let blocked = NSTemporaryDirectory() + "caravan-blocked-\(UUID().uuidString)"
+        try "a file, not a folder".write(toFile: blocked, atomically: true, encoding: .utf8)
+        let node = try await TestNode.start(
+            """
+            - route:
+                id: drop
+                from: {uri: "file:\(blocked)?initialDelay=0&delay=10", steps: [{to: "log:drop"}]}
+            """)
+        var ready = (status: 0, headers: [String: String](), body: "")
+        for _ in 0..<500 {
+            ready = try await node.send("/health/ready", method: "GET")
+            if ready.status == 503 { break }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        try await node.stop()
+        #expect(ready.status == 503)
+        #expect(ready.body.contains("route drop: cannot"))
+    }
 }

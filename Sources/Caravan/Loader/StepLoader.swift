@@ -122,8 +122,13 @@ extension LoadContext {
                 error(r.location, "'\(name)' needs 'name'", hint: "add `name: ...`")
             }
         case "removeHeaders", "removeProperties":
-            if let pattern = r.string("pattern", required: true) {
+            if let pattern = r.string("pattern", required: true),
+                checkNamePattern(pattern, at: r.node("pattern")!.location)
+            {
                 let exclude = r.string("excludePattern")
+                if let exclude, !checkNamePattern(exclude, at: r.node("excludePattern")!.location) {
+                    break
+                }
                 kind =
                     name == "removeHeaders"
                     ? .removeHeaders(pattern: pattern, excludePattern: exclude)
@@ -219,9 +224,11 @@ extension LoadContext {
         case "removeProperty":
             return StepDefinition(.removeProperty(name: text), location: location)
         case "removeHeaders":
+            guard checkNamePattern(text, at: value.location) else { return nil }
             return StepDefinition(
                 .removeHeaders(pattern: text, excludePattern: nil), location: location)
         case "removeProperties":
+            guard checkNamePattern(text, at: value.location) else { return nil }
             return StepDefinition(
                 .removeProperties(pattern: text, excludePattern: nil), location: location)
         case "convertBodyTo":
@@ -516,5 +523,25 @@ extension LoadContext {
         return .circuitBreaker(
             CircuitBreakerDefinition(
                 steps: nestedSteps(r), fallback: fallback, configuration: configuration))
+    }
+}
+
+extension LoadContext {
+    /// A `removeHeaders`/`removeProperties` pattern must mean something: a name, a name
+    /// ending in `*`, or a regular expression that compiles (one that does not would
+    /// never match anything, silently).
+    mutating func checkNamePattern(_ text: String, at location: SourceLocation) -> Bool {
+        if text.hasSuffix("*") || text.isEmpty { return true }
+        do {
+            _ = try Regex(text)
+            return true
+        } catch {
+            self.error(
+                location,
+                "'\(text)' is not a header name, a name ending in '*', nor a valid regular expression (\(error))",
+                hint: "write an exact name, a prefix followed by '*', or fix the regular expression"
+            )
+            return false
+        }
     }
 }

@@ -79,7 +79,7 @@ struct Channel: Processor {
                     context.log.log(
                         level: policy.retryAttemptedLogLevel, logger: "caravan.errorHandler",
                         message:
-                            "Failed delivery for (ExchangeId: \(exchange.id)). On delivery attempt: \(counter - 1) caught: \(failure). Redelivery in \(delay) ms"
+                            "Failed delivery for (ExchangeId: \(exchange.id)). On delivery attempt: \(counter) caught: \(failure). Redelivery in \(delay) ms"
                     )
                     let point = FailurePoint(
                         // The point is this step (what is redelivered), whatever failed inside it.

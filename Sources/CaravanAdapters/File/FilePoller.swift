@@ -1,6 +1,7 @@
 import Caravan
 import Foundation
 import Logging
+import Synchronization
 
 /// The `file:` consumer: polls a folder and hands each file to the store, then moves it
 /// (to `.done/` by default), deletes it or leaves it (`noop`).
@@ -11,6 +12,11 @@ import Logging
 /// is lost and none is taken twice. Write files under a name starting with `.` (or in
 /// another folder) and rename them into place: files starting with `.` are skipped, so a
 /// half-written file is never taken.
+///
+/// With `noop=true` files stay where they are; a ``FileMemory`` (the store's, in the
+/// server) remembers which were taken for as long as they stay, across restarts and after
+/// their messages are pruned. A folder that cannot be created or read is logged once and
+/// reported by ``problem`` (the server's readiness) until it can be read again.
 public final class FilePoller: Sendable {
     public let routeId: String
     public let uri: EndpointURI
@@ -28,15 +34,23 @@ public final class FilePoller: Sendable {
     let delete: Bool
     let noop: Bool
     let maxFileSize: Int
+    /// Where `noop` files are remembered (nil: in this process only).
+    let memory: (any FileMemory)?
+    private let folderProblem = Mutex<String?>(nil)
 
-    public init(routeId: String, uri: EndpointURI, intake: any Intake, logger: Logger)
-        throws(ProcessingError)
-    {
+    /// Why the folder cannot be polled, while it cannot.
+    public var problem: String? { folderProblem.withLock { $0 } }
+
+    public init(
+        routeId: String, uri: EndpointURI, intake: any Intake, memory: (any FileMemory)? = nil,
+        logger: Logger
+    ) throws(ProcessingError) {
         let options = try ConsumerOptions(
             routeId: routeId, uri: uri, known: FileComponent.consumerOptions)
         self.routeId = routeId
         self.uri = uri
         self.intake = intake
+        self.memory = memory
         self.logger = logger
         directory = URL(fileURLWithPath: uri.path).standardized.path
         func regex(_ name: String) throws(ProcessingError) -> NSRegularExpression? {
@@ -78,25 +92,42 @@ public final class FilePoller: Sendable {
 
     /// Polls until cancelled.
     public func run() async {
-        try? FileManager.default.createDirectory(
-            atPath: directory, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(
+                atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            report("cannot create the folder: \(error.localizedDescription)")
+        }
         try? await Task.sleep(for: initialDelay)
-        var taken = Set<UUID>()  // noop: what this process already stored
+        var noop = NoopFiles()
         while !Task.isCancelled {
-            await poll(&taken)
+            await poll(&noop)
             try? await Task.sleep(for: delay)
         }
     }
 
     /// One poll: every file found, in order, stored then moved.
-    func poll(_ taken: inout Set<UUID>) async {
-        for file in scan() {
+    func poll(_ state: inout NoopFiles) async {
+        guard let files = scan() else { return }
+        let ids = files.map(id(of:))
+        if noop { await forgetGone(present: Set(ids), &state) }
+        var taken = state.taken
+        defer { state.taken = taken }
+        for (file, id) in zip(files, ids) {
             if Task.isCancelled { return }
-            let id = StableID.uuid(
-                for:
-                    "file|\(routeId)|\(file.path)|\(file.size)|\(file.modified.timeIntervalSince1970)"
-            )
-            if noop, taken.contains(id) { continue }
+            if noop {
+                if taken.contains(id) { continue }
+                if let memory {
+                    // Unknown while the memory cannot answer: the next poll asks again.
+                    guard let known = try? await memory.contains(id, route: routeId) else {
+                        continue
+                    }
+                    if known {  // taken before a restart, or by another node
+                        taken.insert(id)
+                        continue
+                    }
+                }
+            }
             if file.size > maxFileSize {
                 logger.warning(
                     "a file is too large to take; moved aside",
@@ -141,6 +172,13 @@ public final class FilePoller: Sendable {
                 return
             }
             if noop {
+                do {
+                    try await memory?.remember(id, route: routeId)
+                } catch {
+                    logger.warning(
+                        "cannot remember a noop file; it is stored again after a restart",
+                        metadata: ["file": "\(file.path)", "error": "\(error)"])
+                }
                 taken.insert(id)
             } else if delete {
                 if unlink(file.path) != 0, errno != ENOENT {
@@ -152,9 +190,64 @@ public final class FilePoller: Sendable {
         }
     }
 
-    func scan() -> [Found] {
+    /// A file's identity: route, path, size and modification time.
+    func id(of file: Found) -> UUID {
+        StableID.uuid(
+            for:
+                "file|\(routeId)|\(file.path)|\(file.size)|\(file.modified.timeIntervalSince1970)")
+    }
+
+    /// What a `noop` poller knows between polls.
+    struct NoopFiles {
+        /// The files this process knows are taken.
+        var taken = Set<UUID>()
+        /// The memory was cleared of files gone while this process was not polling.
+        var synced = false
+    }
+
+    /// `noop`: forgets the files taken that are no longer there (or changed), so that a
+    /// file put back later is taken again — on the first poll, and when one went.
+    func forgetGone(present: Set<UUID>, _ state: inout NoopFiles) async {
+        guard !state.synced || !state.taken.isSubset(of: present) else { return }
+        do {
+            try await memory?.forget(route: routeId, except: Array(present))
+            state.taken.formIntersection(present)
+            state.synced = true
+        } catch {
+            logger.debug("cannot forget noop files yet", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Logs a folder problem once and keeps it for readiness; nil: the folder is fine.
+    func report(_ problem: String?) {
+        let previous = folderProblem.withLock { p in
+            defer { p = problem }
+            return p
+        }
+        // Once per outage of the folder, however its reason changes meanwhile.
+        guard (previous == nil) != (problem == nil) else { return }
+        if let problem {
+            logger.error(
+                "cannot poll a folder",
+                metadata: ["folder": "\(directory)", "route": "\(routeId)", "error": "\(problem)"])
+        } else {
+            logger.info(
+                "the folder can be polled again",
+                metadata: ["folder": "\(directory)", "route": "\(routeId)"])
+        }
+    }
+
+    /// The files to take, in order; nil when the folder itself cannot be read.
+    func scan() -> [Found]? {
         var found: [Found] = []
         let fm = FileManager.default
+        do {
+            _ = try fm.contentsOfDirectory(atPath: directory)
+            report(nil)
+        } catch {
+            report("cannot read the folder: \(error.localizedDescription)")
+            return nil
+        }
         func visit(_ folder: String, _ prefix: String) {
             guard let names = try? fm.contentsOfDirectory(atPath: folder) else { return }
             for name in names where !name.hasPrefix(".") {

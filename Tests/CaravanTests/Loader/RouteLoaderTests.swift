@@ -307,6 +307,23 @@ func load(_ yaml: String, properties: [String: String] = [:], environment: [Stri
         #expect(result.routes.errorHandler?.redeliveryPolicy.retryAttemptedLogLevel == .WARN)
     }
 
+    @Test func aRemoveHeadersPatternThatIsNoRegexIsRefusedWithItsPosition() {
+        let result = load(
+            """
+            - from:
+                uri: direct:in
+                steps:
+                  - removeHeaders:
+                      pattern: "X-(Trace"
+                  - removeHeaders: "*Id"
+                  - removeHeaders: {pattern: "Camel*", excludePattern: "[a-"}
+                  - removeHeaders: {pattern: "X-(Trace|Span)-.*", excludePattern: "Camel*"}
+            """)
+        #expect(result.errors.count == 3)
+        #expect(result.errors.map(\.location.line) == [5, 6, 7])
+        #expect(result.errors.allSatisfy { $0.message.contains("nor a valid regular expression") })
+    }
+
     @Test func errorHandlingMistakesAreReported() {
         let result = load(
             """

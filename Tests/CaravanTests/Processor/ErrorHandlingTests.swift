@@ -110,6 +110,11 @@ func flakyRoutes(_ head: String, succeedAt: Int = 2) -> String {
             headers["CamelRedelivered"] == true && headers["CamelRedeliveryCounter"] == 2
                 && headers["CamelRedeliveryMaxCounter"] == 3)
         #expect(routes.clock.sleeps.withLock { $0 } == [.seconds(1), .seconds(2)])
+        // Attempts are counted from 1: the first failed attempt is attempt 1.
+        let failures = routes.log.messages.filter { $0.hasPrefix("Failed delivery") }
+        #expect(failures.count == 2)
+        #expect(failures.first?.contains("On delivery attempt: 1 caught") == true)
+        #expect(failures.last?.contains("On delivery attempt: 2 caught") == true)
     }
 
     @Test func exhaustedRedeliveriesPropagateWithTheDefaultErrorHandler() async throws {
