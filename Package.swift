@@ -95,9 +95,13 @@ let package = Package(
             name: "CaravanTestSupport",
             dependencies: [.product(name: "Logging", package: "swift-log")],
             path: "Tests/CaravanTestSupport"),
-        .testTarget(name: "CaravanTests", dependencies: ["Caravan", "CaravanTestSupport"]),
+        // The test targets that run the `caravan` executable depend on its target, so that
+        // `swift test` always builds the current one before running them.
         .testTarget(
-            name: "CaravanStoreTests", dependencies: ["CaravanStore", "CaravanTestSupport"]),
+            name: "CaravanTests", dependencies: ["Caravan", "CaravanCLI", "CaravanTestSupport"]),
+        .testTarget(
+            name: "CaravanStoreTests",
+            dependencies: ["CaravanStore", "CaravanCLI", "CaravanTestSupport"]),
         .testTarget(
             name: "CaravanAdaptersTests",
             dependencies: [
@@ -108,7 +112,8 @@ let package = Package(
         .testTarget(
             name: "CaravanServerTests",
             dependencies: [
-                "CaravanServer", "CaravanStore", "CaravanAdapters", "CaravanTestSupport",
+                "CaravanServer", "CaravanStore", "CaravanAdapters", "CaravanCLI",
+                "CaravanTestSupport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

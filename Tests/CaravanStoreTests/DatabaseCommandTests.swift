@@ -9,34 +9,29 @@ import Testing
 @Suite struct DatabaseCommandTests {
     static let executable = CaravanExecutable.path
 
-    func caravan(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(
-            fileURLWithPath: try #require(Self.executable, "build the caravan executable first"))
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    func caravan(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let path = try #require(Self.executable, "build the caravan executable first")
+        let run = try await ChildProcess.run(
+            URL(fileURLWithPath: path), arguments, mergeOutput: true)
+        return (run.status, run.stdout)
     }
 
     @Test func migrateThenStatus() async throws {
         let cluster = try await EmbeddedPostgres.start(durable: false)
         defer { try? cluster.stop() }
         let url = "postgres://postgres@localhost:\(cluster.port)/postgres?host=\(cluster.directory)"
-        let before = try caravan(["db", "status", "--database", url, "--schema", "cli_test"])
+        let before = try await caravan(["db", "status", "--database", url, "--schema", "cli_test"])
         #expect(before.status == 1)
         #expect(before.output.contains("pending: 1, 2, 3, 4, 5, 6"))
-        let migrate = try caravan(["db", "migrate", "--database", url, "--schema", "cli_test"])
+        let migrate = try await caravan([
+            "db", "migrate", "--database", url, "--schema", "cli_test",
+        ])
         #expect(migrate.status == 0, "\(migrate.output)")
         #expect(migrate.output == "applied 1, 2, 3, 4, 5, 6\n")
         #expect(
-            try caravan(["db", "migrate", "--database", url, "--schema", "cli_test"]).output
+            try await caravan(["db", "migrate", "--database", url, "--schema", "cli_test"]).output
                 == "up to date\n")
-        let after = try caravan(["db", "status", "--database", url, "--schema", "cli_test"])
+        let after = try await caravan(["db", "status", "--database", url, "--schema", "cli_test"])
         #expect(after.status == 0 && after.output.contains("pending: none"))
     }
 
@@ -45,7 +40,7 @@ import Testing
         let cluster = try await EmbeddedPostgres.start(durable: false)
         defer { try? cluster.stop() }
         let socket = "?host=\(cluster.directory)"
-        let noDatabase = try caravan([
+        let noDatabase = try await caravan([
             "db", "status", "--database",
             "postgres://postgres@localhost:\(cluster.port)/nosuchdb\(socket)",
         ])
@@ -54,14 +49,14 @@ import Testing
             noDatabase.output.contains("database \"nosuchdb\" does not exist"),
             "\(noDatabase.output)")
         #expect(noDatabase.output.contains("check the user, password and database"))
-        let noRole = try caravan([
+        let noRole = try await caravan([
             "db", "migrate", "--database",
             "postgres://nobody@localhost:\(cluster.port)/postgres\(socket)",
         ])
         #expect(noRole.status == 1)
         #expect(noRole.output.contains("role \"nobody\" does not exist"), "\(noRole.output)")
         // Nothing listens on the port after the cluster's.
-        let nobodyThere = try caravan([
+        let nobodyThere = try await caravan([
             "dlq", "list", "--database",
             "postgres://postgres@localhost:\(cluster.port + 1)/postgres\(socket)",
         ])
@@ -77,7 +72,7 @@ import Testing
         try Data(
             "- route:\n    from:\n      uri: timer:t\n      steps: [{to: log:x}]\n".utf8
         ).write(to: routes.appendingPathComponent("r.yaml"))
-        let serve = try caravan([
+        let serve = try await caravan([
             "serve", "--routes", routes.path, "--port", "0", "--database",
             "postgres://postgres@localhost:\(cluster.port)/nosuchdb\(socket)",
         ])
@@ -85,11 +80,13 @@ import Testing
         #expect(serve.output.contains("database \"nosuchdb\" does not exist"), "\(serve.output)")
     }
 
-    @Test func aBadURLOrSchemaIsAnArgumentError() throws {
-        #expect(try caravan(["db", "status", "--database", "mysql://x"]).status == 2)
+    @Test func aBadURLOrSchemaIsAnArgumentError() async throws {
+        #expect(try await caravan(["db", "status", "--database", "mysql://x"]).status == 2)
         #expect(
-            try caravan(["db", "status", "--database", "postgres://u@h/d", "--schema", "Bad-Name"])
-                .status == 2)
+            try await caravan([
+                "db", "status", "--database", "postgres://u@h/d", "--schema", "Bad-Name",
+            ])
+            .status == 2)
     }
 }
 
@@ -123,7 +120,7 @@ import Testing
         }
         let db = ["--database", url]
 
-        let list = try cli.caravan(["dlq", "list", "--json"] + db)
+        let list = try await cli.caravan(["dlq", "list", "--json"] + db)
         #expect(list.status == 0, "\(list.output)")
         let listed =
             try JSONSerialization.jsonObject(with: Data(list.output.utf8)) as? [[String: Any]]
@@ -132,32 +129,32 @@ import Testing
                 == Set(ids.map { $0.uuidString.lowercased() }))
         #expect(listed?.first?["lastError"] as? String == "bank refused p2")
 
-        let show = try cli.caravan(["dlq", "show", ids[0].uuidString] + db)
+        let show = try await cli.caravan(["dlq", "show", ids[0].uuidString] + db)
         #expect(show.status == 0)
         #expect(show.output.contains("\"body\": \"p1\"") && show.output.contains("\"errors\""))
 
-        let noReason = try cli.caravan(
+        let noReason = try await cli.caravan(
             ["dlq", "edit", ids[0].uuidString, "--header", "fixed=yes", "--reason", " "] + db)
         #expect(noReason.status == 1 && noReason.output.contains("needs a reason"))
         #expect(
-            try cli.caravan(
+            try await cli.caravan(
                 [
                     "dlq", "edit", ids[0].uuidString, "--header", "fixed=yes", "--reason",
                     "corrected",
                 ] + db
             ).status == 0)
 
-        let dry = try cli.caravan(["dlq", "replay", "--route", "pay", "--dry-run"] + db)
+        let dry = try await cli.caravan(["dlq", "replay", "--route", "pay", "--dry-run"] + db)
         #expect(dry.output.hasSuffix("2 would be replayed\n"))
-        let replay = try cli.caravan(["dlq", "replay", ids[0].uuidString, "--json"] + db)
+        let replay = try await cli.caravan(["dlq", "replay", ids[0].uuidString, "--json"] + db)
         #expect(replay.status == 0)
-        let again = try cli.caravan(["dlq", "replay", ids[0].uuidString] + db)
+        let again = try await cli.caravan(["dlq", "replay", ids[0].uuidString] + db)
         #expect(again.status == 1 && again.output.contains("already replayed"))
-        let discard = try cli.caravan(["dlq", "discard", "--all", "--reason", "test"] + db)
+        let discard = try await cli.caravan(["dlq", "discard", "--all", "--reason", "test"] + db)
         #expect(discard.output.hasSuffix("1 discarded\n"))
-        #expect(try cli.caravan(["dlq", "replay"] + db).status == 1)  // nothing selected
+        #expect(try await cli.caravan(["dlq", "replay"] + db).status == 1)  // nothing selected
 
-        let messages = try cli.caravan(["messages", "list", "--json"] + db)
+        let messages = try await cli.caravan(["messages", "list", "--json"] + db)
         let rows =
             try JSONSerialization.jsonObject(with: Data(messages.output.utf8)) as? [[String: Any]]
         #expect(
@@ -166,9 +163,10 @@ import Testing
             ])
         #expect(rows?.first?["replayOf"] as? String == ids[0].uuidString.lowercased())
         #expect(
-            try cli.caravan(["messages", "list", "--state", "dead"] + db).output == "0 messages\n")
-        #expect(try cli.caravan(["messages", "list", "--state", "nope"] + db).status == 2)
-        let shown = try cli.caravan(["messages", "show", ids[1].uuidString] + db)
+            try await cli.caravan(["messages", "list", "--state", "dead"] + db).output
+                == "0 messages\n")
+        #expect(try await cli.caravan(["messages", "list", "--state", "nope"] + db).status == 2)
+        let shown = try await cli.caravan(["messages", "show", ids[1].uuidString] + db)
         #expect(shown.status == 0 && shown.output.contains("\"state\": \"discarded\""))
     }
 }

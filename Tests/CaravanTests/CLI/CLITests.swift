@@ -8,12 +8,6 @@ struct CLIMissing: Error, CustomStringConvertible {
     }
 }
 
-/// Collects a pipe's bytes from another thread.
-final class ErrorBox: @unchecked Sendable {
-    var data = Data()
-    let done = DispatchSemaphore(value: 0)
-}
-
 /// Runs the built `caravan` executable, as other tools do, and checks the exit-status contract.
 @Suite struct CLITests {
     struct Run {
@@ -24,50 +18,26 @@ final class ErrorBox: @unchecked Sendable {
 
     static let executable = CaravanExecutable.url
 
-    func caravan(_ arguments: [String], stdin: [UInt8] = []) throws -> Run {
-        let process = Process()
+    func caravan(_ arguments: [String], stdin: [UInt8] = []) async throws -> Run {
         guard let executable = CLITests.executable else { throw CLIMissing() }
-        process.executableURL = executable
-        process.arguments = arguments
-        let input = Pipe(), output = Pipe(), error = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = error
-        try process.run()
-        let writer = Thread {
-            input.fileHandleForWriting.write(Data(stdin))
-            try? input.fileHandleForWriting.close()
-        }
-        writer.start()
-        // Drain stderr on its own thread so a chatty child never blocks on a full pipe.
-        let errBox = ErrorBox()
-        let reader = Thread {
-            errBox.data = error.fileHandleForReading.readDataToEndOfFile(); errBox.done.signal()
-        }
-        reader.start()
-        let out = output.fileHandleForReading.readDataToEndOfFile()
-        errBox.done.wait()
-        let err = errBox.data
-        process.waitUntilExit()
-        return Run(
-            status: process.terminationStatus, stdout: String(decoding: out, as: UTF8.self),
-            stderr: String(decoding: err, as: UTF8.self))
+        let run = try await ChildProcess.run(executable, arguments, stdin: stdin)
+        return Run(status: run.status, stdout: run.stdout, stderr: run.stderr)
     }
 
-    @Test func convertsJSONToXMLAndBack() throws {
-        let xml = try caravan(
+    @Test func convertsJSONToXMLAndBack() async throws {
+        let xml = try await caravan(
             ["convert", "--from", "json", "--to", "xml"],
             stdin: Array(#"{"order": {"id": 7}}"#.utf8))
         #expect(xml.status == 0)
         #expect(
             xml.stdout == "<?xml version=\"1.0\" encoding=\"UTF-8\"?><order><id>7</id></order>\n")
-        let json = try caravan(
+        let json = try await caravan(
             ["convert", "--from", "xml", "--to", "json"], stdin: Array(xml.stdout.utf8))
         #expect(json.stdout == "{\"order\":{\"id\":\"7\"}}\n")
     }
 
-    @Test func convertsCSVWithOptions() throws {
-        let run = try caravan(
+    @Test func convertsCSVWithOptions() async throws {
+        let run = try await caravan(
             [
                 "convert", "--from", "csv", "--to", "json", "--csv-delimiter", ";",
                 "--no-csv-header",
@@ -89,16 +59,16 @@ final class ErrorBox: @unchecked Sendable {
     }()
 
     @Test(arguments: malformed)
-    func malformedInputExitsOneWithAPosition(_ format: String, _ input: [UInt8]) throws {
-        let run = try caravan(["convert", "--from", format, "--to", "json"], stdin: input)
+    func malformedInputExitsOneWithAPosition(_ format: String, _ input: [UInt8]) async throws {
+        let run = try await caravan(["convert", "--from", format, "--to", "json"], stdin: input)
         #expect(run.status == 1)
         #expect(run.stderr.hasPrefix("caravan: error: \(format.uppercased())"))
         #expect(run.stdout.isEmpty)
     }
 
-    @Test func aFiftyMegabyteDocumentConverts() throws {
+    @Test func aFiftyMegabyteDocumentConverts() async throws {
         let big = "[\"" + String(repeating: "x", count: 50 << 20) + "\"]"
-        let run = try caravan(
+        let run = try await caravan(
             ["convert", "--from", "json", "--to", "json"], stdin: Array(big.utf8))
         #expect(run.status == 0)
         #expect(run.stdout.utf8.count == big.utf8.count + 1)
@@ -114,35 +84,40 @@ final class ErrorBox: @unchecked Sendable {
         ["eval", "--language", "cobol", "--expression", "x"],
         ["frobnicate"],
     ])
-    func invalidArgumentsExitTwo(_ arguments: [String]) throws {
-        let run = try caravan(arguments)
+    func invalidArgumentsExitTwo(_ arguments: [String]) async throws {
+        let run = try await caravan(arguments)
         #expect(run.status == 2, "\(run.stderr)")
         #expect(!run.stderr.isEmpty)
     }
 
-    @Test func evalJSONPathPrintsTheNodeList() throws {
-        let run = try caravan(
+    @Test func evalJSONPathPrintsTheNodeList() async throws {
+        let run = try await caravan(
             ["eval", "--language", "jsonpath", "--expression", "$.items[?@.qty > 1].sku"],
             stdin: Array(#"{"items": [{"sku": "a", "qty": 2}, {"sku": "b", "qty": 1}]}"#.utf8))
         #expect(run.status == 0)
         #expect(run.stdout == "[\"a\"]\n")
     }
 
-    @Test func evalXPathPrintsNodeSetsAsArraysAndScalarsAsThemselves() throws {
+    @Test func evalXPathPrintsNodeSetsAsArraysAndScalarsAsThemselves() async throws {
         let xml = Array("<a><b>1</b><b>2</b></a>".utf8)
         #expect(
-            try caravan(["eval", "--language", "xpath", "--expression", "/a/b"], stdin: xml).stdout
+            try await caravan(["eval", "--language", "xpath", "--expression", "/a/b"], stdin: xml)
+                .stdout
                 == "[\"1\",\"2\"]\n")
         #expect(
-            try caravan(["eval", "--language", "xpath", "--expression", "count(/a/b)"], stdin: xml)
-                .stdout == "2\n")
+            try await caravan(
+                ["eval", "--language", "xpath", "--expression", "count(/a/b)"], stdin: xml
+            )
+            .stdout == "2\n")
         #expect(
-            try caravan(["eval", "--language", "xpath", "--expression", "/a/b = 2"], stdin: xml)
-                .stdout == "true\n")
+            try await caravan(
+                ["eval", "--language", "xpath", "--expression", "/a/b = 2"], stdin: xml
+            )
+            .stdout == "true\n")
     }
 
-    @Test func evalSimpleWithHeadersAndContentType() throws {
-        let run = try caravan(
+    @Test func evalSimpleWithHeadersAndContentType() async throws {
+        let run = try await caravan(
             [
                 "eval", "--language", "simple", "--expression",
                 "${header.tier} == 'gold' && ${body[total]} > 100", "--header", "tier=gold",
@@ -153,14 +128,16 @@ final class ErrorBox: @unchecked Sendable {
         #expect(run.stdout == "true\n")
     }
 
-    @Test func evalSimpleReportsThePositionOfAnError() throws {
-        let run = try caravan(["eval", "--language", "simple", "--expression", "${body[a} > 1"])
+    @Test func evalSimpleReportsThePositionOfAnError() async throws {
+        let run = try await caravan([
+            "eval", "--language", "simple", "--expression", "${body[a} > 1",
+        ])
         #expect(run.status == 2)
         #expect(run.stderr.contains("position 7"))
     }
 
-    @Test func evalOnAMalformedBodyExitsOne() throws {
-        let run = try caravan(
+    @Test func evalOnAMalformedBodyExitsOne() async throws {
+        let run = try await caravan(
             [
                 "eval", "--language", "simple", "--expression", "${body[a]}", "--content-type",
                 "application/json",
@@ -168,11 +145,11 @@ final class ErrorBox: @unchecked Sendable {
         #expect(run.status == 1)
     }
 
-    @Test func helpListsTheCommandsAndVersionPrints() throws {
-        let help = try caravan(["--help"])
+    @Test func helpListsTheCommandsAndVersionPrints() async throws {
+        let help = try await caravan(["--help"])
         #expect(help.status == 0)
         #expect(help.stdout.contains("convert") && help.stdout.contains("eval"))
-        let version = try caravan(["--version"])
+        let version = try await caravan(["--version"])
         #expect(version.status == 0)
         #expect(version.stdout.hasPrefix("0."))
     }

@@ -18,13 +18,13 @@ import Testing
         return dir
     }
 
-    @Test func validateReportsEveryProblemAndExitsOne() throws {
+    @Test func validateReportsEveryProblemAndExitsOne() async throws {
         let dir = try folder([
             "a.yaml": "- from:\n    uri: direct:a\n    stpes: []\n",
             "b.yaml": "- from: {uri: \"kafka:x\", steps: []}\n",
         ])
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let run = try cli.caravan(["validate", dir])
+        let run = try await cli.caravan(["validate", dir])
         #expect(run.status == 1)
         #expect(
             run.stderr.contains(
@@ -35,12 +35,12 @@ import Testing
         #expect(run.stdout.contains("2 files, 1 route, 2 errors"))
     }
 
-    @Test func validateAsJSONForEditors() throws {
+    @Test func validateAsJSONForEditors() async throws {
         let dir = try folder([
             "a.yaml": "- from: {uri: \"direct:a\", steps: [{setBdy: {constant: x}}]}\n"
         ])
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let run = try cli.caravan(["validate", "--format", "json", dir])
+        let run = try await cli.caravan(["validate", "--format", "json", dir])
         #expect(run.status == 1)
         let report = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
         let diagnostics = report?["diagnostics"] as? [[String: Any]]
@@ -49,22 +49,22 @@ import Testing
             (diagnostics?.first?["message"] as? String)?.contains("did you mean 'setBody'") == true)
     }
 
-    @Test func validateAcceptsTheExampleRoutes() throws {
+    @Test func validateAcceptsTheExampleRoutes() async throws {
         let routes = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../../routes").standardized.path
-        let run = try cli.caravan(["validate", routes])
+        let run = try await cli.caravan(["validate", routes])
         #expect(run.status == 0, "\(run.stderr)")
     }
 
-    @Test func testRunsTheExampleRouteTests() throws {
+    @Test func testRunsTheExampleRouteTests() async throws {
         let routes = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
             .appendingPathComponent("../../../routes").standardized.path
-        let run = try cli.caravan(["test", routes])
+        let run = try await cli.caravan(["test", routes])
         #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
         #expect(run.stdout.hasSuffix("10 passed, 0 failed\n"))
     }
 
-    @Test func aFailingRouteTestPrintsADiffAndExitsOne() throws {
+    @Test func aFailingRouteTestPrintsADiffAndExitsOne() async throws {
         let dir = try folder([
             "r.yaml":
                 "- route: {id: r, from: {uri: direct:in, steps: [{setBody: {simple: '{\"n\": ${body}}'}}, {to: \"seda:out\"}]}}\n",
@@ -79,7 +79,7 @@ import Testing
             """,
         ])
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let run = try cli.caravan(["test", dir])
+        let run = try await cli.caravan(["test", dir])
         #expect(run.status == 1)
         #expect(run.stdout.contains("FAIL "))
         #expect(run.stdout.contains("-   \"n\": 3"))

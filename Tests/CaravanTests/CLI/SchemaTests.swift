@@ -1,11 +1,12 @@
+import CaravanTestSupport
 import Foundation
 import Testing
 
 /// `caravan schema`, checked with a real JSON Schema validator (Python's jsonschema, which
 /// `.ci/run` installs): the example routes satisfy it, a misspelled key does not.
 @Suite struct SchemaTests {
-    @Test func theExampleRoutesSatisfyTheSchemaAndAMisspelledKeyDoesNot() throws {
-        let schema = try CLITests().caravan(["schema"])
+    @Test func theExampleRoutesSatisfyTheSchemaAndAMisspelledKeyDoesNot() async throws {
+        let schema = try await CLITests().caravan(["schema"])
         #expect(schema.status == 0)
         let schemaFile = FileManager.default.temporaryDirectory.appendingPathComponent(
             "caravan-schema-\(UUID().uuidString).json")
@@ -26,20 +27,13 @@ import Testing
             bad = yaml.safe_load('- route:\\n    from:\\n      uri: direct:a\\n      steps:\\n        - filter:\\n            simple: x\\n            stpes: []\\n')
             print('misspelled', 'rejected' if list(v.iter_errors(bad)) else 'accepted')
             """
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", script, schemaFile.path, routes]
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let errors = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
+        let run = try await ChildProcess.run(
+            URL(fileURLWithPath: "/usr/bin/env"),
+            ["python3", "-c", script, schemaFile.path, routes])
+        let output = run.stdout
         #expect(
-            process.terminationStatus == 0,
-            "python3 with jsonschema and PyYAML is needed (.ci/run installs them): \(errors)")
+            run.status == 0,
+            "python3 with jsonschema and PyYAML is needed (.ci/run installs them): \(run.stderr)")
         let lines = output.split(separator: "\n")
         #expect(lines.count >= 6)
         #expect(lines.dropLast().allSatisfy { $0.hasSuffix(" ok") }, "\(output)")
