@@ -121,10 +121,15 @@ public final class Journal: Sendable {
         if let outage = clients.knownOutage { throw .unavailable(outage) }
         let local = handOff.flatMap { $0.reserve() ? $0 : nil }
         let handedOver: Bool
+        let pending = Pending(entry: entry, handOff: local)
         do {
-            handedOver = try await commit(entry, handOff: local)
+            handedOver = try await commit(pending)
         } catch {
             local?.cancelReservation()
+            // The INSERT may still commit (its answer was late, or lost with the
+            // connection), leasing the row to `local` with no worker waiting for it: the
+            // workers give it back to `ready` once it shows up.
+            local?.giveBack(entry.id)
             throw error
         }
         guard let local else { return }
@@ -140,13 +145,9 @@ public final class Journal: Sendable {
     }
 
     /// True when the row was written here, leased to `handOff`.
-    private func commit(_ entry: JournalEntry, handOff: LocalQueue?) async throws(StoreError)
-        -> Bool
-    {
-        try await committer.submit(
-            Pending(entry: entry, handOff: handOff),
-            watch: { [watchdog] in watchdog.watch($0) }
-        ) { (batch) throws(StoreError) in
+    private func commit(_ pending: Pending) async throws(StoreError) -> Bool {
+        try await committer.submit(pending, watch: { [watchdog] in watchdog.watch($0) }) {
+            (batch) throws(StoreError) in
             let handedOver = try await self.insert(batch)
             self.commits.withLock { $0 += 1 }
             return batch.map { handedOver.contains($0.entry.id) }

@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 
 /// Messages this node appended and claimed for itself in the same statement, waiting for
@@ -19,6 +20,9 @@ public final class LocalQueue: Sendable {
         var reserved = 0
         var items: [Item] = []
         var head = 0
+        /// Rows that may commit leased to this queue after their appends failed, with
+        /// how long to look for them.
+        var unconfirmed: [(id: UUID, until: ContinuousClock.Instant)] = []
         /// Closed: no more reservations (the workers are stopping).
         var closed = false
         /// Waiting for the reservations in flight to resolve.
@@ -68,6 +72,14 @@ public final class LocalQueue: Sendable {
         for waiter in state.withLock({ $0.resolve() }) { waiter.resume() }
     }
 
+    /// The row of an append that failed, which may yet commit leased to this queue (the
+    /// commit's answer was late or lost): no worker will get it from the queue, so the
+    /// workers look for it, for as long as its lease, and return it to `ready`.
+    func giveBack(_ id: UUID) {
+        state.withLock { $0.unconfirmed.append((id, .now + lease)) }
+        doorbell.ring()
+    }
+
     /// Hands a committed message to the workers.
     func deliver(_ message: ClaimedMessage) {
         let waiters = state.withLock { s in
@@ -100,6 +112,9 @@ public final class LocalQueue: Sendable {
     struct Taken {
         var fresh: [ClaimedMessage] = []
         var stale: [(message: ClaimedMessage, waited: Duration)] = []
+        /// Rows that may commit leased to this queue (see ``giveBack(_:)``), with how
+        /// long to look for them.
+        var unconfirmed: [(id: UUID, until: ContinuousClock.Instant)] = []
     }
 
     /// Up to `limit` messages: those still fresh enough to run here, and those that waited
@@ -107,6 +122,7 @@ public final class LocalQueue: Sendable {
     func take(_ limit: Int, now: ContinuousClock.Instant = .now) -> Taken {
         state.withLock { s in
             var taken = Taken()
+            swap(&taken.unconfirmed, &s.unconfirmed)
             while s.head < s.items.count, taken.fresh.count + taken.stale.count < limit {
                 let item = s.items[s.head]
                 s.head += 1

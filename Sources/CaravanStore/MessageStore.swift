@@ -192,6 +192,24 @@ public struct MessageStore: Sendable {
         return try await count(queries.releaseLeasesOfIds, b, "releasing leases")
     }
 
+    /// ``releaseLeases(_:ownedBy:)``, returning the ids it moved.
+    public func releaseLeasesReturningIDs(_ ids: [UUID], ownedBy owner: String)
+        async throws(StoreError) -> Set<UUID>
+    {
+        guard !ids.isEmpty else { return [] }
+        var b = PostgresBindings()
+        b.append(ids)
+        b.append(owner)
+        let rows = try await run(queries.releaseLeasesOfIds, b)
+        do {
+            var moved = Set<UUID>()
+            for try await id in rows.decode(UUID.self) { moved.insert(id) }
+            return moved
+        } catch {
+            throw StoreError.query("releasing leases: \(error)")
+        }
+    }
+
     /// Runs a statement that returns a row per message it moved: how many it moved.
     private func count(_ sql: String, _ bindings: PostgresBindings, _ what: String)
         async throws(StoreError) -> Int

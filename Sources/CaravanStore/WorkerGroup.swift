@@ -124,8 +124,10 @@ public struct WorkerGroup: Sendable {
         // interval passed — not after every local hand-off.
         var lastClaim = ContinuousClock.now - pollInterval
         var lastFull = false
-        // Hand-offs that waited too long, until they are back in `ready`.
+        // Hand-offs to give back to `ready`: those that waited too long (until they are
+        // back), and rows of failed appends that may yet commit (until their lease ends).
         var stale: [UUID] = []
+        var unconfirmed: [UUID: ContinuousClock.Instant] = [:]
         while !Task.isCancelled && !stopping.isSet {
             do {
                 let handedOver = queues[l].take(batchSize)
@@ -143,6 +145,19 @@ public struct WorkerGroup: Sendable {
                     try await store.releaseLeases(stale, ownedBy: queues[l].owner)
                     stale = []
                     claimWanted[l].set()
+                }
+                for (id, until) in handedOver.unconfirmed { unconfirmed[id] = until }
+                if !unconfirmed.isEmpty {
+                    let found = try await store.releaseLeasesReturningIDs(
+                        Array(unconfirmed.keys), ownedBy: queues[l].owner)
+                    let now = ContinuousClock.now
+                    unconfirmed = unconfirmed.filter { !found.contains($0.key) && $0.value > now }
+                    if !found.isEmpty {
+                        logger.info(
+                            "returned messages whose appends failed but committed to ready",
+                            metadata: ["count": "\(found.count)"])
+                        claimWanted[l].set()
+                    }
                 }
                 if !handedOver.fresh.isEmpty {
                     try await local.process(handedOver.fresh)

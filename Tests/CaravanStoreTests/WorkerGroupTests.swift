@@ -157,6 +157,53 @@ import Testing
         }
     }
 
+    /// An append that ran out of time while its commit was still going (PostgreSQL
+    /// restarting) answers 503, and yet its row may commit, leased to this node's queue:
+    /// it goes back to `ready` at once instead of waiting for its lease to expire.
+    @Test func aHandOffWhoseAppendFailedButCommittedRunsWithoutWaitingForItsLease()
+        async throws
+    {
+        try await TestDatabase.withStore { client, schema in
+            let function = "\"\(schema.name)\".slow_commit"
+            try await client.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE FUNCTION \(function)() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$
+                        """))
+            try await client.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON "\(schema.name)".messages
+                        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION \(function)()
+                        """))
+            let engine = try await WorkerTests.engine()
+            var group = WorkerGroup(
+                store: MessageStore(client: client, schema: schema), engine: engine,
+                lanes: [.init(routes: ["poison"], workers: 1)], owner: "unconfirmed-test",
+                lease: .seconds(60))
+            // Claims cannot take a running row: only the give-back can run it before its
+            // lease ends (in 60 s).
+            group.pollInterval = .milliseconds(100)
+            let running = Task { [group] in await group.run() }
+            defer { running.cancel() }
+            let journal = Journal(
+                client: client, schema: schema, appendTimeout: .milliseconds(200))
+            await #expect(throws: StoreError.self) {
+                try await journal.append(
+                    JournalEntry(
+                        route: "poison", consumer: "direct:poison",
+                        message: Message(body: Body(text: "late"))),
+                    handOff: group.localQueue(for: "poison"))
+            }
+            #expect(await engine.mock("ok").waitForCount(1, timeout: .seconds(20)))
+            let rows = try await client.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT expired_leases FROM \"\(schema.name)\".messages"))
+            for try await n in rows.decode(Int.self) { #expect(n == 0) }
+        }
+    }
+
     @Test func aFullQueueAppendsReadyRowsForAnyNode() async throws {
         try await TestDatabase.withStore { client, schema in
             let engine = try await WorkerTests.engine()
