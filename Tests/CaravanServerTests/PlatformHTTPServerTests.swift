@@ -10,6 +10,18 @@ import Testing
 /// `platform-http` as a client sees it: how a request becomes a message, and how the
 /// server holds up against clients that lie, dawdle or hang up.
 @Suite struct PlatformHTTPServerTests {
+    /// A node with one durable route, `platform-http:/orders`.
+    static func ordersNode(_ configure: (inout NodeSettings) -> Void = { _ in }) async throws
+        -> TestNode
+    {
+        try await TestNode.start(
+            """
+            - route:
+                id: orders
+                from: {uri: "platform-http:/orders", steps: [{to: "log:orders"}]}
+            """, configure: configure)
+    }
+
     /// Path values, query parameters and Camel's request headers, as Camel maps them; a
     /// client cannot set Camel's own headers, and a query parameter cannot replace a
     /// request header.
@@ -82,12 +94,7 @@ import Testing
     /// A client that sends its body a byte at a time held its connection (and the body
     /// read so far) for ever.
     @Test func aBodyThatDoesNotArriveInTimeGets408AndTheConnectionCloses() async throws {
-        let node = try await TestNode.start(
-            """
-            - route:
-                id: orders
-                from: {uri: "platform-http:/orders", steps: [{to: "log:orders"}]}
-            """, configure: { $0.http?.bodyTimeout = .milliseconds(300) })
+        let node = try await Self.ordersNode({ $0.http?.bodyTimeout = .milliseconds(300) })
         let slow = try RawHTTPConnection(port: node.port)
         try await slow.send(
             "POST /orders HTTP/1.1\r\nHost: caravan\r\nContent-Type: application/json\r\n"
@@ -104,12 +111,7 @@ import Testing
     /// Partial request heads were kept for ever: 320 of them exhausted the file
     /// descriptors and the server stopped answering, health included.
     @Test func anUnfinishedHeadOrAnIdleConnectionIsClosedAndHealthStillAnswers() async throws {
-        let node = try await TestNode.start(
-            """
-            - route:
-                id: orders
-                from: {uri: "platform-http:/orders", steps: [{to: "log:orders"}]}
-            """, configure: { $0.http?.idleTimeout = .milliseconds(300) })
+        let node = try await Self.ordersNode({ $0.http?.idleTimeout = .milliseconds(300) })
         var partial: [RawHTTPConnection] = []
         for _ in 0..<20 {
             let c = try RawHTTPConnection(port: node.port)
@@ -124,12 +126,7 @@ import Testing
     }
 
     @Test func anOversizedHeadGets431WithTheUsualRefusal() async throws {
-        let node = try await TestNode.start(
-            """
-            - route:
-                id: orders
-                from: {uri: "platform-http:/orders", steps: [{to: "log:orders"}]}
-            """)
+        let node = try await Self.ordersNode()
         let c = try RawHTTPConnection(port: node.port)
         try await c.send(
             "POST /orders HTTP/1.1\r\nHost: caravan\r\nX-Big: \(String(repeating: "b", count: 100_000))\r\n\r\n"
@@ -142,12 +139,7 @@ import Testing
     }
 
     @Test func aBodyThatCannotBeReadGets400Not413() async throws {
-        let node = try await TestNode.start(
-            """
-            - route:
-                id: orders
-                from: {uri: "platform-http:/orders", steps: [{to: "log:orders"}]}
-            """)
+        let node = try await Self.ordersNode()
         let c = try RawHTTPConnection(port: node.port)
         try await c.send(
             "POST /orders HTTP/1.1\r\nHost: caravan\r\nContent-Type: application/json\r\n"
@@ -163,12 +155,7 @@ import Testing
     /// A failure the store will repeat (here a constraint) is a 500, not an invitation to
     /// retry for ever.
     @Test func aStoreErrorThatRetryingCannotFixIs500() async throws {
-        let node = try await TestNode.start(
-            """
-            - route:
-                id: orders
-                from: {uri: "platform-http:/orders", steps: [{to: "log:orders"}]}
-            """)
+        let node = try await Self.ordersNode()
         _ = try await ServerTestDatabase.withClient { client in
             try await client.query(
                 PostgresQuery(

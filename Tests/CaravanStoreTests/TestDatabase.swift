@@ -69,16 +69,7 @@ enum TestDatabase {
     static func waitUntilBlocked(_ client: PostgresClient, statementContaining text: String)
         async throws
     {
-        let pattern = "%\(text)%"
-        while true {
-            let rows = try await client.query(
-                """
-                SELECT count(*)::int FROM pg_stat_activity
-                WHERE wait_event_type = 'Lock' AND query LIKE \(pattern)
-                """)
-            for try await n in rows.decode(Int.self) where n > 0 { return }
-            try await Task.sleep(for: .milliseconds(5))
-        }
+        try await waitForSessions(client, "wait_event_type = 'Lock'", text) { $0 > 0 }
     }
 
     /// Returns once no session runs a statement containing `text` (a statement whose
@@ -86,14 +77,23 @@ enum TestDatabase {
     static func waitUntilFinished(_ client: PostgresClient, statementContaining text: String)
         async throws
     {
-        let pattern = "%\(text)%"
+        try await waitForSessions(client, "state = 'active'", text) { $0 == 0 }
+    }
+
+    /// Polls the number of other sessions in `condition` whose statement contains `text`
+    /// until `done` says so.
+    private static func waitForSessions(
+        _ client: PostgresClient, _ condition: String, _ text: String, _ done: (Int) -> Bool
+    ) async throws {
+        let sql = """
+            SELECT count(*)::int FROM pg_stat_activity
+            WHERE \(condition) AND query LIKE $1 AND pid <> pg_backend_pid()
+            """
         while true {
-            let rows = try await client.query(
-                """
-                SELECT count(*)::int FROM pg_stat_activity
-                WHERE state = 'active' AND query LIKE \(pattern) AND pid <> pg_backend_pid()
-                """)
-            for try await n in rows.decode(Int.self) where n == 0 { return }
+            var b = PostgresBindings()
+            b.append("%\(text)%")
+            let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: b))
+            for try await n in rows.decode(Int.self) where done(n) { return }
             try await Task.sleep(for: .milliseconds(5))
         }
     }

@@ -15,7 +15,9 @@ import Synchronization
 /// with `eagerCheckCompletion`), or after `completionTimeout` ms without a new message.
 /// The aggregate carries `CamelAggregatedSize`, `CamelAggregatedCompletedBy` and
 /// `CamelAggregatedCorrelationKey`. Incoming exchanges continue after the step unchanged.
-/// Groups live in memory here; the durable store keeps them across restarts.
+/// Open groups live in this processor's memory only: a restart, crash or hot reload
+/// before a group completes loses its messages (which the store already marked done).
+/// Keeping them in PostgreSQL, as Camel's `JdbcAggregationRepository` does, is still to do.
 struct AggregateProcessor: Processor {
     let correlation: CompiledExpression
     let strategy: AggregationStrategyName
