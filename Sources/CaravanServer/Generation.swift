@@ -35,6 +35,8 @@ final class Generation: Sendable {
         engineSettings.mocks = false
         engineSettings.idempotentRepositories = PostgresIdempotentRepositories(
             client: shared.clients, schema: shared.schema)
+        engineSettings.aggregationRepositories = PostgresAggregationRepositories(
+            client: shared.clients, schema: shared.schema)
         engine = try RouteEngine(
             routes: routes,
             components: [

@@ -124,5 +124,24 @@ enum Migrations {
                 ALTER TABLE {schema}."messages" ADD COLUMN expired_leases integer NOT NULL DEFAULT 0
                 """
             ]),
+        Migration(
+            version: 7, name: "aggregation groups",
+            sql: [
+                // The members of `aggregate` groups (Camel's JdbcAggregationRepository): a
+                // group is the rows of one repository, key and completer ('' while open).
+                """
+                CREATE TABLE {schema}."aggregation_members" (
+                    repository text NOT NULL,
+                    key text NOT NULL,
+                    completed_by text NOT NULL DEFAULT '',
+                    owner text NOT NULL,
+                    seq bigserial NOT NULL,
+                    exchange text NOT NULL,
+                    timeout_at timestamptz,
+                    completed_at timestamptz,
+                    PRIMARY KEY (repository, key, completed_by, owner)
+                )
+                """
+            ]),
     ]
 }

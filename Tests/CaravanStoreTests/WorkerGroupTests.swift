@@ -169,7 +169,7 @@ import Testing
                 PostgresQuery(
                     unsafeSQL: """
                         CREATE FUNCTION \(function)() RETURNS trigger LANGUAGE plpgsql AS $$
-                        BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$
+                        BEGIN PERFORM pg_sleep(3); RETURN NULL; END $$
                         """))
             try await client.query(
                 PostgresQuery(
@@ -188,7 +188,7 @@ import Testing
             let running = Task { [group] in await group.run() }
             defer { running.cancel() }
             let journal = Journal(
-                client: client, schema: schema, appendTimeout: .milliseconds(200))
+                client: client, schema: schema, appendTimeout: .seconds(1))
             await #expect(throws: StoreError.self) {
                 try await journal.append(
                     JournalEntry(
@@ -196,7 +196,8 @@ import Testing
                         message: Message(body: Body(text: "late"))),
                     handOff: group.localQueue(for: "poison"))
             }
-            #expect(await engine.mock("ok").waitForCount(1, timeout: .seconds(20)))
+            // (The INSERT is sent well within the append's second; its commit takes three.)
+            #expect(await engine.mock("ok").waitForCount(1, timeout: .seconds(30)))
             let rows = try await client.query(
                 PostgresQuery(
                     unsafeSQL: "SELECT expired_leases FROM \"\(schema.name)\".messages"))

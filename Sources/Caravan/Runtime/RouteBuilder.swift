@@ -1,9 +1,15 @@
+import Foundation
+import Synchronization
+
 /// Turns validated step definitions into processors, once, when routes start (Camel's
 /// "reifiers"): expressions are compiled and static endpoints resolved here, so nothing is
 /// parsed while messages flow.
 struct RouteBuilder {
     let endpoints: any EndpointResolver
     let repositories: any IdempotentRepositories
+    /// Where `aggregate` steps keep their groups, and the steps built (to recover their
+    /// pending groups when the engine starts).
+    let aggregations: AggregationRegistry
     /// When set, every step is wrapped in a ``Channel`` with this error handling.
     var handling: ErrorHandling?
 
@@ -27,7 +33,9 @@ struct RouteBuilder {
         for route: RouteDefinition, in set: RouteSet, fallback: ErrorHandlerDefinition
     ) throws(Diagnostic) -> ErrorHandling {
         let definition = set.errorHandler(for: route, fallback: fallback)
-        let plain = RouteBuilder(endpoints: endpoints, repositories: repositories, handling: nil)
+        let plain = RouteBuilder(
+            endpoints: endpoints, repositories: repositories, aggregations: aggregations,
+            handling: nil)
         let handler: ErrorHandling.Handler
         switch definition.kind {
         case .defaultErrorHandler: handler = .defaultErrorHandler
@@ -139,7 +147,10 @@ struct RouteBuilder {
                 message: try compile(ExpressionDefinition(.simple, message, location: at)))
         case .validate(let e): return ValidateProcessor(predicate: try compile(e, predicate: true))
         case .aggregate(let a):
-            return AggregateProcessor(
+            // Named after its place in its file: the same step after a restart or reload.
+            let file = (step.location.file as NSString).lastPathComponent
+            let name = "\(file):\(step.location.line):\(step.location.column)"
+            let aggregate = AggregateProcessor(
                 correlation: try compile(a.correlation), strategy: a.strategy,
                 completionSize: a.completionSize,
                 completionTimeout: a.completionTimeout.map { .milliseconds($0) },
@@ -148,7 +159,10 @@ struct RouteBuilder {
                 },
                 eagerCheckCompletion: a.eagerCheckCompletion,
                 ignoreInvalidCorrelationKeys: a.ignoreInvalidCorrelationKeys,
-                steps: try pipeline(a.steps))
+                steps: try pipeline(a.steps),
+                repository: aggregations.repositories.repository(named: name), name: name)
+            aggregations.register(aggregate)
+            return aggregate
         case .circuitBreaker(let c):
             return CircuitBreakerProcessor(
                 steps: try pipeline(c.steps),
@@ -193,4 +207,16 @@ struct RouteBuilder {
             throw Diagnostic(location, "cannot use the endpoint '\(uri)': \(error.message)")
         }
     }
+}
+
+/// The `aggregate` steps of an engine and where they keep their groups.
+final class AggregationRegistry: Sendable {
+    let repositories: any AggregationRepositories
+    private let steps = Mutex<[AggregateProcessor]>([])
+
+    init(repositories: any AggregationRepositories) { self.repositories = repositories }
+
+    func register(_ step: AggregateProcessor) { steps.withLock { $0.append(step) } }
+
+    var all: [AggregateProcessor] { steps.withLock { $0 } }
 }

@@ -26,6 +26,8 @@ public final class RouteEngine: EndpointResolver {
 
     public let direct = DirectComponent()
     public let mocks = MockComponent()
+    /// The `aggregate` steps and their repositories.
+    let aggregations: AggregationRegistry
     let components: [String: any Component]
     let routesState = Mutex<[String: Route]>([:])
     public let context: ProcessContext.Settings
@@ -60,12 +62,14 @@ public final class RouteEngine: EndpointResolver {
         for c in components { all[c.scheme] = c }
         self.components = all
         self.context = settings
+        self.aggregations = AggregationRegistry(repositories: settings.aggregationRepositories)
         var built: [String: Route] = [:]
         var problems: [Diagnostic] = []
         for definition in routes.routes {
             do {
                 var builder = RouteBuilder(
-                    endpoints: self, repositories: settings.idempotentRepositories)
+                    endpoints: self, repositories: settings.idempotentRepositories,
+                    aggregations: aggregations)
                 // An InOut exchange is answered inline, and nothing durable backs the
                 // server's default redeliveries (seconds to minutes apart): without an error
                 // handler of its own such a route fails at once, as with Camel's default.
@@ -93,11 +97,13 @@ public final class RouteEngine: EndpointResolver {
         routesState.withLock { $0 = built }
     }
 
-    /// Starts the routes' in-memory consumers (`direct:`).
+    /// Starts the routes' in-memory consumers (`direct:`), and takes over the aggregation
+    /// groups the repositories hold with nobody to complete them.
     public func start() async throws(ProcessingError) {
         for route in routesState.withLock({ Array($0.values) }) {
             try await route.consumer?.start()
         }
+        for aggregate in aggregations.all { await aggregate.recover(processContext) }
     }
 
     public func stop() async {
@@ -200,6 +206,9 @@ extension ProcessContext {
         /// Whether `mock:` endpoints exist (route tests); a server has none, since a mock
         /// keeps every message it receives.
         public var mocks = true
+        /// Where `aggregate` steps keep their groups (in memory unless the store's).
+        public var aggregationRepositories: any AggregationRepositories =
+            MemoryAggregationRepositories()
         /// Where `idempotentConsumer` keeps its keys (in memory unless the store's).
         public var idempotentRepositories: any IdempotentRepositories =
             MemoryIdempotentRepositories()

@@ -1,4 +1,4 @@
-import Synchronization
+import Foundation
 
 /// `aggregate`: collects exchanges with the same correlation key and, when a group is
 /// complete, runs the nested steps once with the aggregate (the EIP Aggregator).
@@ -15,9 +15,13 @@ import Synchronization
 /// with `eagerCheckCompletion`), or after `completionTimeout` ms without a new message.
 /// The aggregate carries `CamelAggregatedSize`, `CamelAggregatedCompletedBy` and
 /// `CamelAggregatedCorrelationKey`. Incoming exchanges continue after the step unchanged.
-/// Open groups live in this processor's memory only: a restart, crash or hot reload
-/// before a group completes loses its messages (which the store already marked done).
-/// Keeping them in PostgreSQL, as Camel's `JdbcAggregationRepository` does, is still to do.
+///
+/// Groups live in an ``AggregationRepository`` (PostgreSQL in the server, as Camel's
+/// `JdbcAggregationRepository`), named after the step's place in its route file: the
+/// messages of an open group survive a restart, crash or hot reload. A completed group
+/// is kept until its aggregate went through the steps: the message that completed it
+/// runs them again if it is redelivered after a crash, and a node that starts runs the
+/// steps of groups whose timeout passed, or whose timeout completion never finished.
 struct AggregateProcessor: Processor {
     let correlation: CompiledExpression
     let strategy: AggregationStrategyName
@@ -27,7 +31,9 @@ struct AggregateProcessor: Processor {
     let eagerCheckCompletion: Bool
     let ignoreInvalidCorrelationKeys: Bool
     let steps: Pipeline
-    let groups = AggregationGroups()
+    let repository: any AggregationRepository
+    /// The repository's name (for logs).
+    let name: String
 
     func process(_ exchange: inout Exchange, _ context: ProcessContext)
         async throws(ProcessingError)
@@ -45,7 +51,10 @@ struct AggregateProcessor: Processor {
         if eagerCheckCompletion, let predicate = completionPredicate {
             eager = try context.matches(predicate, exchange)
         }
-        let (members, generation) = groups.add(exchange, to: key)
+        let owner = context.origin?.exchangeId ?? exchange.id
+        let group = try await repository.add(
+            exchange, key: key, owner: owner, timeout: completionTimeout)
+        let members = group.members
         var aggregate = strategy.aggregate(original: members[0], results: members)
         var completedBy: String?
         if let size = completionSize, members.count >= size { completedBy = "size" }
@@ -54,62 +63,105 @@ struct AggregateProcessor: Processor {
                 completedBy = "predicate"
             }
         }
+        if group.completedByThisOwner {
+            // Redelivered after a crash: this message completed the group before.
+            completedBy = completedBy ?? "size"
+        } else if completedBy != nil {
+            guard try await repository.complete(key: key, size: members.count, by: owner)
+            else { return }  // another message joined or completed it first
+        }
         if let completedBy {
-            guard groups.take(key, generation: generation) != nil else { return }
-            mark(&aggregate, key: key, size: members.count, by: completedBy)
+            Self.mark(&aggregate, key: key, size: members.count, by: completedBy)
+            // A redelivery resumes with the aggregate (whose id is its first member's).
+            aggregate.properties[Self.completer] = .string(owner)
             try await steps.process(&aggregate, context)
+            try await repository.confirm(key: key, completedBy: owner)
             return
         }
         if let timeout = completionTimeout {
-            context.background.start { [groups, strategy, steps] in
-                do { try await context.sleep(timeout) } catch { return }
-                // Only the timer of the group's latest message completes it (inactivity).
-                guard let members = groups.take(key, generation: generation) else { return }
-                var aggregate = strategy.aggregate(original: members[0], results: members)
-                AggregateProcessor.mark(&aggregate, key: key, size: members.count, by: "timeout")
-                do {
-                    try await steps.process(&aggregate, context)
-                } catch {
-                    context.log.log(
-                        level: .ERROR, logger: "caravan.aggregate",
-                        message: "completing the aggregate for '\(key)' failed: \(error)")
+            startTimer(key: key, size: members.count, after: timeout, context)
+        }
+    }
+
+    /// A redelivery inside the steps: the failure point holds the aggregate. It goes on
+    /// through the steps and confirms the group; the route does not go on after the
+    /// aggregate step with it (only incoming exchanges do, and that one already has).
+    func resume(
+        _ exchange: inout Exchange, at path: ArraySlice<StepPath.Element>, _ resumption: Resumption,
+        _ context: ProcessContext
+    ) async throws(ProcessingError) {
+        guard !path.isEmpty else {
+            try await process(&exchange, context)
+            return
+        }
+        try await steps.resume(&exchange, at: path, resumption, context)
+        if let key = exchange.properties["CamelAggregatedCorrelationKey"]?.scalarText {
+            let owner =
+                exchange.properties[Self.completer]?.scalarText
+                ?? context.origin?.exchangeId ?? exchange.id
+            try await repository.confirm(key: key, completedBy: owner)
+        }
+        exchange.isStopped = true
+    }
+
+    /// Completes group `key` after `timeout` unless it changed meanwhile (its latest
+    /// member's timer does it then), in the background.
+    func startTimer(key: String, size: Int, after timeout: Duration, _ context: ProcessContext) {
+        context.background.start { [self] in
+            do { try await context.sleep(timeout) } catch { return }
+            let owner = "timeout:\(UUID().uuidString.lowercased())"
+            guard (try? await repository.complete(key: key, size: size, by: owner)) == true
+            else { return }
+            await completeInBackground(key: key, owner: owner, context)
+        }
+    }
+
+    /// Runs the steps of a group a timeout completed, then confirms it; a failure leaves
+    /// it completed and unconfirmed, so that a node that starts runs it again.
+    func completeInBackground(key: String, owner: String, _ context: ProcessContext) async {
+        do {
+            // The group as completed: adding as its completer returns it.
+            let members = try await repository.add(
+                Exchange(message: Message()), key: key, owner: owner, timeout: nil
+            ).members
+            var aggregate = strategy.aggregate(original: members[0], results: members)
+            Self.mark(&aggregate, key: key, size: members.count, by: "timeout")
+            aggregate.properties[Self.completer] = .string(owner)
+            try await steps.process(&aggregate, context)
+            try await repository.confirm(key: key, completedBy: owner)
+        } catch {
+            context.log.log(
+                level: .ERROR, logger: "caravan.aggregate",
+                message:
+                    "completing the aggregate '\(key)' of \(name) failed: \(error) — it is kept and completed again when a node starts"
+            )
+        }
+    }
+
+    /// Takes over what the repository holds with nobody to run it: groups whose timeout
+    /// passed while no node watched them, open groups whose timeout is still to come,
+    /// and timeout completions that never finished.
+    func recover(_ context: ProcessContext) async {
+        guard let pending = try? await repository.pending() else { return }
+        for group in pending {
+            if let owner = group.completedBy {
+                context.background.start { [self] in
+                    await completeInBackground(key: group.key, owner: owner, context)
                 }
+            } else {
+                startTimer(
+                    key: group.key, size: group.members.count, after: group.remaining, context)
             }
         }
     }
 
-    func mark(_ e: inout Exchange, key: String, size: Int, by: String) {
-        AggregateProcessor.mark(&e, key: key, size: size, by: by)
-    }
+    /// Who completed the aggregate (the completing message, or a timeout), for its
+    /// confirmation.
+    static let completer = "CaravanAggregateCompleter"
 
     static func mark(_ e: inout Exchange, key: String, size: Int, by: String) {
         e.properties["CamelAggregatedSize"] = .number(DecimalText(size))
         e.properties["CamelAggregatedCompletedBy"] = .string(by)
         e.properties["CamelAggregatedCorrelationKey"] = .string(key)
-    }
-}
-
-/// The open groups of one aggregate step.
-final class AggregationGroups: Sendable {
-    private let groups = Mutex<[String: (members: [Exchange], generation: Int)]>([:])
-
-    /// Adds `exchange` to group `key`; returns the members and the group's new generation.
-    func add(_ exchange: Exchange, to key: String) -> ([Exchange], Int) {
-        groups.withLock { g in
-            var group = g[key] ?? ([], 0)
-            group.members.append(exchange)
-            group.generation += 1
-            g[key] = group
-            return (group.members, group.generation)
-        }
-    }
-
-    /// Removes and returns group `key` if it is still at `generation`.
-    func take(_ key: String, generation: Int) -> [Exchange]? {
-        groups.withLock { g in
-            guard let group = g[key], group.generation == generation else { return nil }
-            g[key] = nil
-            return group.members
-        }
     }
 }
