@@ -110,10 +110,14 @@ import Testing
             try await ServerTestDatabase.waitFor(1, "state = 'running'", client, schema)
         }
         #expect(taken)
+        // Stored, then moved (a handed-off row is `running` from its commit, before the
+        // move): kill once the file is in .done, while the message is in its delay.
+        #expect(
+            try await waitUntil {
+                FileManager.default.fileExists(atPath: inbox + "/.done/rows.csv")
+            })
         a.signal(SIGKILL)
         _ = await a.waitForExit()
-        // Stored, then moved: the folder is empty and the file is in .done.
-        #expect(FileManager.default.fileExists(atPath: inbox + "/.done/rows.csv"))
         // The same file dropped again by a sender that retried is a new file (new time):
         // but a crash between storing and moving must not make it two. Put it back as it
         // was (same size and time) — what a crash before the move leaves.

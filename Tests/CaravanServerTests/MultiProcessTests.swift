@@ -103,7 +103,8 @@ import Testing
             let byA = Self.doneIds(a.output), byB = Self.doneIds(b.output)
             #expect(byA.count + byB.count == 20_000)
             #expect(Set(byA + byB).count == 20_000)
-            #expect(!byA.isEmpty && !byB.isEmpty, "one process did all the work")
+            // (Which process did how much is not asserted: on a loaded machine one may
+            // happen to take everything, and exactly once is what matters.)
         }
     }
 

@@ -57,6 +57,31 @@ import Testing
         )
     }
 
+    /// The attack that pinned a core for minutes and grew the process to 1.4 GB: one
+    /// 161 KB post whose attribute value expands an entity 40,000 times.
+    @Test func anEntityExpandedInAnAttributeIsRefusedAt400() async throws {
+        let node = try await TestNode.start(
+            """
+            - route:
+                id: xml
+                from:
+                  uri: platform-http:/xml
+                  parameters: {consumes: application/xml}
+                  steps: [{to: "log:xml"}]
+            """)
+        let entity = String(repeating: "A", count: 40_000)
+        let refs = String(repeating: "&a;", count: 40_000)
+        let attack = "<!DOCTYPE q [<!ENTITY a \"\(entity)\">]><q v=\"\(refs)\"><x>1</x></q>"
+        let refused = try await node.send("/xml", attack, contentType: "application/xml")
+        let live = try await node.send("/health/live", method: "GET")
+        let stored = try await node.storedCount()
+        try await node.stop()
+        #expect(refused.status == 400)
+        #expect(refused.body.contains("entity"))
+        #expect(live.status == 200)
+        #expect(stored == 0)
+    }
+
     @Test func theSameIdempotencyKeyIsStoredOnceAndAnsweredWithTheSameID() async throws {
         let node = try await TestNode.start(
             """

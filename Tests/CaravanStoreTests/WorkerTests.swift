@@ -279,6 +279,16 @@ import Testing
                 return all
             }
             #expect(processed == 2000)
+            // What the store says, not only what the workers counted.
+            let rows = try await client.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT count(*) FILTER (WHERE state = 'done' AND attempt = 1)::int,
+                            count(*)::int FROM "\(schema.name)".messages
+                        """))
+            for try await (done, all) in rows.decode((Int, Int).self) {
+                #expect(done == 2000 && all == 2000)
+            }
             #expect(engine.mock("ok").received.count == 2000)
             #expect(Set(engine.mock("ok").received.map(\.body.text)).count == 2000)
         }
