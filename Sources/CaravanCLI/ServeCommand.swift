@@ -69,6 +69,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var logger = Logger(label: "caravan")
         logger.logLevel = level
+        Self.raiseOpenFileLimit(logger: logger)
 
         let placeholders = try RouteFiles.placeholders(for: [routes], propertiesFile: properties)
         let files = try RouteFiles.read(try RouteFiles.find([routes]))
@@ -147,5 +148,21 @@ struct ServeCommand: AsyncParsableCommand {
     static func privateDatabase(_ routes: String) -> String {
         let absolute = URL(fileURLWithPath: routes).standardized
         return absolute.deletingLastPathComponent().appendingPathComponent(".caravan/postgres").path
+    }
+
+    /// Raises the soft limit of open files to the hard one: each connection is a file, and
+    /// Debian's soft default (1,024) is reached by a few hundred slow clients, after which
+    /// nothing can connect, health checks included.
+    static func raiseOpenFileLimit(logger: Logger) {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < limit.rlim_max
+        else { return }
+        let soft = limit.rlim_cur
+        limit.rlim_cur = limit.rlim_max
+        if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 {
+            logger.debug(
+                "raised the open file limit",
+                metadata: ["from": "\(soft)", "to": "\(limit.rlim_max)"])
+        }
     }
 }
