@@ -109,16 +109,11 @@ public final class MemoryAggregationRepository: AggregationRepository {
 
 /// One ``MemoryAggregationRepository`` per name, for the engine's life.
 public final class MemoryAggregationRepositories: AggregationRepositories {
-    private let repositories = Mutex<[String: MemoryAggregationRepository]>([:])
+    private let repositories = ByName { MemoryAggregationRepository() }
 
     public init() {}
 
     public func repository(named name: String) -> any AggregationRepository {
-        repositories.withLock { r in
-            if let existing = r[name] { return existing }
-            let made = MemoryAggregationRepository()
-            r[name] = made
-            return made
-        }
+        repositories[name]
     }
 }

@@ -60,15 +60,27 @@ public final class MemoryIdempotentRepository: IdempotentRepository {
 
 /// One ``MemoryIdempotentRepository`` per name, for the engine's life.
 public final class MemoryIdempotentRepositories: IdempotentRepositories {
-    private let repositories = Mutex<[String: MemoryIdempotentRepository]>([:])
+    private let repositories = ByName { MemoryIdempotentRepository() }
 
     public init() {}
 
     public func repository(named name: String) -> any IdempotentRepository {
-        repositories.withLock { r in
-            if let existing = r[name] { return existing }
-            let made = MemoryIdempotentRepository()
-            r[name] = made
+        repositories[name]
+    }
+}
+
+/// One value per name, made on first use and kept: the memory repositories of an engine.
+final class ByName<Value: Sendable>: Sendable {
+    private let values = Mutex<[String: Value]>([:])
+    private let make: @Sendable () -> Value
+
+    init(_ make: @escaping @Sendable () -> Value) { self.make = make }
+
+    subscript(name: String) -> Value {
+        values.withLock { v in
+            if let existing = v[name] { return existing }
+            let made = make()
+            v[name] = made
             return made
         }
     }
