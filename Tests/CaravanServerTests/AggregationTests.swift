@@ -6,7 +6,7 @@ import Testing
 /// `aggregate` groups are kept in the store: a node that crashes (or restarts, or
 /// reloads its routes) before a group completes loses none of its messages.
 @Suite struct AggregationTests {
-    static func routes(_ port: Int, timeout: Bool = false) -> String {
+    static func routes(_ port: Int, timeout: Int? = nil) -> String {
         """
         - route:
             id: parts
@@ -16,7 +16,7 @@ import Testing
                 - aggregate:
                     correlationExpression: {header: order}
                     completionSize: 3
-        \(timeout ? "            completionTimeout: 3000" : "")
+        \(timeout.map { "            completionTimeout: \($0)" } ?? "")
                     steps:
                       - to: "http://127.0.0.1:\(port)/aggregated"
         """
@@ -57,7 +57,7 @@ import Testing
         let sink = Sink()
         let port = await sink.start()
         defer { sink.stop() }
-        let first = try await TestNode.start(Self.routes(port, timeout: true))
+        let first = try await TestNode.start(Self.routes(port, timeout: 3000))
         #expect(try await post(first, order: "8", "x") == 202)
         #expect(try await post(first, order: "8", "y") == 202)
         _ = try await ServerTestDatabase.withClient(first.cluster) { client in
@@ -66,10 +66,37 @@ import Testing
         await crash(first)  // before the 3 s timeout fires
         #expect(sink.requests.isEmpty)
         let second = try await TestNode.start(
-            Self.routes(port, timeout: true), schema: first.schema)
+            Self.routes(port, timeout: 3000), schema: first.schema)
         #expect(try await sink.waitFor(1, timeout: .seconds(20)))
         try await second.stop()
         #expect(sink.requests.map(\.body) == [#"["x","y"]"#])
+    }
+
+    @Test func aGroupWhoseTimeoutPassedWhileNoNodeRanCompletesAtOnceWhenOneStarts()
+        async throws
+    {
+        let sink = Sink()
+        let port = await sink.start()
+        defer { sink.stop() }
+        let first = try await TestNode.start(Self.routes(port, timeout: 600_000))
+        #expect(try await post(first, order: "10", "m") == 202)
+        _ = try await ServerTestDatabase.withClient(first.cluster) { client in
+            _ = try await ServerTestDatabase.waitFor(1, "state = 'done'", client, first.schema)
+            await crash(first)
+            // The deadline passed while no node ran (instead of waiting for it).
+            try await client.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        UPDATE "\(first.schema.name)".aggregation_members
+                        SET timeout_at = now() - interval '1 minute'
+                        """))
+        }
+        let second = try await TestNode.start(
+            Self.routes(port, timeout: 600_000), schema: first.schema)
+        // (Its timeout is ten minutes: a node that waited for it again would not deliver.)
+        #expect(try await sink.waitFor(1, timeout: .seconds(20)))
+        try await second.stop()
+        #expect(sink.requests.map(\.body) == [#"["m"]"#])
     }
 
     /// The completing message's delivery fails once: its redelivery resumes inside the

@@ -22,6 +22,25 @@ public final class BackgroundWork: Sendable {
         }
     }
 
+    private let timers = Mutex<[ObjectIdentifier: Task<Void, Never>]>([:])
+
+    /// Starts `work` (a wait for a deadline, then what it does) in a task that
+    /// ``cancelTimers()`` cancels: a stopping engine does not wait for deadlines.
+    public func startTimer(_ work: @escaping @Sendable () async -> Void) {
+        let box = TaskBox()
+        start { [self] in
+            let task = Task { await work() }
+            timers.withLock { $0[ObjectIdentifier(box)] = task }
+            await task.value
+            _ = timers.withLock { $0.removeValue(forKey: ObjectIdentifier(box)) }
+        }
+    }
+
+    /// Cancels the waits started with ``startTimer(_:)``.
+    public func cancelTimers() {
+        for task in timers.withLock({ Array($0.values) }) { task.cancel() }
+    }
+
     /// Returns once no background work is running.
     public func waitUntilIdle() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
@@ -34,3 +53,6 @@ public final class BackgroundWork: Sendable {
         }
     }
 }
+
+/// An identity for one timer.
+private final class TaskBox: Sendable {}

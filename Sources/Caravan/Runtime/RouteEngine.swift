@@ -108,6 +108,9 @@ public final class RouteEngine: EndpointResolver {
 
     public func stop() async {
         for route in routesState.withLock({ Array($0.values) }) { await route.consumer?.stop() }
+        // Aggregation timeouts are not waited for: their groups stay in the repository
+        // and the next engine takes them over.
+        processContext.background.cancelTimers()
         await processContext.background.waitUntilIdle()
     }
 

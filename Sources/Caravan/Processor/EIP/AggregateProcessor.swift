@@ -107,8 +107,9 @@ struct AggregateProcessor: Processor {
     /// Completes group `key` after `timeout` unless it changed meanwhile (its latest
     /// member's timer does it then), in the background.
     func startTimer(key: String, size: Int, after timeout: Duration, _ context: ProcessContext) {
-        context.background.start { [self] in
+        context.background.startTimer { [self] in
             do { try await context.sleep(timeout) } catch { return }
+            if Task.isCancelled { return }
             let owner = "timeout:\(UUID().uuidString.lowercased())"
             guard (try? await repository.complete(key: key, size: size, by: owner)) == true
             else { return }
