@@ -39,7 +39,7 @@ public struct PostgresAggregationRepository: AggregationRepository {
         let snapshot = JSONWriter().string(exchange.snapshot)
         return try await transaction(key) { connection in
             let completed = try await Self.members(
-                connection, table, name, key, completedBy: owner)
+                connection, table, name, key, completedBy: owner, logger)
             if !completed.isEmpty {
                 return AggregationGroup(members: completed, completedByThisOwner: true)
             }
@@ -68,7 +68,8 @@ public struct PostgresAggregationRepository: AggregationRepository {
                             """, binds: t), logger: logger)
             }
             return AggregationGroup(
-                members: try await Self.members(connection, table, name, key, completedBy: ""))
+                members: try await Self.members(
+                    connection, table, name, key, completedBy: "", logger))
         }
     }
 
@@ -153,7 +154,7 @@ public struct PostgresAggregationRepository: AggregationRepository {
     /// The members of group `key` with completer `completedBy`, in arrival order.
     static func members(
         _ connection: PostgresConnection, _ table: String, _ name: String, _ key: String,
-        completedBy: String
+        completedBy: String, _ logger: Logger
     ) async throws -> [Exchange] {
         var b = PostgresBindings()
         b.append(name)
@@ -164,7 +165,7 @@ public struct PostgresAggregationRepository: AggregationRepository {
                 unsafeSQL: """
                     SELECT exchange FROM \(table)
                     WHERE repository = $1 AND key = $2 AND completed_by = $3 ORDER BY seq
-                    """, binds: b), logger: Logger(label: "caravan.aggregate"))
+                    """, binds: b), logger: logger)
         var members: [Exchange] = []
         for try await text in rows.decode(String.self) { members.append(try exchange(text)) }
         return members

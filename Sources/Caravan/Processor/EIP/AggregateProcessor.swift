@@ -79,7 +79,7 @@ struct AggregateProcessor: Processor {
             return
         }
         if let timeout = completionTimeout {
-            startTimer(key: key, size: members.count, after: timeout, context)
+            startTimer(key: key, members: members, after: timeout, context)
         }
     }
 
@@ -106,25 +106,28 @@ struct AggregateProcessor: Processor {
 
     /// Completes group `key` after `timeout` unless it changed meanwhile (its latest
     /// member's timer does it then), in the background.
-    func startTimer(key: String, size: Int, after timeout: Duration, _ context: ProcessContext) {
+    /// (Members only join, so a group that still has as many members has these.)
+    func startTimer(
+        key: String, members: [Exchange], after timeout: Duration, _ context: ProcessContext
+    ) {
         context.background.startTimer { [self] in
             do { try await context.sleep(timeout) } catch { return }
             if Task.isCancelled { return }
             let owner = "timeout:\(UUID().uuidString.lowercased())"
-            guard (try? await repository.complete(key: key, size: size, by: owner)) == true
+            guard
+                (try? await repository.complete(key: key, size: members.count, by: owner))
+                    == true
             else { return }
-            await completeInBackground(key: key, owner: owner, context)
+            await completeInBackground(key: key, members: members, owner: owner, context)
         }
     }
 
     /// Runs the steps of a group a timeout completed, then confirms it; a failure leaves
     /// it completed and unconfirmed, so that a node that starts runs it again.
-    func completeInBackground(key: String, owner: String, _ context: ProcessContext) async {
+    func completeInBackground(
+        key: String, members: [Exchange], owner: String, _ context: ProcessContext
+    ) async {
         do {
-            // The group as completed: adding as its completer returns it.
-            let members = try await repository.add(
-                Exchange(message: Message()), key: key, owner: owner, timeout: nil
-            ).members
             var aggregate = strategy.aggregate(original: members[0], results: members)
             Self.mark(&aggregate, key: key, size: members.count, by: "timeout")
             aggregate.properties[Self.completer] = .string(owner)
@@ -147,11 +150,12 @@ struct AggregateProcessor: Processor {
         for group in pending {
             if let owner = group.completedBy {
                 context.background.start { [self] in
-                    await completeInBackground(key: group.key, owner: owner, context)
+                    await completeInBackground(
+                        key: group.key, members: group.members, owner: owner, context)
                 }
             } else {
                 startTimer(
-                    key: group.key, size: group.members.count, after: group.remaining, context)
+                    key: group.key, members: group.members, after: group.remaining, context)
             }
         }
     }
