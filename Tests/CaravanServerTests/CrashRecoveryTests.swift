@@ -27,28 +27,6 @@ import Testing
             environment: ["CARAVAN_TEST_DELAY": "\(delay)"], logPath: routes + "/\(name).log")
     }
 
-    /// The port a process logged it listens on.
-    func port(of process: ServeProcess) async throws -> Int {
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ContinuousClock.now < deadline {
-            if let line = process.output.split(separator: "\n").first(where: {
-                $0.contains("listening")
-            }),
-                let url = line.split(separator: " ").first(where: { $0.hasPrefix("url=") }),
-                let port = Int(url.split(separator: ":").last ?? "")
-            {
-                return port
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        throw ServeFailure("no 'listening' line: \(process.output.suffix(2000))")
-    }
-
-    struct ServeFailure: Error, CustomStringConvertible {
-        let description: String
-        init(_ d: String) { description = d }
-    }
-
     @Test func everyAcknowledgedMessageIsDeliveredAfterAKillAndARestart() async throws {
         let sink = Sink()
         let sinkPort = await sink.start()
@@ -66,7 +44,7 @@ import Testing
         let schema = try ServerTestDatabase.newSchema()
         // A answers 202 and then holds every message in a ten-minute delay.
         let a = try await serve(routes, schema, delay: 600_000, name: "a")
-        let portA = try await port(of: a)
+        let portA = try await a.listeningPort()
         var acknowledged: [String] = []
         for i in 0..<10 {
             let reply = try await HTTP.send(

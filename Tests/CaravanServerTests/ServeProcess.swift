@@ -18,11 +18,22 @@ final class ServeProcess: Sendable {
             (nil, []))
     }
 
-    init(_ arguments: [String], environment: [String: String] = [:], logPath: String) throws {
+    /// `openFiles` caps the process's open files, soft and hard (through util-linux's
+    /// `prlimit`, which then executes `caravan` in its own place: the same process).
+    init(
+        _ arguments: [String], environment: [String: String] = [:], openFiles: Int? = nil,
+        logPath: String
+    ) throws {
         process = Process()
-        process.executableURL = URL(
-            fileURLWithPath: try #require(Self.executable, "build the caravan executable first"))
-        process.arguments = ["serve"] + arguments
+        let caravan = try #require(Self.executable, "build the caravan executable first")
+        if let openFiles {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+            process.arguments = ["--nofile=\(openFiles):\(openFiles)", "--", caravan, "serve"]
+        } else {
+            process.executableURL = URL(fileURLWithPath: caravan)
+            process.arguments = ["serve"]
+        }
+        process.arguments! += arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -42,6 +53,11 @@ final class ServeProcess: Sendable {
         try? log.close()
     }
 
+    /// A test that fails half-way leaves no server behind.
+    deinit {
+        if exit.state.withLock({ $0.status == nil }) { kill(process.processIdentifier, SIGKILL) }
+    }
+
     /// Waits for the process to end; its exit status.
     func waitForExit() async -> Int32 {
         await withCheckedContinuation { c in
@@ -52,6 +68,26 @@ final class ServeProcess: Sendable {
             }
             if let done { c.resume(returning: done) }
         }
+    }
+
+    /// The port the process logged it listens on (within 60 s).
+    func listeningPort() async throws -> Int {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if let line = output.split(separator: "\n").first(where: { $0.contains("listening") }),
+                let url = line.split(separator: " ").first(where: { $0.hasPrefix("url=") }),
+                let port = Int(url.split(separator: ":").last ?? "")
+            {
+                return port
+            }
+            // The log is a file: no event says a line was written.
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw Failure(description: "no 'listening' line: \(output.suffix(2000))")
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
     }
 
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }

@@ -115,4 +115,43 @@ import Testing
             }
         }
     }
+    /// The maintenance lock must not depend on an unlock statement succeeding: a node
+    /// whose unlock fails (a deadline, a cancelled task, a dying statement) would keep the
+    /// lock on a pooled connection, and every other node would skip housekeeping for good.
+    /// Here the node's sessions find a `pg_advisory_unlock` that always fails first on
+    /// their search path.
+    @Test func aNodeWhoseUnlockFailsLeavesNoMaintenanceLockBehind() async throws {
+        try await TestDatabase.withStore { client, schema in
+            try await seed(client, schema)
+            _ = try await client.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE FUNCTION "\(schema.name)".pg_advisory_unlock(bigint) RETURNS boolean
+                        LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'unlock refused'; END $$
+                        """))
+            var configuration = try await TestDatabase.configuration.value
+            configuration.options.additionalStartupParameters = [
+                ("search_path", "\"\(schema.name)\", pg_catalog")
+            ]
+            let failing = PostgresClient(
+                configuration: configuration, backgroundLogger: TestDatabase.logger)
+            try await withThrowingTaskGroup(of: Void.self) {
+                (group: inout ThrowingTaskGroup<Void, any Error>) async throws in
+                group.addTask { await failing.run() }
+                defer { group.cancelAll() }
+                var node = Housekeeping(client: failing, schema: schema)
+                node.retention = .seconds(24 * 3600)
+                // The shadow is really there: an unlock on these sessions fails.
+                await #expect(throws: (any Error).self) {
+                    for try await _ in try await failing.query("SELECT pg_advisory_unlock(1)") {}
+                }
+                _ = try? await node.runOnce()
+                #expect(try await states(client, schema)["done"] == 1)
+                // While that node's connections live on in its pool, another node runs.
+                var otherNode = Housekeeping(client: client, schema: schema)
+                otherNode.retention = .seconds(24 * 3600)
+                #expect(try await otherNode.runOnce() == .pruned(0))
+            }
+        }
+    }
 }
