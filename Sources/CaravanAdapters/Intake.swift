@@ -23,3 +23,21 @@ public struct IntakeError: Error, Sendable, CustomStringConvertible {
         self.retryable = retryable
     }
 }
+
+extension Intake {
+    /// ``accept(_:route:consumer:id:)``, counted in the ingest metrics from `start` (a
+    /// file or a timer's tick; the HTTP server counts its own refusals besides).
+    func acceptCounted(
+        _ message: Message, route: String, consumer: String, id: UUID?,
+        since start: ContinuousClock.Instant = .now
+    ) async throws(IntakeError) -> UUID {
+        do {
+            let stored = try await accept(message, route: route, consumer: consumer, id: id)
+            IngestMetrics.accepted(route: route, since: start)
+            return stored
+        } catch {
+            IngestMetrics.refused(route: route, error.retryable ? .unavailable : .failed)
+            throw error
+        }
+    }
+}

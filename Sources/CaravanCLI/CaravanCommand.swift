@@ -1,11 +1,12 @@
 import ArgumentParser
+import CaravanServer
 import Foundation
 
 /// `caravan`: the command line. Exit status is a contract: 0 success, 1 malformed input,
 /// 2 invalid arguments or expression.
 @main
 struct CaravanCommand: AsyncParsableCommand {
-    static let version = "0.1.0"
+    static let version = CaravanVersion.current
 
     static let configuration = CommandConfiguration(
         commandName: "caravan",

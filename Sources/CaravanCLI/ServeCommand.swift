@@ -41,6 +41,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The HTTP port (0: any free port).")
     var port: Int = 8080
 
+    @Option(help: "The address the management listener (metrics, health, admin API) listens on.")
+    var managementHost: String = "127.0.0.1"
+
+    @Option(help: "The management listener's port (0: any free port).")
+    var managementPort: Int = 9876
+
     @Flag(help: "Reload changed route files (validated first; on errors the old routes stay).")
     var watch = false
 
@@ -93,6 +99,7 @@ struct ServeCommand: AsyncParsableCommand {
         var http = NodeSettings.HTTP(host: host, port: port)
         http.bodyLimit = bodyLimit
         settings.http = http  // before the properties, which may tune it
+        settings.management = NodeSettings.Management(host: managementHost, port: managementPort)
         do {
             settings.schema = try StoreSchema(schema)
             try settings.apply(properties: placeholders.properties)

@@ -21,6 +21,7 @@ public final class Node: Service, Sendable {
     public let settings: NodeSettings
     let logger: Logger
     private let port = PortWaiter()
+    private let managementPortWaiter = PortWaiter()
 
     public init(routes: RouteSet, settings: NodeSettings, logger: Logger) {
         self.routes = routes
@@ -30,6 +31,9 @@ public final class Node: Service, Sendable {
 
     /// The port the HTTP server listens on, once it does (useful with port 0).
     public func httpPort() async -> Int { await port.value() }
+
+    /// The port the management listener listens on, once it does.
+    public func managementPort() async -> Int { await managementPortWaiter.value() }
 
     /// The routes fed from the journal (all but `direct:` sub-routes and `InOut` HTTP
     /// routes, which run inline), in lanes: those with a concurrency of their own each get
@@ -174,6 +178,21 @@ public final class Node: Service, Sendable {
                     }
                 }
             }
+            if let management = settings.management {
+                let app = managementApplication(management, shared: shared)
+                group.addTask { [logger] in
+                    do { try await app.run() } catch {
+                        logger.error(
+                            "the management listener cannot run; stopping",
+                            metadata: [
+                                "address": "\(management.host):\(management.port)",
+                                "error": "\(error)",
+                            ])
+                        failure.value.withLock { $0 = error }
+                        shared.stop(drainTimeout: .zero)
+                    }
+                }
+            }
             group.addTask { [settings, logger] in
                 while !Task.isCancelled {
                     do { try await housekeeping.runOnce() } catch {
@@ -207,7 +226,7 @@ public final class Node: Service, Sendable {
             group.cancelAll()
         }
         if let error = failure.value.withLock({ $0 }) {
-            throw NodeError("the HTTP server could not run: \(error)")
+            throw NodeError("a listener could not run: \(error)")
         }
         logger.info("caravan stopped")
     }
@@ -242,6 +261,34 @@ public final class Node: Service, Sendable {
                 }
             }
         }
+    }
+
+    /// The management listener's application (metrics, health, admin API, console).
+    func managementApplication(_ management: NodeSettings.Management, shared: Shared)
+        -> some ApplicationProtocol
+    {
+        let server = ManagementServer(
+            metrics: NodeMetrics.shared,
+            gauges: StoreGauges(
+                statistics: StoreStatistics(
+                    client: shared.clients, schema: shared.schema, timeout: .seconds(2),
+                    logger: logger),
+                registry: NodeMetrics.shared.registry, interval: management.sampleInterval,
+                logger: logger),
+            routeIDs: { [shared] in
+                shared.current.withLock { $0 }?.routes.routes.map(\.id) ?? []
+            },
+            readiness: { [shared] in await shared.readiness() })
+        return Application(
+            router: server.router(),
+            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            configuration: .init(address: .hostname(management.host, port: management.port)),
+            onServerRunning: { [managementPortWaiter, logger] channel in
+                let bound = channel.localAddress?.port ?? management.port
+                logger.info(
+                    "management listening", metadata: ["url": "http://\(management.host):\(bound)"])
+                managementPortWaiter.set(bound)
+            }, logger: quietHTTPLogger())
     }
 
     func quietHTTPLogger() -> Logger {

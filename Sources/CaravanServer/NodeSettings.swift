@@ -43,6 +43,9 @@ public struct NodeSettings: Sendable {
     public var housekeepingInterval: Duration = .seconds(600)
     /// Where the HTTP server listens (`platform-http` and health); nil: no HTTP server.
     public var http: HTTP? = HTTP()
+    /// Where the management listener (metrics, health, admin API, console) listens; nil:
+    /// none. `caravan serve` always opens one.
+    public var management: Management?
     /// Reads the routes again for hot reload (`--watch`); nil: the routes are fixed.
     public var reload: RouteReload?
 
@@ -68,6 +71,24 @@ public struct NodeSettings: Sendable {
         }
     }
 
+    public struct Management: Sendable {
+        public var host = "127.0.0.1"
+        /// 9876, as Camel's management port; 0 picks a free port (see
+        /// ``Node/managementPort()``).
+        public var port = 9876
+        /// Whether `/metrics` and `/health` need a token too
+        /// (`caravan.management.metricsAuth`).
+        public var metricsAuth = false
+        /// How often at most the store is asked for the gauges' values (a scrape between
+        /// two samples reads the last one; `caravan.management.sampleInterval`).
+        public var sampleInterval: Duration = .seconds(5)
+
+        public init(host: String = "127.0.0.1", port: Int = 9876) {
+            self.host = host
+            self.port = port
+        }
+    }
+
     /// A PEM file of certificate authorities `https:` endpoints trust besides the
     /// system's (`caravan.http.trustedCertificates`).
     public var trustedCertificates: String?
@@ -87,6 +108,18 @@ public struct NodeSettings: Sendable {
         }
         change(&http)
         return http
+    }
+
+    /// `management` changed by `change`; a setting of the management listener when there
+    /// is none is an error.
+    private func settingManagement(
+        _ key: String, _ change: (inout Management) -> Void
+    ) throws(NodeError) -> Management {
+        guard var management else {
+            throw NodeError("\(key): this node runs no management listener")
+        }
+        change(&management)
+        return management
     }
 
     /// Applies the `caravan.*` keys of `properties` (unknown `caravan.*` keys are errors,
@@ -141,6 +174,24 @@ public struct NodeSettings: Sendable {
                         "\(key)=\(value): give a header name (letters, digits, '-' and '_')")
                 }
                 http = try settingHTTP(key) { $0.idempotencyHeader = value }
+            case "caravan.management.host":
+                guard !value.isEmpty else {
+                    throw NodeError("\(key): give an address to listen on")
+                }
+                management = try settingManagement(key) { $0.host = value }
+            case "caravan.management.port":
+                guard let port = Int(value), (0...65535).contains(port) else {
+                    throw NodeError("\(key)=\(value): give a port number from 0 to 65535")
+                }
+                management = try settingManagement(key) { $0.port = port }
+            case "caravan.management.sampleInterval":
+                let interval = try seconds()
+                management = try settingManagement(key) { $0.sampleInterval = interval }
+            case "caravan.management.metricsAuth":
+                guard let on = Bool(value) else {
+                    throw NodeError("\(key)=\(value): give true or false")
+                }
+                management = try settingManagement(key) { $0.metricsAuth = on }
             case "caravan.http.trustedCertificates":
                 guard FileManager.default.fileExists(atPath: value) else {
                     throw NodeError(
@@ -149,7 +200,7 @@ public struct NodeSettings: Sendable {
                 trustedCertificates = value
             default:
                 throw NodeError(
-                    "unknown setting '\(key)' — the caravan.* settings are caravan.workers, caravan.routes.<route id>.workers, caravan.lease, caravan.maxExpiredLeases, caravan.pollInterval, caravan.drainTimeout, caravan.retention, caravan.housekeepingInterval (seconds), caravan.server.bodyTimeout, caravan.server.idleTimeout (seconds), caravan.server.idempotencyHeader, caravan.http.trustedCertificates (a PEM file)"
+                    "unknown setting '\(key)' — the caravan.* settings are caravan.workers, caravan.routes.<route id>.workers, caravan.lease, caravan.maxExpiredLeases, caravan.pollInterval, caravan.drainTimeout, caravan.retention, caravan.housekeepingInterval (seconds), caravan.server.bodyTimeout, caravan.server.idleTimeout (seconds), caravan.server.idempotencyHeader, caravan.management.host, caravan.management.port, caravan.management.metricsAuth, caravan.management.sampleInterval (seconds), caravan.http.trustedCertificates (a PEM file)"
                 )
             }
         }

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -56,11 +57,28 @@ public final class DatabasePool: PostgresClientProvider, Service {
     /// The deadline of each check.
     private let checks: StatementGuard
 
+    /// What this process's connections call themselves (`application_name`): operators
+    /// see whose connections they are in `pg_stat_activity`, and the metrics count them.
+    public static let applicationName: String = {
+        let host = ProcessInfo.processInfo.hostName
+        return String("caravan \(ProcessInfo.processInfo.processIdentifier) \(host)".prefix(63))
+    }()
+
+    /// `configuration` with the connections named ``applicationName``.
+    static func named(_ configuration: PostgresClient.Configuration)
+        -> PostgresClient.Configuration
+    {
+        var configuration = configuration
+        configuration.options.additionalStartupParameters.append(
+            ("application_name", applicationName))
+        return configuration
+    }
+
     /// A pool of connections to the server `url` names, replaced when stuck.
     public convenience init(
         url: DatabaseURL, timing: Timing = Timing(), logger: Logger, backgroundLogger: Logger
     ) {
-        let configuration = url.clientConfiguration
+        let configuration = Self.named(url.clientConfiguration)
         self.init(
             makeClient: {
                 PostgresClient(configuration: configuration, backgroundLogger: backgroundLogger)
@@ -78,6 +96,7 @@ public final class DatabasePool: PostgresClientProvider, Service {
 
     /// A pool that is never replaced (a private cluster).
     public convenience init(configuration: PostgresClient.Configuration, backgroundLogger: Logger) {
+        let configuration = Self.named(configuration)
         self.init(
             makeClient: {
                 PostgresClient(configuration: configuration, backgroundLogger: backgroundLogger)

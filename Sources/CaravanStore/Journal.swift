@@ -141,7 +141,7 @@ public final class Journal: Sendable {
         local.deliver(
             ClaimedMessage(
                 id: entry.id, route: entry.route, message: entry.message, attempt: 1,
-                failure: nil))
+                failure: nil, acceptedAt: Date()))
     }
 
     /// True when the row was written here, leased to `handOff`.

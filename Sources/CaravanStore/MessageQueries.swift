@@ -22,7 +22,8 @@ enum MessageQueries {
         SET state = 'running', lease_owner = $3, lease_expires_at = now() + $4 * interval '1 millisecond',
             attempt = m.attempt + 1, updated_at = now()
         FROM next WHERE m.id = next.id
-        RETURNING m.id, m.route, m.headers::text, m.body, m.content_type, m.attempt, m.failure::text
+        RETURNING m.id, m.route, m.headers::text, m.body, m.content_type, m.attempt, m.failure::text,
+            m.created_at
         """
 
     /// Marks running messages done, each with its owner: $1 ids and $2 owners, in

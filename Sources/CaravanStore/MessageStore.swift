@@ -13,6 +13,8 @@ public struct ClaimedMessage: Sendable {
     public var attempt: Int
     /// Where a previous try stopped, when it is a redelivery.
     public var failure: FailurePoint?
+    /// When the message was stored (the end-to-end time is measured from here).
+    public var acceptedAt: Date
 }
 
 /// The message lifecycle in PostgreSQL: ready → running (leased) → done, or → retrying
@@ -81,9 +83,11 @@ public struct MessageStore: Sendable {
         let rows = try await run(queries.claimDue, b)
         var claimed: [ClaimedMessage] = []
         do {
-            for try await (id, route, headersText, body, contentType, attempt, failureText)
+            for try await (
+                id, route, headersText, body, contentType, attempt, failureText, createdAt
+            )
                 in rows.decode(
-                    (UUID, String, String, ByteBuffer, String?, Int, String?).self)
+                    (UUID, String, String, ByteBuffer, String?, Int, String?, Date).self)
             {
                 let message = try Message(
                     storedHeaders: headersText, body: body, contentType: contentType)
@@ -91,7 +95,8 @@ public struct MessageStore: Sendable {
                     FailurePoint.init(document:))
                 claimed.append(
                     ClaimedMessage(
-                        id: id, route: route, message: message, attempt: attempt, failure: failure))
+                        id: id, route: route, message: message, attempt: attempt, failure: failure,
+                        acceptedAt: createdAt))
             }
         } catch let error as StoreError {
             throw error
@@ -160,6 +165,7 @@ public struct MessageStore: Sendable {
             for try await (id, route, state) in rows.decode((UUID, String, String).self) {
                 if state == "dead" {
                     result.dead.append((id, route))
+                    DeliveryMetrics.deadLetter(route: route)
                 } else {
                     result.returned += 1
                 }

@@ -53,6 +53,7 @@ public struct Worker: Sendable {
             defer { if done.last != message.id { hold.finish(message.id) } }
             if Task.isCancelled { break }
             let outcome: RouteEngine.Outcome
+            let started = ContinuousClock.now
             if let point = message.failure {
                 outcome = await engine.resume(point)
             } else {
@@ -62,6 +63,9 @@ public struct Worker: Sendable {
             }
             // A failure caused by the hard stop is not the message's fault: record nothing.
             if Task.isCancelled, outcome.error != nil { break }
+            DeliveryMetrics.attempt(
+                route: message.route, succeeded: outcome.error == nil,
+                took: started.duration(to: .now))
             switch outcome.error {
             case nil:
                 if let channel = outcome.exchange.properties[ExchangeProperty.deadLetterChannel]?
@@ -76,6 +80,7 @@ public struct Worker: Sendable {
                         error: ProcessingError(
                             .exception, "\(reason) (sent to the dead letter channel \(channel))"),
                         point: nil)
+                    DeliveryMetrics.deadLetter(route: message.route)
                 } else {
                     done.append(message.id)
                 }
@@ -90,9 +95,11 @@ public struct Worker: Sendable {
                 guard let document = error.point, let point = FailurePoint(document: document)
                 else {
                     try await store.markDead(message.id, owner: owner, error: error, point: nil)
+                    DeliveryMetrics.deadLetter(route: message.route)
                     continue
                 }
                 try await store.scheduleRetry(message.id, owner: owner, point: point)
+                DeliveryMetrics.redeliveryScheduled(route: message.route)
                 logger.info(
                     "message redelivery scheduled",
                     metadata: [
@@ -103,6 +110,7 @@ public struct Worker: Sendable {
                 // The failure point lets a replay resume at the failed step; without one
                 // (a route with no redelivery at all) a replay starts from the beginning.
                 try await store.markDead(message.id, owner: owner, error: error, point: error.point)
+                DeliveryMetrics.deadLetter(route: message.route)
                 logger.warning(
                     "message is a dead letter",
                     metadata: [
@@ -112,5 +120,9 @@ public struct Worker: Sendable {
             }
         }
         try await store.complete(done, owner: owner)
+        let completed = Set(done)
+        for message in claimed where completed.contains(message.id) {
+            DeliveryMetrics.done(route: message.route, acceptedAt: message.acceptedAt)
+        }
     }
 }

@@ -33,7 +33,8 @@ final class ServeProcess: Sendable {
             process.executableURL = URL(fileURLWithPath: caravan)
             process.arguments = ["serve"]
         }
-        process.arguments! += arguments
+        // Tests run side by side: no fixed management port.
+        process.arguments! += ["--management-port", "0"] + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -70,11 +71,14 @@ final class ServeProcess: Sendable {
         }
     }
 
-    /// The port the process logged it listens on (within 60 s).
-    func listeningPort() async throws -> Int {
+    /// The port the process logged it listens on (within 60 s): the routes' listener, or
+    /// with `"management listening"` the management listener.
+    func listeningPort(_ message: String = "listening") async throws -> Int {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
-            if let line = output.split(separator: "\n").first(where: { $0.contains("listening") }),
+            if let line = output.split(separator: "\n").first(where: {
+                $0.hasSuffix("] \(message)")
+            }),
                 let url = line.split(separator: " ").first(where: { $0.hasPrefix("url=") }),
                 let port = Int(url.split(separator: ":").last ?? "")
             {

@@ -99,6 +99,7 @@ struct TestNode {
         var settings = NodeSettings(database: .url(ServerTestDatabase.url(c)))
         settings.schema = try schema ?? ServerTestDatabase.newSchema()
         settings.http = NodeSettings.HTTP(host: "127.0.0.1", port: 0)
+        settings.management = NodeSettings.Management(port: 0)
         settings.pollInterval = .milliseconds(100)
         configure(&settings)
         let node = Node(

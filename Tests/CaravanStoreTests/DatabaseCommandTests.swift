@@ -73,7 +73,7 @@ import Testing
             "- route:\n    from:\n      uri: timer:t\n      steps: [{to: log:x}]\n".utf8
         ).write(to: routes.appendingPathComponent("r.yaml"))
         let serve = try await caravan([
-            "serve", "--routes", routes.path, "--port", "0", "--database",
+            "serve", "--routes", routes.path, "--port", "0", "--management-port", "0", "--database",
             "postgres://postgres@localhost:\(cluster.port)/nosuchdb\(socket)",
         ])
         #expect(serve.status == 1)

@@ -162,7 +162,7 @@ public final class FilePoller: Sendable {
                 headers: headers,
                 body: Body(bytes: Array(data), contentType: Self.contentType(file.path)))
             do {
-                _ = try await intake.accept(
+                _ = try await intake.acceptCounted(
                     message, route: routeId, consumer: uri.description, id: id)
             } catch {
                 // Left in place: the next poll tries again.

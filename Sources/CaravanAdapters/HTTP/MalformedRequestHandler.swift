@@ -40,6 +40,8 @@ public final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChann
             return
         }
         let (status, document) = Self.refusal(for: parse)
+        // No route is known for a request whose head did not parse.
+        IngestMetrics.refused(route: "", .malformed)
         let body = ByteBuffer(bytes: JSONWriter().bytes(document) + [0x0A])
         var head = HTTPResponse(status: status)
         head.headerFields[.contentType] = "application/json"

@@ -87,7 +87,6 @@ public final class PlatformHTTPServer: Sendable {
     /// `channel` gets the `100 Continue` a client that sends `Expect: 100-continue` waits
     /// for before it sends the body.
     func respond(_ request: Request, channel: any Channel) async -> Response {
-        var request = request
         let path = request.uri.path
         if path == "/health/live" { return Self.json(.ok, ["status": "live"]) }
         if path == "/health/ready" {
@@ -96,6 +95,45 @@ public final class PlatformHTTPServer: Sendable {
                 ready ? .ok : .serviceUnavailable,
                 ["status": .string(ready ? "ready" : "not ready"), "detail": .string(detail)])
         }
+        let started = ContinuousClock.now
+        var stage = IngestStage.unmatched
+        let response = await ingest(request, channel: channel, stage: &stage, started: started)
+        switch (stage, response.status) {
+        case (.answeredByRoute, _): break
+        case (.unmatched, .notFound): IngestMetrics.refused(route: "", .notFound)
+        case (.unmatched, .methodNotAllowed): IngestMetrics.refused(route: "", .method)
+        case (.unmatched, _): break
+        case (.matched(let route), .accepted): IngestMetrics.accepted(route: route, since: started)
+        case (.matched(let route), .unsupportedMediaType):
+            IngestMetrics.refused(route: route, .mediaType)
+        case (.matched(let route), .contentTooLarge): IngestMetrics.refused(route: route, .tooLarge)
+        case (.matched(let route), .badRequest), (.matched(let route), .requestTimeout):
+            IngestMetrics.refused(route: route, .malformed)
+        case (.matched(let route), .serviceUnavailable):
+            IngestMetrics.refused(route: route, .unavailable)
+        case (.matched(let route), .internalServerError):
+            IngestMetrics.refused(route: route, .failed)
+        case (.matched, _): break
+        }
+        return response
+    }
+
+    /// How far a request got, for its metrics: statuses before a route matched and
+    /// after it are refusals; an `InOut` route's own answer is not.
+    enum IngestStage {
+        case unmatched
+        case matched(route: String)
+        case answeredByRoute
+    }
+
+    /// A request to a route: refused, answered 202 once stored, or (`InOut`) answered
+    /// by the route.
+    private func ingest(
+        _ request: Request, channel: any Channel, stage: inout IngestStage,
+        started: ContinuousClock.Instant
+    ) async -> Response {
+        var request = request
+        let path = request.uri.path
         let routes = current
         let method = request.method.rawValue
         let entry: PlatformHTTPTable.Entry
@@ -117,6 +155,7 @@ public final class PlatformHTTPServer: Sendable {
             entry = e
             parameters = p
         }
+        stage = .matched(route: entry.routeId)
 
         // Everything that needs no body is checked before it is read: a client that asked
         // `Expect: 100-continue` then gets its answer without sending the body at all.
@@ -188,6 +227,8 @@ public final class PlatformHTTPServer: Sendable {
         }
 
         if entry.pattern == .inOut {
+            IngestMetrics.accepted(route: entry.routeId, since: started)
+            stage = .answeredByRoute
             return await reply(routes.engine, entry, message, channel: channel)
         }
         var id: UUID?

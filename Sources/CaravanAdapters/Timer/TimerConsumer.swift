@@ -49,7 +49,7 @@ public final class TimerConsumer: Sendable {
             headers["CamelTimerCounter"] = .number(DecimalText(counter))
             headers["CamelTimerFiredTime"] = .string(Date().formatted(.iso8601))
             do {
-                _ = try await intake.accept(
+                _ = try await intake.acceptCounted(
                     Message(headers: headers, body: Body(bytes: [], contentType: nil)),
                     route: routeId, consumer: uri.description, id: nil)
             } catch {
