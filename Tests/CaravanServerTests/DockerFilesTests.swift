@@ -3,6 +3,8 @@ import Foundation
 import Testing
 import Yams
 
+@testable import CaravanServer
+
 /// What can be checked of docker/ without a Docker engine: the compose file parses and
 /// says what it should, and the paths and commands the files name exist.
 @Suite struct DockerFilesTests {
@@ -89,13 +91,91 @@ import Yams
         #expect(dockerfile.contains("USER caravan"))
         #expect(dockerfile.contains("/health/ready"))
         // The CMD's options are options of `caravan serve`, as the built executable says.
-        let cmd = try #require(dockerfile.split(separator: "\n").first { $0.hasPrefix("CMD ") })
+        let cmd = try #require(
+            dockerfile.replacingOccurrences(of: "\\\n", with: " ").split(separator: "\n").first {
+                $0.hasPrefix("CMD ")
+            })
         let flags = cmd.split(separator: "\"").filter { $0.hasPrefix("--") }
         #expect(!flags.isEmpty)
         let executable = try #require(CaravanExecutable.url, "build the caravan executable")
         let help = try await ChildProcess.run(executable, ["serve", "--help"])
         for flag in flags {
             #expect(help.stdout.contains("\(flag) "), "caravan serve has no \(flag)")
+        }
+    }
+
+    /// Runs promtool (Debian's `prometheus` package) on `arguments`; its output on failure.
+    func promtool(_ arguments: [String]) async throws -> ChildProcess.Result {
+        try await ChildProcess.run(
+            URL(fileURLWithPath: "/usr/bin/promtool"), arguments, mergeOutput: true)
+    }
+
+    @Test func theScrapeConfigAndAlertRulesPassPromtoolAndTheAlertsFireAsTheirTestsSay()
+        async throws
+    {
+        let config = try await promtool([
+            "check", "config", Self.root + "/docker/prometheus/prometheus.yml",
+        ])
+        #expect(config.status == 0, "\(config.stdout)")
+        let rules = try await promtool([
+            "check", "rules", Self.root + "/docker/prometheus/alerts.yml",
+        ])
+        #expect(rules.status == 0, "\(rules.stdout)")
+        let tests = try await promtool([
+            "test", "rules", Self.root + "/docker/prometheus/alerts.test.yml",
+        ])
+        #expect(tests.status == 0, "\(tests.stdout)")
+        // Every alert the issue asks for exists.
+        let alerts = try read("docker/prometheus/alerts.yml")
+        for name in [
+            "CaravanDeadLettersIncreasing", "CaravanOldestReadyMessageTooOld",
+            "CaravanIngestUnavailable", "CaravanDatabaseUnreachable",
+        ] {
+            #expect(alerts.contains("alert: \(name)"))
+        }
+    }
+
+    /// The dashboard's queries parse as PromQL (promtool checks them as recording rules,
+    /// Grafana's variables replaced) and every `caravan_` metric they and the alerts name
+    /// is one Caravan exports.
+    @Test func theDashboardQueriesParseAndNameOnlyMetricsCaravanExports() async throws {
+        let dashboard = try #require(
+            try JSONSerialization.jsonObject(
+                with: Data(try read("docker/grafana/dashboards/caravan.json").utf8))
+                as? [String: Any])
+        let panels = try #require(dashboard["panels"] as? [[String: Any]])
+        var expressions: [String] = []
+        for panel in panels {
+            for target in panel["targets"] as? [[String: Any]] ?? [] {
+                expressions.append(try #require(target["expr"] as? String))
+            }
+        }
+        #expect(expressions.count >= 10)
+        var rules = "groups:\n  - name: dashboard\n    rules:\n"
+        for (i, expression) in expressions.enumerated() {
+            let promql =
+                expression
+                .replacingOccurrences(of: "$__rate_interval", with: "5m")
+                .replacingOccurrences(of: "$__range", with: "1h")
+                .replacingOccurrences(of: "$route", with: ".*")
+            let quoted = promql.replacingOccurrences(of: "'", with: "''")
+            rules += "      - record: dashboard_query_\(i)\n        expr: '\(quoted)'\n"
+        }
+        let file = NSTemporaryDirectory() + "caravan-dashboard-\(UUID().uuidString).yml"
+        try rules.write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let check = try await promtool(["check", "rules", file])
+        #expect(check.status == 0, "\(check.stdout)")
+
+        let named = try Regex("caravan_[a-z_]+")
+        let text = expressions.joined(separator: "\n") + (try read("docker/prometheus/alerts.yml"))
+        for match in text.matches(of: named) {
+            var name = String(text[match.range])
+            for suffix in ["_bucket", "_count", "_sum"] where name.hasSuffix(suffix) {
+                name.removeLast(suffix.count)
+            }
+            if name == "caravan_database_" { continue }  // the prose "caravan_database_* metrics"
+            #expect(MetricsCatalog.help[name] != nil, "\(name) is not a metric Caravan exports")
         }
     }
 }

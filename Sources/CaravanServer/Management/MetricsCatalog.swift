@@ -13,13 +13,24 @@ enum MetricsCatalog {
             "From a request (or a file, or a timer's tick) to its message stored.",
         "caravan_delivery_attempts_total":
             "Runs of a message through its route, by outcome (success, failure).",
-        "caravan_processing_duration_seconds": "How long one run of a message through its route took.",
+        "caravan_processing_duration_seconds":
+            "How long one run of a message through its route took.",
         "caravan_end_to_end_duration_seconds": "From a message accepted to it recorded done.",
         "caravan_messages_done_total": "Messages recorded done.",
         "caravan_redeliveries_scheduled_total": "Redeliveries scheduled after a failed run.",
         "caravan_dead_letters_total": "Messages that became dead letters.",
         "caravan_operator_actions_total":
             "Operator actions (replay, edit, discard, bulk), by action and by how (api, console, cli).",
+        // Gauges the management listener samples from the store (StoreGauges).
+        "caravan_messages": "Unfinished messages in the store by route and state (sampled).",
+        "caravan_oldest_ready_age_seconds":
+            "How long the oldest message due now has waited for a worker (sampled).",
+        "caravan_database_up":
+            "1 when the last sample of the store's gauges got its answers, else 0.",
+        "caravan_database_connections": "This process's connections to PostgreSQL (sampled).",
+        "caravan_database_acquire_seconds":
+            "How long the last sample waited for a pooled connection.",
+        "caravan_build_info": "Always 1; the version of the running caravan.",
     ]
 
     /// From accepted to done spans redeliveries: buckets up to six hours.

@@ -19,7 +19,7 @@ public final class NodeMetrics: Sendable {
         MetricsSystem.bootstrap(CatalogMetricsFactory(registry: registry))
         let metrics = NodeMetrics(registry: registry)
         registry.gauge(
-            "caravan_build_info", "Always 1; the version of the running caravan.",
+            "caravan_build_info",
             labels: [("version", CaravanVersion.current)]
         ).set(1.0)
         return metrics
@@ -70,9 +70,7 @@ final class StoreGauges: Sendable {
         }
         guard due else { return }
         defer { state.withLock { $0 = (.now, false) } }
-        let up = registry.gauge(
-            "caravan_database_up",
-            "1 when the last sample of the store's gauges got its answers, else 0.")
+        let up = registry.gauge("caravan_database_up")
         do {
             let counts = try await statistics.routes()
             let known = series.withLock { $0 }
@@ -86,13 +84,11 @@ final class StoreGauges: Sendable {
                 ] {
                     registry.gauge(
                         "caravan_messages",
-                        "Unfinished messages in the store by route and state (sampled).",
                         labels: [("route", route), ("state", name)]
                     ).set(Double(value))
                 }
                 registry.gauge(
                     "caravan_oldest_ready_age_seconds",
-                    "How long the oldest message due now has waited for a worker (sampled).",
                     labels: [("route", route)]
                 ).set(r.oldestReadyAge ?? 0)
             }
@@ -101,13 +97,11 @@ final class StoreGauges: Sendable {
             for (name, value) in [("in_use", pool.inUse), ("idle", pool.idle)] {
                 registry.gauge(
                     "caravan_database_connections",
-                    "This process's connections to PostgreSQL (sampled).",
                     labels: [("state", name)]
                 ).set(Double(value))
             }
             registry.gauge(
-                "caravan_database_acquire_seconds",
-                "How long the last sample waited for a pooled connection."
+                "caravan_database_acquire_seconds"
             ).set(Double(pool.acquire.wholeNanoseconds) / 1e9)
             up.set(1.0)
         } catch {
@@ -119,9 +113,9 @@ final class StoreGauges: Sendable {
 }
 
 extension PrometheusCollectorRegistry {
-    /// The gauge `name` with `help` (made on first use, the same one after).
-    func gauge(_ name: String, _ help: String, labels: [(String, String)] = []) -> Prometheus.Gauge {
-        let descriptor = MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
+    /// The gauge `name`, with the catalog's help (made on first use, the same one after).
+    func gauge(_ name: String, labels: [(String, String)] = []) -> Prometheus.Gauge {
+        let descriptor = MetricsCatalog.descriptor(name)
         return labels.isEmpty
             ? makeGauge(descriptor: descriptor) : makeGauge(descriptor: descriptor, labels: labels)
     }
