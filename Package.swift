@@ -49,6 +49,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                // SHA-256 of API token secrets.
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Components that do I/O: the platform-http consumer (Hummingbird), the http(s)

@@ -16,7 +16,7 @@ struct CaravanCommand: AsyncParsableCommand {
         subcommands: [
             ConvertCommand.self, EvalCommand.self, ValidateCommand.self, TestCommand.self,
             SchemaCommand.self, ServeCommand.self, DatabaseCommand.self, DeadLetterCommand.self,
-            MessagesCommand.self,
+            MessagesCommand.self, TokensCommand.self,
         ]
     )
 

@@ -72,9 +72,11 @@ struct DeadLetterCommand: AsyncParsableCommand {
             })
     }
 
-    static var who: String {
-        ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment[
-            "LOGNAME"] ?? "operator"
+    /// The OS user, as the audit log records a CLI action.
+    static var who: Operator {
+        Operator(
+            ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.environment[
+                "LOGNAME"] ?? "operator", via: .cli)
     }
 
     struct List: AsyncParsableCommand {

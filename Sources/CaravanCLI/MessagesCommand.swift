@@ -15,8 +15,6 @@ struct MessagesCommand: AsyncParsableCommand {
         subcommands: [List.self, Show.self]
     )
 
-    static let states = ["ready", "running", "retrying", "done", "dead", "discarded", "replayed"]
-
     static func summary(_ m: StoredMessage) -> Document {
         let date = ISO8601DateFormatter()
         return [
@@ -32,26 +30,39 @@ struct MessagesCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List messages, newest first.")
+        static let configuration = CommandConfiguration(
+            abstract: "List messages, newest first (the admin API's filters and pages).")
         @OptionGroup var connection: DatabaseCommand.Connection
         @Option(
             help:
                 "Only messages in this state: ready, running, retrying, done, dead, discarded, replayed."
         ) var state: String?
         @Option(help: "Only this route's messages.") var route: String?
+        @Option(help: "Only messages with this header value (name:value).") var header: String?
+        @Option(help: "Only messages whose body or last error contains this text.") var text:
+            String?
+        @Option(help: "Only messages with at least this many attempts.") var attemptsGte: Int?
+        @Option(help: "The page after this cursor (printed after a full page).") var cursor: Int64?
         @Option(help: "At most this many.") var limit = 100
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            if let state, !MessagesCommand.states.contains(state) {
-                throw CLIFailure.invalid(
-                    "--state '\(state)' is not one of \(MessagesCommand.states.joined(separator: ", "))"
+            var filter = MessageFilter(
+                route: route, state: state, text: text, attemptsAtLeast: attemptsGte)
+            if let header {
+                guard let colon = header.firstIndex(of: ":"), colon != header.startIndex else {
+                    throw CLIFailure.invalid("--header '\(header)' is not name:value")
+                }
+                filter.header = (
+                    String(header[..<colon]), String(header[header.index(after: colon)...])
                 )
             }
-            let messages = try await connection.withClient { client, schema, logger in
+            do { try filter.validate() } catch { throw CLIFailure.invalid(error.description) }
+            let page = try await connection.withClient { [filter] client, schema, logger in
                 try await Messages(client: client, schema: schema, logger: logger).list(
-                    state: state, route: route, limit: limit)
+                    filter, after: cursor, limit: limit, bodies: false)
             }
+            let messages = page.messages
             if json {
                 writeOutput(
                     JSONWriter(pretty: true).bytes(.array(messages.map(MessagesCommand.summary))))
@@ -63,7 +74,9 @@ struct MessagesCommand: AsyncParsableCommand {
                                 .utf8))
                 }
                 writeOutput(
-                    Array("\(messages.count) message\(messages.count == 1 ? "" : "s")".utf8))
+                    Array(
+                        "\(messages.count) message\(messages.count == 1 ? "" : "s")\(page.next.map { "; more with --cursor \($0)" } ?? "")"
+                            .utf8))
             }
         }
     }

@@ -267,18 +267,28 @@ public final class Node: Service, Sendable {
     func managementApplication(_ management: NodeSettings.Management, shared: Shared)
         -> some ApplicationProtocol
     {
+        let routeIDs: @Sendable () -> [String] = { [shared] in
+            shared.current.withLock { $0 }?.routes.routes.map(\.id) ?? []
+        }
+        let (clients, schema) = (shared.clients, shared.schema)
+        let tokens = ApiTokens(client: clients, schema: schema, logger: logger)
         let server = ManagementServer(
             metrics: NodeMetrics.shared,
             gauges: StoreGauges(
                 statistics: StoreStatistics(
-                    client: shared.clients, schema: shared.schema, timeout: .seconds(2),
-                    logger: logger),
+                    client: clients, schema: schema, timeout: .seconds(2), logger: logger),
                 registry: NodeMetrics.shared.registry, interval: management.sampleInterval,
                 logger: logger),
-            routeIDs: { [shared] in
-                shared.current.withLock { $0 }?.routes.routes.map(\.id) ?? []
-            },
-            readiness: { [shared] in await shared.readiness() })
+            routeIDs: routeIDs,
+            readiness: { [shared] in await shared.readiness() },
+            api: AdminAPI(
+                messages: Messages(client: clients, schema: schema, logger: logger),
+                deadLetters: DeadLetters(client: clients, schema: schema, logger: logger),
+                audit: AuditLog(client: clients, schema: schema, logger: logger),
+                tokens: tokens,
+                statistics: StoreStatistics(client: clients, schema: schema, logger: logger),
+                access: Access(tokens: tokens), routeIDs: routeIDs, logger: logger),
+            metricsAuth: management.metricsAuth)
         return Application(
             router: server.router(),
             server: .http1(configuration: .init(idleTimeout: .seconds(30))),

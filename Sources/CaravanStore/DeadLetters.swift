@@ -26,6 +26,20 @@ public struct DeadLetterSelection: Sendable {
         self.all = all
     }
 
+    /// The selection as JSON, for the audit log.
+    var auditText: String {
+        var o: [(String, Document)] = []
+        if !ids.isEmpty { o.append(("ids", .array(ids.map { .string($0.lowercasedText) }))) }
+        if let route { o.append(("route", .string(route))) }
+        if let errorContains { o.append(("error", .string(errorContains))) }
+        if let since {
+            o.append(("sinceSeconds", .number(DecimalText(Int(since.components.seconds)))))
+        }
+        if all { o.append(("all", .bool(true))) }
+        return JSONWriter().string(
+            .object(DocumentObject(o.map { DocumentObject.Member(key: $0.0, value: $0.1) })))
+    }
+
     var isEmpty: Bool {
         ids.isEmpty && route == nil && errorContains == nil && since == nil && !all
     }
@@ -154,7 +168,7 @@ public struct DeadLetters: Sendable {
     /// by id to get the reason.
     public func replay(
         _ selection: DeadLetterSelection, fromStart: Bool = false, dryRun: Bool = false,
-        by who: String, reason: String? = nil
+        by actor: Operator, reason: String? = nil
     )
         async throws(StoreError) -> [DeadLetterAction]
     {
@@ -164,9 +178,11 @@ public struct DeadLetters: Sendable {
         if dryRun {
             whereClause = selection.clause(into: &bindings)
         } else {
-            bindings.append(who)
+            bindings.append(actor.name)
             bindings.append(reason ?? "")
             bindings.append(fromStart)
+            bindings.append(actor.via.rawValue)
+            bindings.append(selection.auditText)
             whereClause = selection.clause(into: &bindings)
         }
         let sql: String
@@ -186,12 +202,14 @@ public struct DeadLetters: Sendable {
                            CASE WHEN $3::bool THEN NULL ELSE failure END, id
                     FROM chosen ORDER BY seq
                     RETURNING id, replay_of, route
+                ), logged AS (
+                    \(Self.auditInsert(schema, action: "CASE WHEN $3::bool THEN 'replay from start' ELSE 'replay' END", actor: "$1", via: "$4", reason: "$2", selection: "$5", rows: "replays", idColumn: "replay_of"))
                 )
                 SELECT replay_of, route, id FROM replays
                 """
         }
         let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
-        return try await statements.run { [self] in
+        let actions = try await statements.run { [self] in
             let rows = try await client.query(query, logger: logger)
             var actions: [DeadLetterAction] = []
             for try await (id, route, replay) in rows.decode((UUID, String, UUID?).self) {
@@ -200,31 +218,57 @@ public struct DeadLetters: Sendable {
             if !dryRun, !actions.isEmpty { try await notify() }
             return actions
         }
+        if !dryRun, !actions.isEmpty { OperatorMetrics.action("replay", via: actor.via) }
+        return actions
+    }
+
+    /// The INSERT of an action's audit row, for a data-modifying CTE: one row for the
+    /// whole action, written with it or not at all (no row when nothing was selected).
+    /// The ids are listed up to 1,000; beyond, the selection and the count say what.
+    static func auditInsert(
+        _ schema: StoreSchema, action: String, actor: String, via: String, reason: String,
+        selection: String, rows: String, idColumn: String
+    ) -> String {
+        """
+        INSERT INTO \(schema.table("audit_log")) (actor, via, action, reason, target, count)
+        SELECT \(actor), \(via), \(action), \(reason),
+               jsonb_build_object('selection', \(selection)::jsonb, 'ids',
+                   CASE WHEN count(*) <= 1000 THEN jsonb_agg(\(idColumn)) END),
+               count(*)
+        FROM \(rows) HAVING count(*) > 0
+        """
     }
 
     /// Discards the selected dead letters (kept in the table as `discarded`, with the reason).
     public func discard(
-        _ selection: DeadLetterSelection, dryRun: Bool = false, by who: String, reason: String
+        _ selection: DeadLetterSelection, dryRun: Bool = false, by actor: Operator, reason: String
     ) async throws(StoreError)
         -> [DeadLetterAction]
     {
         try await refuseNotDead(selection, action: "discard")
         var bindings = PostgresBindings()
         if !dryRun {
-            bindings.append(who)
+            bindings.append(actor.name)
             bindings.append(reason)
+            bindings.append(actor.via.rawValue)
+            bindings.append(selection.auditText)
         }
         let whereClause = selection.clause(into: &bindings)
         let sql =
             dryRun
             ? "SELECT id, route FROM \(table) WHERE \(whereClause) ORDER BY seq"
             : """
-            UPDATE \(table) SET state = 'discarded', updated_at = now(),
-                audit = audit || jsonb_build_array(jsonb_build_object('at', now(), 'by', $1::text, 'action', 'discard', 'reason', $2::text))
-            WHERE \(whereClause) RETURNING id, route
+            WITH discarded AS (
+                UPDATE \(table) SET state = 'discarded', updated_at = now(),
+                    audit = audit || jsonb_build_array(jsonb_build_object('at', now(), 'by', $1::text, 'action', 'discard', 'reason', $2::text))
+                WHERE \(whereClause) RETURNING id, route
+            ), logged AS (
+                \(Self.auditInsert(schema, action: "'discard'", actor: "$1", via: "$3", reason: "$2", selection: "$4", rows: "discarded", idColumn: "id"))
+            )
+            SELECT id, route FROM discarded
             """
         let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
-        return try await statements.run { [self] in
+        let actions = try await statements.run { [self] in
             let rows = try await client.query(query, logger: logger)
             var actions: [DeadLetterAction] = []
             for try await (id, route) in rows.decode((UUID, String).self) {
@@ -232,6 +276,8 @@ public struct DeadLetters: Sendable {
             }
             return actions
         }
+        if !dryRun, !actions.isEmpty { OperatorMetrics.action("discard", via: actor.via) }
+        return actions
     }
 
     /// Edits a dead letter before it is replayed: the new body and/or header values
@@ -239,7 +285,7 @@ public struct DeadLetters: Sendable {
     /// will receive on a replay) gets the same changes. The message as it was before the
     /// first edit is kept in `original`; the edit is audited with who and why.
     public func edit(
-        _ id: UUID, body: [UInt8]?, headers: [(String, String)], by who: String, reason: String
+        _ id: UUID, body: [UInt8]?, headers: [(String, String)], by actor: Operator, reason: String
     ) async throws(StoreError) {
         guard !reason.trimmingCharacters(in: .whitespaces).isEmpty else {
             throw StoreError.refused(
@@ -266,17 +312,30 @@ public struct DeadLetters: Sendable {
         b.append(ByteBuffer(bytes: message.body.bytes))
         b.append(failure.map { JSONWriter().string($0) })
         b.append(JSONWriter().string(original))
-        b.append(who)
+        b.append(actor.name)
         b.append(reason)
+        b.append(actor.via.rawValue)
+        b.append(DeadLetterSelection(ids: [id]).auditText)
         let sql = """
-            UPDATE \(table) SET headers = $2::jsonb, body = $3, failure = $4::jsonb, original = coalesce(original, $5::jsonb),
-                updated_at = now(),
-                audit = audit || jsonb_build_array(jsonb_build_object('at', now(), 'by', $6::text, 'action', 'edit', 'reason', $7::text))
-            WHERE id = $1 AND state = 'dead'
+            WITH edited AS (
+                UPDATE \(table) SET headers = $2::jsonb, body = $3, failure = $4::jsonb, original = coalesce(original, $5::jsonb),
+                    updated_at = now(),
+                    audit = audit || jsonb_build_array(jsonb_build_object('at', now(), 'by', $6::text, 'action', 'edit', 'reason', $7::text))
+                WHERE id = $1 AND state = 'dead' RETURNING id
+            ), logged AS (
+                \(Self.auditInsert(schema, action: "'edit'", actor: "$6", via: "$8", reason: "$7", selection: "$9", rows: "edited", idColumn: "id"))
+            )
+            SELECT count(*)::int FROM edited
             """
-        _ = try await statements.run { [self, b] in
-            try await client.query(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger)
+        let edited = try await statements.run { [self, b] in
+            let rows = try await client.query(
+                PostgresQuery(unsafeSQL: sql, binds: b), logger: logger)
+            for try await n in rows.decode(Int.self) { return n }
+            return 0
         }
+        // Replayed or discarded by someone else since it was read.
+        guard edited == 1 else { throw try await notDeadReason(id) }
+        OperatorMetrics.action("edit", via: actor.via)
     }
 
     /// Refuses an action on messages asked for by id that are not dead, saying why.
@@ -305,7 +364,7 @@ public struct DeadLetters: Sendable {
 
     func notDeadReason(_ id: UUID, action: String = "edit") async throws(StoreError) -> StoreError {
         switch try await state(of: id) {
-        case nil: return .refused("message \(id) does not exist")
+        case nil: return .notFound("message \(id) does not exist")
         case "replayed":
             return .refused(
                 "message \(id) was already replayed; \(action) its replay instead (see replay_of)")

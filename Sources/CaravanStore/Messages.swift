@@ -7,6 +7,8 @@ import PostgresNIO
 /// A message in the store, in any state, as operators see it.
 public struct StoredMessage: Sendable {
     public var id: UUID
+    /// Its place in arrival order (the cursor of a list is the last one's).
+    public var seq: Int64
     public var route: String
     public var consumer: String
     public var state: String
@@ -16,11 +18,33 @@ public struct StoredMessage: Sendable {
     public var updatedAt: Date
     public var dueAt: Date
     public var replayOf: UUID?
+    /// The body's size in bytes (also when a list leaves the body out).
+    public var size: Int
+    /// Headers and body (the body empty when a list leaves it out).
     public var message: Message
+    /// Every attempt's error, oldest first (`{at, attempt, kind, message, step, ...}`).
     public var errors: Document
 }
 
-/// Browsing the journal: `caravan messages list|show`.
+/// One message with everything an operator looks at: its attempts, what operators did to
+/// it, the message before an edit, and the links between an original and its replays.
+public struct MessageDetail: Sendable {
+    public var stored: StoredMessage
+    /// What operators did (`{at, by, action, reason}`), oldest first.
+    public var audit: Document
+    /// The message before its first edit.
+    public var original: Document?
+    /// The replays of this message, oldest first.
+    public var replays: [UUID]
+}
+
+/// A page of a list, newest first; `next` is the cursor of the page after it (nil: last).
+public struct MessagePage: Sendable {
+    public var messages: [StoredMessage]
+    public var next: Int64?
+}
+
+/// Browsing the journal: `caravan messages`, the admin API and the console.
 public struct Messages: Sendable {
     private let clients: any PostgresClientProvider
     /// The client for the next statement (a ``DatabasePool`` may replace it).
@@ -38,57 +62,100 @@ public struct Messages: Sendable {
         self.logger = logger
     }
 
-    /// Messages newest first, optionally of one state and/or route.
-    public func list(state: String? = nil, route: String? = nil, ids: [UUID] = [], limit: Int = 100)
-        async throws(StoreError) -> [StoredMessage]
-    {
-        var conditions = ["true"]
+    /// The messages `filter` selects, newest first, `limit` at a time: keyset pages (the
+    /// page after `cursor`), which cost the same on the thousandth page as on the first.
+    /// Without `bodies` the bodies are left out (their size is given).
+    public func list(
+        _ filter: MessageFilter = MessageFilter(), after cursor: Int64? = nil, limit: Int = 100,
+        bodies: Bool = true
+    ) async throws(StoreError) -> MessagePage {
+        try filter.validate()
+        let limit = min(max(1, limit), 1000)
         var b = PostgresBindings()
-        if let state {
-            b.append(state)
-            conditions.append("state = $\(b.count)")
-        }
-        if let route {
-            b.append(route)
-            conditions.append("route = $\(b.count)")
-        }
-        if !ids.isEmpty {
-            b.append(ids)
-            conditions.append("id = ANY($\(b.count)::uuid[])")
+        var whereClause = filter.clause(into: &b)
+        if let cursor {
+            b.append(cursor)
+            whereClause += " AND seq < $\(b.count)"
         }
         let sql = """
-            SELECT id, route, consumer, state, attempt, errors->-1->>'message', created_at, updated_at, due_at, replay_of,
-                   headers::text, body, content_type, errors::text
-            FROM \(schema.table("messages")) WHERE \(conditions.joined(separator: " AND "))
-            ORDER BY seq DESC LIMIT \(max(1, limit))
+            SELECT id, seq, route, consumer, state, attempt, errors->-1->>'message', created_at, updated_at, due_at, replay_of,
+                   headers::text, \(bodies ? "body" : "''::bytea"), length(body), content_type, errors::text
+            FROM \(schema.table("messages")) WHERE \(whereClause)
+            ORDER BY seq DESC LIMIT \(limit + 1)
             """
-        return try await statements.run { [self, b] in
+        var messages = try await statements.run { [self, b] in
             let rows = try await client.query(
                 PostgresQuery(unsafeSQL: sql, binds: b), logger: logger)
             var result: [StoredMessage] = []
             for try await (
-                id, route, consumer, state, attempts, lastError, created, updated, due, replayOf,
-                headers, body, type, errors
+                id, seq, route, consumer, state, attempts, lastError, created, updated, due,
+                replayOf, headers, body, size, type, errors
             )
                 in rows.decode(
                     (
-                        UUID, String, String, String, Int, String?, Date, Date, Date, UUID?, String,
-                        ByteBuffer, String?, String
+                        UUID, Int64, String, String, String, Int, String?, Date, Date, Date, UUID?,
+                        String, ByteBuffer, Int, String?, String
                     ).self)
             {
                 result.append(
                     StoredMessage(
-                        id: id, route: route, consumer: consumer, state: state, attempts: attempts,
-                        lastError: lastError,
-                        createdAt: created, updatedAt: updated, dueAt: due, replayOf: replayOf,
+                        id: id, seq: seq, route: route, consumer: consumer, state: state,
+                        attempts: attempts, lastError: lastError, createdAt: created,
+                        updatedAt: updated, dueAt: due, replayOf: replayOf, size: size,
                         message: try Message(storedHeaders: headers, body: body, contentType: type),
                         errors: try JSONReader().read(errors)))
             }
             return result
         }
+        var next: Int64?
+        if messages.count > limit {
+            messages.removeLast()
+            next = messages.last?.seq
+        }
+        return MessagePage(messages: messages, next: next)
     }
 
+    /// One message by id, whatever its state.
     public func show(_ id: UUID) async throws(StoreError) -> StoredMessage? {
-        try await list(ids: [id], limit: 1).first
+        try await detail(id)?.stored
+    }
+
+    /// One message with its attempts, audit, original and replays; nil when there is none.
+    public func detail(_ id: UUID) async throws(StoreError) -> MessageDetail? {
+        var b = PostgresBindings()
+        b.append(id)
+        let table = schema.table("messages")
+        let sql = """
+            SELECT m.id, m.seq, m.route, m.consumer, m.state, m.attempt, m.errors->-1->>'message', m.created_at,
+                   m.updated_at, m.due_at, m.replay_of, m.headers::text, m.body, length(m.body), m.content_type,
+                   m.errors::text, m.audit::text, m.original::text,
+                   coalesce((SELECT array_agg(r.id ORDER BY r.seq) FROM \(table) r WHERE r.replay_of = m.id), '{}')
+            FROM \(table) m WHERE m.id = $1
+            """
+        return try await statements.run { [self, b] in
+            let rows = try await client.query(
+                PostgresQuery(unsafeSQL: sql, binds: b), logger: logger)
+            for try await row in rows {
+                let (
+                    id, seq, route, consumer, state, attempts, lastError, created, updated, due,
+                    replayOf, headers, body, size, type, errors, audit, original, replays
+                ) = try row.decode(
+                    (
+                        UUID, Int64, String, String, String, Int, String?, Date, Date, Date, UUID?,
+                        String, ByteBuffer, Int, String?, String, String, String?, [UUID]
+                    ).self)
+                return MessageDetail(
+                    stored: StoredMessage(
+                        id: id, seq: seq, route: route, consumer: consumer, state: state,
+                        attempts: attempts, lastError: lastError, createdAt: created,
+                        updatedAt: updated, dueAt: due, replayOf: replayOf, size: size,
+                        message: try Message(storedHeaders: headers, body: body, contentType: type),
+                        errors: try JSONReader().read(errors)),
+                    audit: try JSONReader().read(audit),
+                    original: try original.map { try JSONReader().read($0) },
+                    replays: replays)
+            }
+            return nil
+        }
     }
 }

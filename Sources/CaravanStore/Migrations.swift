@@ -143,5 +143,39 @@ enum Migrations {
                 )
                 """
             ]),
+        Migration(
+            version: 8, name: "operators: tokens, audit log, header search",
+            sql: [
+                // Bearer tokens of the admin API and console: only a SHA-256 of the secret
+                // is kept (the secret is shown once, when created).
+                """
+                CREATE TABLE {schema}."api_tokens" (
+                    name text PRIMARY KEY,
+                    role text NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+                    secret_sha256 bytea NOT NULL UNIQUE,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    created_by text NOT NULL,
+                    revoked_at timestamptz
+                )
+                """,
+                // Every operator action, whoever did it and however (api, console, cli),
+                // written in the same statement as the action itself.
+                """
+                CREATE TABLE {schema}."audit_log" (
+                    seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                    at timestamptz NOT NULL DEFAULT now(),
+                    actor text NOT NULL,
+                    via text NOT NULL CHECK (via IN ('api', 'console', 'cli')),
+                    action text NOT NULL,
+                    reason text NOT NULL DEFAULT '',
+                    target jsonb NOT NULL,
+                    count integer NOT NULL
+                )
+                """,
+                // Finding messages by a business header (`headers @> {"name": "value"}`).
+                """
+                CREATE INDEX messages_headers ON {schema}."messages" USING gin (headers jsonb_path_ops)
+                """,
+            ]),
     ]
 }

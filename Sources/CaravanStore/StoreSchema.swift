@@ -47,13 +47,15 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case configuration(String)
     /// A refused operator action, with the reason (replaying a message that is not dead).
     case refused(String)
+    /// What an operator asked for does not exist (an unknown message id or token).
+    case notFound(String)
 
     public var description: String {
         switch self {
         case .unavailable(let m): "the database is unavailable: \(m)"
         case .query(let m): "a database query failed: \(m)"
         case .configuration(let m): m
-        case .refused(let m): m
+        case .refused(let m), .notFound(let m): m
         }
     }
 }

@@ -84,6 +84,8 @@ struct TestNode {
     let group: ServiceGroup
     let task: Task<Void, any Error>
     let port: Int
+    /// The management listener's port (0 when the settings have none).
+    let managementPort: Int
     let schema: StoreSchema
     /// Its database's cluster when not the shared one.
     let cluster: EmbeddedPostgres?
@@ -109,9 +111,10 @@ struct TestNode {
                 services: [.init(service: node)], logger: ServerTestDatabase.logger))
         let task = Task { try await group.run() }
         let port = await node.httpPort()
+        let managementPort = settings.management == nil ? 0 : await node.managementPort()
         return TestNode(
-            node: node, group: group, task: task, port: port, schema: settings.schema,
-            cluster: cluster)
+            node: node, group: group, task: task, port: port, managementPort: managementPort,
+            schema: settings.schema, cluster: cluster)
     }
 
     func stop() async throws {
@@ -139,11 +142,13 @@ struct TestNode {
 /// Requests from the tests, through AsyncHTTPClient's shared client.
 enum HTTP {
     static func send(
-        _ url: String, _ body: String = "", method: String = "POST", contentType: String? = nil
+        _ url: String, _ body: String = "", method: String = "POST", contentType: String? = nil,
+        headers extra: [(String, String)] = []
     ) async throws -> (status: Int, headers: [String: String], body: String) {
         var request = HTTPClientRequest(url: url)
         request.method = HTTPMethod(rawValue: method)
         if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        for (name, value) in extra { request.headers.add(name: name, value: value) }
         if !body.isEmpty || method == "POST" { request.body = .bytes(ByteBuffer(string: body)) }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 10_000_000)

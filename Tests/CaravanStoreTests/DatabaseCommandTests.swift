@@ -22,17 +22,59 @@ import Testing
         let url = "postgres://postgres@localhost:\(cluster.port)/postgres?host=\(cluster.directory)"
         let before = try await caravan(["db", "status", "--database", url, "--schema", "cli_test"])
         #expect(before.status == 1)
-        #expect(before.output.contains("pending: 1, 2, 3, 4, 5, 6, 7"))
+        #expect(before.output.contains("pending: 1, 2, 3, 4, 5, 6, 7, 8"))
         let migrate = try await caravan([
             "db", "migrate", "--database", url, "--schema", "cli_test",
         ])
         #expect(migrate.status == 0, "\(migrate.output)")
-        #expect(migrate.output == "applied 1, 2, 3, 4, 5, 6, 7\n")
+        #expect(migrate.output == "applied 1, 2, 3, 4, 5, 6, 7, 8\n")
         #expect(
             try await caravan(["db", "migrate", "--database", url, "--schema", "cli_test"]).output
                 == "up to date\n")
         let after = try await caravan(["db", "status", "--database", url, "--schema", "cli_test"])
         #expect(after.status == 0 && after.output.contains("pending: none"))
+    }
+
+    /// `caravan tokens`: the secret printed once, a hash stored, revocation audited.
+    @Test func tokensAreCreatedListedAndRevokedWithOnlyAHashStored() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let url = try await TestDatabase.url()
+            let created = try await caravan([
+                "tokens", "create", "--name", "ops", "--role", "operator", "--database", url,
+                "--schema", schema.name,
+            ])
+            #expect(created.status == 0, "\(created.output)")
+            let secret = created.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(secret.hasPrefix("cvn_") && secret.count > 40)
+            let stored = try await client.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "SELECT encode(secret_sha256, 'hex') FROM \"\(schema.name)\".api_tokens"))
+            for try await hash in stored.decode(String.self) { #expect(!secret.contains(hash)) }
+            #expect(
+                try await ApiTokens(client: client, schema: schema).authenticate(secret: secret)?
+                    .role == .operator)
+            let listed = try await caravan([
+                "tokens", "list", "--database", url, "--schema", schema.name,
+            ])
+            #expect(listed.output.contains("ops  operator  active"), "\(listed.output)")
+            #expect(!listed.output.contains(secret))
+            let badRole = try await caravan([
+                "tokens", "create", "--name", "x", "--role", "root", "--database", url,
+                "--schema", schema.name,
+            ])
+            #expect(badRole.status == 2)
+            #expect(
+                try await caravan([
+                    "tokens", "revoke", "ops", "--database", url, "--schema", schema.name,
+                ]).status == 0)
+            #expect(
+                try await ApiTokens(client: client, schema: schema).authenticate(secret: secret)
+                    == nil)
+            let (entries, _) = try await AuditLog(client: client, schema: schema).list()
+            #expect(entries.map(\.action) == ["revoke token", "create token"])
+            #expect(entries.allSatisfy { $0.via == "cli" })
+        }
     }
 
     /// The reason at once, not after the pool's minute of retries.

@@ -94,10 +94,10 @@ import Testing
             let ids = try await f.deadLetters(["p1"])
             #expect(f.engine.mock("before").received.count == 1)
             try await f.letters.edit(
-                ids[0], body: nil, headers: [("fixed", "yes")], by: "ada",
+                ids[0], body: nil, headers: [("fixed", "yes")], by: Operator("ada", via: .cli),
                 reason: "bank account corrected")
             let actions = try await f.letters.replay(
-                DeadLetterSelection(ids: ids), by: "ada", reason: "fixed")
+                DeadLetterSelection(ids: ids), by: Operator("ada", via: .cli), reason: "fixed")
             #expect(actions.count == 1 && actions[0].id == ids[0] && actions[0].replay != nil)
             try await f.drain()
             // The step before the failure did not run again; the rest did.
@@ -123,10 +123,11 @@ import Testing
         try await withFixture { f in
             let ids = try await f.deadLetters(["p1"])
             try await f.letters.edit(
-                ids[0], body: Array("p1-corrected".utf8), headers: [("fixed", "1")], by: "ada",
+                ids[0], body: Array("p1-corrected".utf8), headers: [("fixed", "1")],
+                by: Operator("ada", via: .cli),
                 reason: "typo")
             _ = try await f.letters.replay(
-                DeadLetterSelection(ids: ids), fromStart: true, by: "ada")
+                DeadLetterSelection(ids: ids), fromStart: true, by: Operator("ada", via: .cli))
             try await f.drain()
             #expect(f.engine.mock("before").received.map(\.body.text) == ["p1", "p1-corrected"])
             #expect(f.engine.mock("after").received.map(\.body.text) == ["p1-corrected"])
@@ -137,13 +138,15 @@ import Testing
         try await withFixture { f in
             let ids = try await f.deadLetters(["a", "b", "c"])
             let dry = try await f.letters.replay(
-                DeadLetterSelection(route: "pay"), dryRun: true, by: "ada")
+                DeadLetterSelection(route: "pay"), dryRun: true, by: Operator("ada", via: .cli))
             #expect(Set(dry.map(\.id)) == Set(ids) && dry.allSatisfy { $0.replay == nil })
             #expect(try await f.letters.list().count == 3)  // a dry run changes nothing
             let discarded = try await f.letters.discard(
-                DeadLetterSelection(ids: [ids[0]]), by: "ada", reason: "duplicate")
+                DeadLetterSelection(ids: [ids[0]]), by: Operator("ada", via: .cli),
+                reason: "duplicate")
             #expect(discarded.map(\.id) == [ids[0]])
-            let replayed = try await f.letters.replay(DeadLetterSelection(route: "pay"), by: "ada")
+            let replayed = try await f.letters.replay(
+                DeadLetterSelection(route: "pay"), by: Operator("ada", via: .cli))
             #expect(Set(replayed.map(\.id)) == Set(ids.dropFirst()))
         }
     }
@@ -151,21 +154,24 @@ import Testing
     @Test func replayingSomethingThatIsNotDeadIsRefusedWithTheReason() async throws {
         try await withFixture { f in
             let ids = try await f.deadLetters(["a"])
-            _ = try await f.letters.replay(DeadLetterSelection(ids: ids), by: "ada")
+            _ = try await f.letters.replay(
+                DeadLetterSelection(ids: ids), by: Operator("ada", via: .cli))
             let again = await #expect(throws: StoreError.self) {
-                try await f.letters.replay(DeadLetterSelection(ids: ids), by: "ada")
+                try await f.letters.replay(
+                    DeadLetterSelection(ids: ids), by: Operator("ada", via: .cli))
             }
             #expect(again?.description.contains("already replayed") == true)
             let unknown = await #expect(throws: StoreError.self) {
                 try await f.letters.discard(
-                    DeadLetterSelection(ids: [UUID()]), by: "ada", reason: "x")
+                    DeadLetterSelection(ids: [UUID()]), by: Operator("ada", via: .cli), reason: "x")
             }
             #expect(unknown?.description.contains("does not exist") == true)
             await #expect(throws: StoreError.self) {
-                try await f.letters.replay(DeadLetterSelection(), by: "ada")
+                try await f.letters.replay(DeadLetterSelection(), by: Operator("ada", via: .cli))
             }
             await #expect(throws: StoreError.self) {
-                try await f.letters.edit(ids[0], body: nil, headers: [], by: "ada", reason: " ")
+                try await f.letters.edit(
+                    ids[0], body: nil, headers: [], by: Operator("ada", via: .cli), reason: " ")
             }
         }
     }

@@ -8,11 +8,24 @@ import PostgresNIO
 /// else one throwaway cluster per test process, started on first use and stopped at exit.
 /// Each test gets a schema of its own, so tests run in parallel without meeting.
 enum TestDatabase {
+    /// The throwaway cluster, unless `CARAVAN_TEST_DATABASE_URL` names a server.
+    static let cluster: Task<EmbeddedPostgres?, any Error> = Task {
+        if ProcessInfo.processInfo.environment["CARAVAN_TEST_DATABASE_URL"] != nil { return nil }
+        return try await EmbeddedPostgres.start(durable: false)
+    }
+
     static let configuration: Task<PostgresClient.Configuration, any Error> = Task {
         if let url = ProcessInfo.processInfo.environment["CARAVAN_TEST_DATABASE_URL"] {
             return try DatabaseURL.configuration(url)
         }
-        return try await EmbeddedPostgres.start(durable: false).configuration()
+        return try await cluster.value!.configuration()
+    }
+
+    /// The test database as a URL, for the `caravan` commands.
+    static func url() async throws -> String {
+        if let url = ProcessInfo.processInfo.environment["CARAVAN_TEST_DATABASE_URL"] { return url }
+        let c = try await cluster.value!
+        return "postgres://postgres@localhost:\(c.port)/postgres?host=\(c.directory)"
     }
 
     static var logger: Logger {

@@ -15,9 +15,14 @@ struct ManagementServer: Sendable {
     /// The routes served now (their gauges read 0 when they have no messages).
     let routeIDs: @Sendable () -> [String]
     let readiness: PlatformHTTPServer.Readiness
+    let api: AdminAPI
+    /// Whether `/metrics` and `/health` need a viewer token too.
+    let metricsAuth: Bool
 
     func router() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        if metricsAuth { router.add(middleware: OpenPathsNeedAToken(access: api.access)) }
+        api.register(on: router)
         router.get("/metrics") { _, _ in
             await gauges.refresh(routes: routeIDs())
             var response = Response(
@@ -44,5 +49,28 @@ struct ManagementServer: Sendable {
             body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter().bytes(document) + [0x0A])))
         response.headers[.contentType] = "application/json"
         return response
+    }
+}
+
+/// With `caravan.management.metricsAuth=true`: `/metrics` and `/health/*` need a viewer
+/// token like the API.
+struct OpenPathsNeedAToken: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let access: Access
+
+    func handle(
+        _ request: Request, context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        let path = request.uri.path
+        guard path == "/metrics" || path.hasPrefix("/health/") else {
+            return try await next(request, context)
+        }
+        do {
+            _ = try await access.caller(request, needs: .viewer)
+        } catch {
+            return error.response
+        }
+        return try await next(request, context)
     }
 }

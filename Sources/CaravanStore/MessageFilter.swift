@@ -1,0 +1,89 @@
+import Foundation
+import PostgresNIO
+
+/// Which messages a list (or a bulk action) is about: the filters of
+/// `GET /api/v1/messages`, the console and `caravan messages list`, one implementation.
+public struct MessageFilter: Sendable, Equatable {
+    public var route: String?
+    public var state: String?
+    /// Stored at or after this time.
+    public var since: Date?
+    /// Stored before this time.
+    public var until: Date?
+    /// A header with exactly this value (found through the GIN index on headers).
+    public var header: (name: String, value: String)?
+    /// Text in the body (its bytes, as they are) or in the last error (any case).
+    public var text: String?
+    /// At least this many attempts.
+    public var attemptsAtLeast: Int?
+
+    public static let states = [
+        "ready", "running", "retrying", "done", "dead", "discarded", "replayed",
+    ]
+
+    public init(
+        route: String? = nil, state: String? = nil, since: Date? = nil, until: Date? = nil,
+        header: (name: String, value: String)? = nil, text: String? = nil,
+        attemptsAtLeast: Int? = nil
+    ) {
+        self.route = route
+        self.state = state
+        self.since = since
+        self.until = until
+        self.header = header
+        self.text = text
+        self.attemptsAtLeast = attemptsAtLeast
+    }
+
+    public static func == (a: MessageFilter, b: MessageFilter) -> Bool {
+        a.route == b.route && a.state == b.state && a.since == b.since && a.until == b.until
+            && a.header?.name == b.header?.name && a.header?.value == b.header?.value
+            && a.text == b.text && a.attemptsAtLeast == b.attemptsAtLeast
+    }
+
+    /// Refuses a filter that cannot match what it means to: an unknown state, a header
+    /// without a name.
+    public func validate() throws(StoreError) {
+        if let state, !Self.states.contains(state) {
+            throw StoreError.refused(
+                "state '\(state)' is not one of \(Self.states.joined(separator: ", "))")
+        }
+        if let header, header.name.isEmpty {
+            throw StoreError.refused("a header filter is name:value, with a name")
+        }
+        if let attemptsAtLeast, attemptsAtLeast < 0 {
+            throw StoreError.refused("attempts_gte must be 0 or more")
+        }
+    }
+
+    /// The WHERE clause; its values are appended to `b` after those already there.
+    func clause(into b: inout PostgresBindings) -> String {
+        var conditions = ["true"]
+        func parameter(_ value: some PostgresNonThrowingEncodable) -> String {
+            b.append(value)
+            return "$\(b.count)"
+        }
+        if let route { conditions.append("route = \(parameter(route))") }
+        if let state { conditions.append("state = \(parameter(state))") }
+        if let since { conditions.append("created_at >= \(parameter(since))") }
+        if let until { conditions.append("created_at < \(parameter(until))") }
+        if let header {
+            conditions.append(
+                "headers @> jsonb_build_object(\(parameter(header.name))::text, \(parameter(header.value))::text)"
+            )
+        }
+        if let text {
+            let bytes = parameter(ByteBuffer(bytes: Array(text.utf8)))
+            let pattern = parameter(
+                "%"
+                    + text.replacingOccurrences(of: "\\", with: "\\\\")
+                    .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(
+                        of: "_", with: "\\_") + "%")
+            conditions.append(
+                "(position(\(bytes)::bytea in body) > 0 OR errors->-1->>'message' ILIKE \(pattern))"
+            )
+        }
+        if let attemptsAtLeast { conditions.append("attempt >= \(parameter(attemptsAtLeast))") }
+        return conditions.joined(separator: " AND ")
+    }
+}
