@@ -202,6 +202,14 @@ public final class Node: Service, Sendable {
                     try? await Task.sleep(for: settings.housekeepingInterval)
                 }
             }
+            group.addTask { [logger] in
+                let host = ProcessInfo.processInfo.hostName
+                let pid = ProcessInfo.processInfo.processIdentifier
+                await OperationRunner(
+                    operations: BulkOperations(client: pool, schema: schema, logger: logger),
+                    owner: "\(host)/\(pid)/operations", logger: logger
+                ).run()
+            }
             if let reload = settings.reload {
                 group.addTask { await self.watch(reload, shared: shared, server: server) }
             }
@@ -285,6 +293,7 @@ public final class Node: Service, Sendable {
                 messages: Messages(client: clients, schema: schema, logger: logger),
                 deadLetters: DeadLetters(client: clients, schema: schema, logger: logger),
                 audit: AuditLog(client: clients, schema: schema, logger: logger),
+                operations: BulkOperations(client: clients, schema: schema, logger: logger),
                 tokens: tokens,
                 statistics: StoreStatistics(client: clients, schema: schema, logger: logger),
                 access: Access(tokens: tokens), routeIDs: routeIDs, logger: logger),

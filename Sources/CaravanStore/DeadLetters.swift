@@ -14,11 +14,23 @@ public struct DeadLetterSelection: Sendable {
     public var since: Duration?
     /// Every dead letter (when nothing else is given, nothing is selected).
     public var all = false
+    /// The admin API's list filters (its state, if any, must be `dead`).
+    public var filter: MessageFilter?
+    /// Only dead letters that arrived up to this place in the journal: a bulk operation
+    /// applies to what its filter matched when it was created, not to later ones.
+    public var upToSeq: Int64?
+    /// At most this many, oldest first (a bulk operation's batch).
+    public var batch: Int?
+    /// Only while bulk operation `id` is running with `owner` as its runner: a runner
+    /// that lost its operation (cancelled, or taken over after its lease ran out) selects
+    /// nothing, in the same statement as the action.
+    var operation: (id: UUID, owner: String)?
 
     public init(
         ids: [UUID] = [], route: String? = nil, errorContains: String? = nil,
-        since: Duration? = nil, all: Bool = false
+        since: Duration? = nil, all: Bool = false, filter: MessageFilter? = nil
     ) {
+        self.filter = filter
         self.ids = ids
         self.route = route
         self.errorContains = errorContains
@@ -36,18 +48,43 @@ public struct DeadLetterSelection: Sendable {
             o.append(("sinceSeconds", .number(DecimalText(Int(since.components.seconds)))))
         }
         if all { o.append(("all", .bool(true))) }
+        if let filter { o.append(("filter", filter.document)) }
+        if let upToSeq { o.append(("upToSeq", .number(DecimalText(unchecked: "\(upToSeq)")))) }
+        if let operation { o.append(("operation", .string(operation.id.lowercasedText))) }
         return JSONWriter().string(
             .object(DocumentObject(o.map { DocumentObject.Member(key: $0.0, value: $0.1) })))
     }
 
     var isEmpty: Bool {
         ids.isEmpty && route == nil && errorContains == nil && since == nil && !all
+            && filter == nil
     }
 
-    /// The WHERE clause; its values are appended to `b` (the parameters after those
-    /// already there).
-    func clause(into b: inout PostgresBindings) -> String {
+    /// The WHERE clause over `schema`'s messages; its values are appended to `b` (the
+    /// parameters after those already there).
+    func clause(into b: inout PostgresBindings, schema: StoreSchema) -> String {
+        let conditions = conditions(into: &b, schema: schema)
+        guard let batch else { return conditions }
+        return """
+            id IN (SELECT id FROM \(schema.table("messages")) WHERE \(conditions)
+                   ORDER BY seq LIMIT \(max(1, batch)))
+            """
+    }
+
+    private func conditions(into b: inout PostgresBindings, schema: StoreSchema) -> String {
         var conditions = ["state = 'dead'"]
+        if let filter { conditions.append(filter.clause(into: &b)) }
+        if let upToSeq {
+            b.append(upToSeq)
+            conditions.append("seq <= $\(b.count)")
+        }
+        if let operation {
+            b.append(operation.id)
+            b.append(operation.owner)
+            conditions.append(
+                "EXISTS (SELECT 1 FROM \(schema.table("operations")) WHERE id = $\(b.count - 1) AND owner = $\(b.count) AND state = 'running')"
+            )
+        }
         var n = b.count + 1
         if !ids.isEmpty {
             conditions.append("id = ANY($\(n)::uuid[])")
@@ -124,7 +161,7 @@ public struct DeadLetters: Sendable {
         _ selection: DeadLetterSelection = DeadLetterSelection(all: true), limit: Int = 100
     ) async throws(StoreError) -> [DeadLetter] {
         var b = PostgresBindings()
-        let whereClause = selection.clause(into: &b)
+        let whereClause = selection.clause(into: &b, schema: schema)
         let sql = """
             SELECT id, route, attempt, coalesce(errors->-1->>'message', ''), updated_at, headers::text, body, content_type,
                    errors::text, failure::text, audit::text, original::text
@@ -168,7 +205,7 @@ public struct DeadLetters: Sendable {
     /// by id to get the reason.
     public func replay(
         _ selection: DeadLetterSelection, fromStart: Bool = false, dryRun: Bool = false,
-        by actor: Operator, reason: String? = nil
+        by actor: Operator, reason: String? = nil, counted: Bool = true
     )
         async throws(StoreError) -> [DeadLetterAction]
     {
@@ -176,14 +213,14 @@ public struct DeadLetters: Sendable {
         var bindings = PostgresBindings()
         let whereClause: String
         if dryRun {
-            whereClause = selection.clause(into: &bindings)
+            whereClause = selection.clause(into: &bindings, schema: schema)
         } else {
             bindings.append(actor.name)
             bindings.append(reason ?? "")
             bindings.append(fromStart)
             bindings.append(actor.via.rawValue)
             bindings.append(selection.auditText)
-            whereClause = selection.clause(into: &bindings)
+            whereClause = selection.clause(into: &bindings, schema: schema)
         }
         let sql: String
         if dryRun {
@@ -204,7 +241,7 @@ public struct DeadLetters: Sendable {
                     RETURNING id, replay_of, route
                 ), logged AS (
                     \(Self.auditInsert(schema, action: "CASE WHEN $3::bool THEN 'replay from start' ELSE 'replay' END", actor: "$1", via: "$4", reason: "$2", selection: "$5", rows: "replays", idColumn: "replay_of"))
-                )
+                )\(Self.progress(selection, &bindings, schema: schema, rows: "replays"))
                 SELECT replay_of, route, id FROM replays
                 """
         }
@@ -218,8 +255,26 @@ public struct DeadLetters: Sendable {
             if !dryRun, !actions.isEmpty { try await notify() }
             return actions
         }
-        if !dryRun, !actions.isEmpty { OperatorMetrics.action("replay", via: actor.via) }
+        // A bulk operation's batches are counted once, as the operation.
+        if counted, !dryRun, !actions.isEmpty { OperatorMetrics.action("replay", via: actor.via) }
         return actions
+    }
+
+    /// For a bulk operation's batch: the CTE that adds the rows it acted on to the
+    /// operation's progress, in the same statement (so the count is exact across crashes).
+    static func progress(
+        _ selection: DeadLetterSelection, _ b: inout PostgresBindings, schema: StoreSchema,
+        rows: String
+    ) -> String {
+        guard let operation = selection.operation else { return "" }
+        b.append(operation.id)
+        return """
+            , counted AS (
+                UPDATE \(schema.table("operations"))
+                SET processed = processed + (SELECT count(*) FROM \(rows)), updated_at = now()
+                WHERE id = $\(b.count)
+            )
+            """
     }
 
     /// The INSERT of an action's audit row, for a data-modifying CTE: one row for the
@@ -241,7 +296,8 @@ public struct DeadLetters: Sendable {
 
     /// Discards the selected dead letters (kept in the table as `discarded`, with the reason).
     public func discard(
-        _ selection: DeadLetterSelection, dryRun: Bool = false, by actor: Operator, reason: String
+        _ selection: DeadLetterSelection, dryRun: Bool = false, by actor: Operator, reason: String,
+        counted: Bool = true
     ) async throws(StoreError)
         -> [DeadLetterAction]
     {
@@ -253,7 +309,7 @@ public struct DeadLetters: Sendable {
             bindings.append(actor.via.rawValue)
             bindings.append(selection.auditText)
         }
-        let whereClause = selection.clause(into: &bindings)
+        let whereClause = selection.clause(into: &bindings, schema: schema)
         let sql =
             dryRun
             ? "SELECT id, route FROM \(table) WHERE \(whereClause) ORDER BY seq"
@@ -264,7 +320,7 @@ public struct DeadLetters: Sendable {
                 WHERE \(whereClause) RETURNING id, route
             ), logged AS (
                 \(Self.auditInsert(schema, action: "'discard'", actor: "$1", via: "$3", reason: "$2", selection: "$4", rows: "discarded", idColumn: "id"))
-            )
+            )\(Self.progress(selection, &bindings, schema: schema, rows: "discarded"))
             SELECT id, route FROM discarded
             """
         let query = PostgresQuery(unsafeSQL: sql, binds: bindings)
@@ -276,7 +332,7 @@ public struct DeadLetters: Sendable {
             }
             return actions
         }
-        if !dryRun, !actions.isEmpty { OperatorMetrics.action("discard", via: actor.via) }
+        if counted, !dryRun, !actions.isEmpty { OperatorMetrics.action("discard", via: actor.via) }
         return actions
     }
 

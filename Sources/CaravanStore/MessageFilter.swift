@@ -1,3 +1,4 @@
+import Caravan
 import Foundation
 import PostgresNIO
 
@@ -39,6 +40,45 @@ public struct MessageFilter: Sendable, Equatable {
         a.route == b.route && a.state == b.state && a.since == b.since && a.until == b.until
             && a.header?.name == b.header?.name && a.header?.value == b.header?.value
             && a.text == b.text && a.attemptsAtLeast == b.attemptsAtLeast
+    }
+
+    /// The filter as JSON (the audit log, bulk operations); ``init(document:)`` reads it.
+    public var document: Document {
+        var o = DocumentObject()
+        if let route { o.append(key: "route", value: .string(route)) }
+        if let state { o.append(key: "state", value: .string(state)) }
+        if let since { o.append(key: "since", value: .string(Self.iso(since))) }
+        if let until { o.append(key: "until", value: .string(Self.iso(until))) }
+        if let header { o.append(key: "header", value: .string("\(header.name):\(header.value)")) }
+        if let text { o.append(key: "q", value: .string(text)) }
+        if let attemptsAtLeast {
+            o.append(key: "attempts_gte", value: .number(DecimalText(attemptsAtLeast)))
+        }
+        return .object(o)
+    }
+
+    public init(document: Document) {
+        self.init()
+        route = document["route"]?.scalarText
+        state = document["state"]?.scalarText
+        since = document["since"]?.scalarText.flatMap(Self.date)
+        until = document["until"]?.scalarText.flatMap(Self.date)
+        if let h = document["header"]?.scalarText, let colon = h.firstIndex(of: ":") {
+            header = (String(h[..<colon]), String(h[h.index(after: colon)...]))
+        }
+        text = document["q"]?.scalarText
+        attemptsAtLeast = document["attempts_gte"]?.scalarText.flatMap { Int($0) }
+    }
+
+    static func iso(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
+    }
+
+    static func date(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        if let d = formatter.date(from: text) { return d }
+        formatter.formatOptions.insert(.withFractionalSeconds)
+        return formatter.date(from: text)
     }
 
     /// Refuses a filter that cannot match what it means to: an unknown state, a header

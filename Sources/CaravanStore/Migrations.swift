@@ -177,5 +177,37 @@ enum Migrations {
                 CREATE INDEX messages_headers ON {schema}."messages" USING gin (headers jsonb_path_ops)
                 """,
             ]),
+        Migration(
+            version: 9, name: "bulk operations",
+            sql: [
+                // A replay or discard of every dead letter a filter matched (up to seq
+                // `up_to_seq`), run in batches at `rate` per second by one node at a time
+                // (the lease owner), resumable after a crash, cancellable.
+                """
+                CREATE TABLE {schema}."operations" (
+                    id uuid PRIMARY KEY,
+                    action text NOT NULL CHECK (action IN ('replay', 'replay from start', 'discard')),
+                    filter jsonb NOT NULL,
+                    up_to_seq bigint NOT NULL,
+                    reason text NOT NULL,
+                    rate integer NOT NULL CHECK (rate > 0),
+                    state text NOT NULL DEFAULT 'running'
+                        CHECK (state IN ('running', 'done', 'cancelled')),
+                    total integer NOT NULL,
+                    processed integer NOT NULL DEFAULT 0,
+                    owner text,
+                    lease_expires_at timestamptz,
+                    created_by text NOT NULL,
+                    via text NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    updated_at timestamptz NOT NULL DEFAULT now(),
+                    finished_at timestamptz
+                )
+                """,
+                """
+                CREATE INDEX operations_running ON {schema}."operations" (lease_expires_at)
+                    WHERE state = 'running'
+                """,
+            ]),
     ]
 }

@@ -104,6 +104,9 @@ import Testing
         ("POST", "/dead-letters/\(someID)/replay", .operator),
         ("PUT", "/dead-letters/\(someID)", .operator),
         ("POST", "/dead-letters/\(someID)/discard", .operator),
+        ("POST", "/operations", .operator), ("GET", "/operations", .viewer),
+        ("GET", "/operations/\(someID)", .viewer),
+        ("POST", "/operations/\(someID)/cancel", .operator),
         ("GET", "/audit", .viewer), ("GET", "/tokens", .admin), ("POST", "/tokens", .admin),
         ("DELETE", "/tokens/nobody", .admin),
     ]
@@ -311,6 +314,63 @@ import Testing
         }
     }
 
+    /// A bulk replay of what a filter matches: the dry run's count is what the node's
+    /// runner then replays, each once; the operation shows its progress.
+    @Test func aBulkReplayOfAFilteredSetRunsOnTheNodeAsItsDryRunCounted() async throws {
+        try await Self.withFixture { f in
+            var marked: [String] = []
+            for i in 0..<5 {
+                let id = try await f.post(
+                    "/payments", #"{"amount": \#(i)}"#,
+                    headers: i < 3 ? [("Batch", "b7")] : [])
+                try await f.await(id, "dead")
+                if i < 3 { marked.append(id) }
+            }
+            let request =
+                #"{"action": "replay", "filter": {"header": "Batch:b7"}, "rate": 100, "reason": "bank back""#
+            let dry = try await f.call(
+                "POST", "/operations", token: f.operatorToken, body: request + #", "dryRun": true}"#
+            )
+            #expect(dry.status == 200)
+            #expect(dry.json["count"] == .number(DecimalText(3)))
+            #expect(
+                try await f.call("GET", "/routes", token: f.viewer).json["items"]?[1]?["dead"]
+                    == .number(DecimalText(5)))
+            let created = try await f.call(
+                "POST", "/operations", token: f.operatorToken, body: request + "}")
+            #expect(created.status == 201)
+            let id = try #require(created.json["id"]?.scalarText)
+            #expect(created.json["total"] == .number(DecimalText(3)))
+            var state = ""
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                let progress = try await f.call("GET", "/operations/\(id)", token: f.viewer)
+                state = progress.json["state"]?.scalarText ?? ""
+                if state == "done" {
+                    #expect(progress.json["processed"] == .number(DecimalText(3)))
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(state == "done")
+            for m in marked {
+                let detail = try await f.call("GET", "/messages/\(m)", token: f.viewer)
+                #expect(detail.json["state"]?.scalarText == "replayed")
+                guard case .array(let replays) = detail.json["replays"] else { continue }
+                #expect(replays.count == 1)
+            }
+            let cancelDone = try await f.call(
+                "POST", "/operations/\(id)/cancel", token: f.operatorToken)
+            #expect(cancelDone.status == 409)
+            let wrong = try await f.call(
+                "POST", "/operations", token: f.operatorToken,
+                body: #"{"action": "replay", "filter": {"state": "done"}, "reason": "x"}"#)
+            #expect(wrong.status == 400)
+            let listed = try await f.call("GET", "/operations", token: f.viewer)
+            #expect(listed.json["items"]?[0]?["id"]?.scalarText == id)
+        }
+    }
+
     /// Every route the management listener serves under /api/v1 is in the OpenAPI
     /// document, with its method, and the document names nothing that is not served.
     @Test func theOpenAPIDocumentDescribesEveryRouteServed() async throws {
@@ -322,7 +382,8 @@ import Testing
         let tokens = ApiTokens(client: client)
         let api = AdminAPI(
             messages: Messages(client: client), deadLetters: DeadLetters(client: client),
-            audit: AuditLog(client: client), tokens: tokens,
+            audit: AuditLog(client: client), operations: BulkOperations(client: client),
+            tokens: tokens,
             statistics: StoreStatistics(client: client), access: Access(tokens: tokens),
             routeIDs: { [] }, logger: ServerTestDatabase.logger)
         let router = Router(context: BasicRequestContext.self)

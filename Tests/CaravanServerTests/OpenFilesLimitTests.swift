@@ -34,15 +34,17 @@ import Testing
             try await c.send("POST /orders HTTP/1.1\r\nHost: caravan\r\nContent-Le")
             partial.append(c)
         }
-        // The server really reaches its limit (polled: no event says so).
+        // The server really reaches its limit (polled: no event says so; the poll can miss
+        // the very top while the idle timeout already closes the first ones, so "within
+        // 10" — the 240 connections leave no room below that).
         let descriptors = "/proc/\(serve.process.processIdentifier)/fd"
         var most = 0
         let deadline = ContinuousClock.now + .seconds(10)
-        while most < limit - 2, ContinuousClock.now < deadline {
+        while most < limit - 10, ContinuousClock.now < deadline {
             most = max(most, try FileManager.default.contentsOfDirectory(atPath: descriptors).count)
             try await Task.sleep(for: .milliseconds(5))
         }
-        #expect(most >= limit - 2, "the server never ran out of descriptors")
+        #expect(most >= limit - 10, "the server never ran out of descriptors")
         let health = try RawHTTPConnection(port: port)
         try await health.send("GET /health/live HTTP/1.1\r\nHost: caravan\r\n\r\n")
         // Queued behind the others, it is accepted once their timeouts free descriptors

@@ -71,6 +71,16 @@ enum APIDocuments {
         ]
     }
 
+    static func operation(_ o: BulkOperation) -> Document {
+        [
+            "id": .string(o.id.lowercasedText), "action": .string(o.action.rawValue),
+            "filter": o.filter.document, "reason": .string(o.reason), "rate": number(o.rate),
+            "state": .string(o.state), "total": number(o.total), "processed": number(o.processed),
+            "createdBy": .string(o.createdBy), "createdAt": date(o.createdAt),
+            "finishedAt": o.finishedAt.map(date) ?? .null,
+        ]
+    }
+
     static func page(_ items: [Document], next: Int64?) -> Document {
         ["items": .array(items), "next": next.map { .string("\($0)") } ?? .null]
     }

@@ -16,6 +16,7 @@ struct AdminAPI: Sendable {
     let messages: Messages
     let deadLetters: DeadLetters
     let audit: AuditLog
+    let operations: BulkOperations
     let tokens: ApiTokens
     let statistics: StoreStatistics
     let access: Access
@@ -49,6 +50,22 @@ struct AdminAPI: Sendable {
             "/dead-letters/:id/discard",
             use: handler(.operator) { request, context, caller in
                 try await discard(try Self.id(context), request, caller)
+            })
+        api.post(
+            "/operations",
+            use: handler(.operator) { request, _, caller in
+                try await createOperation(request, caller)
+            })
+        api.get("/operations", use: handler(.viewer) { _, _, _ in try await listOperations() })
+        api.get(
+            "/operations/:id",
+            use: handler(.viewer) { _, context, _ in
+                try await operation(try Self.id(context))
+            })
+        api.post(
+            "/operations/:id/cancel",
+            use: handler(.operator) { _, context, caller in
+                try await cancelOperation(try Self.id(context), caller)
             })
         api.get("/audit", use: handler(.viewer) { request, _, _ in try await auditLog(request) })
         api.get("/tokens", use: handler(.admin) { _, _, _ in try await listTokens() })
@@ -269,6 +286,99 @@ struct AdminAPI: Sendable {
                     ]
                 })
         ]
+    }
+
+    // MARK: Bulk operations
+
+    /// `{action, filter, rate, reason, dryRun}`: with `dryRun`, how many dead letters the
+    /// filter matches and the first of them; else a running operation (201).
+    func createOperation(_ request: Request, _ caller: Caller) async throws(Problem) -> Response {
+        let body = try await Self.object(request)
+        guard let actionName = try Self.string(body, "action"),
+            let action = BulkOperation.Action(rawValue: actionName)
+        else {
+            throw Problem(
+                .badRequest, "action must be replay, replay from start or discard",
+                hint: #"send {"action": "replay", "filter": {...}, "reason": "..."}"#)
+        }
+        var query: [String: String] = [:]
+        if let filter = body["filter"] {
+            guard case .object(let members) = filter else {
+                throw Problem(
+                    .badRequest, "filter must be an object",
+                    hint:
+                        "use the list's filter names: route, state, since, until, header, q, attempts_gte"
+                )
+            }
+            for m in members {
+                guard let text = m.value.scalarText else {
+                    throw Problem(
+                        .badRequest, "filter.\(m.key) must be a text or a number", hint: "")
+                }
+                query[m.key] = text
+            }
+        }
+        let filter = try Self.filter(query)
+        if let state = filter.state, state != "dead" {
+            throw Problem(
+                .badRequest, "a bulk action applies to dead letters, not to \(state) messages",
+                hint: "leave the state out of the filter, or give state: dead")
+        }
+        do {
+            if try Self.bool(body, "dryRun") == true {
+                let preview = try await operations.preview(filter)
+                return Self.json(
+                    .ok,
+                    [
+                        "count": .number(DecimalText(preview.count)),
+                        "sample": .array(preview.sample.map { .string($0.lowercasedText) }),
+                    ])
+            }
+            var rate = 50
+            if let r = body["rate"] {
+                guard let text = r.scalarText, let n = Int(text) else {
+                    throw Problem(
+                        .badRequest, "rate must be a whole number",
+                        hint: "messages per second, 1 to 10000")
+                }
+                rate = n
+            }
+            let created = try await operations.create(
+                action, filter: filter, rate: rate, reason: try Self.string(body, "reason") ?? "",
+                by: caller.actor)
+            return Self.json(.created, APIDocuments.operation(created))
+        } catch {
+            throw Problem(any: error)
+        }
+    }
+
+    func listOperations() async throws(Problem) -> Response {
+        do {
+            return Self.json(
+                .ok, ["items": .array(try await operations.list().map(APIDocuments.operation))])
+        } catch {
+            throw Problem(error)
+        }
+    }
+
+    func operation(_ id: UUID) async throws(Problem) -> Response {
+        let found: BulkOperation?
+        do { found = try await operations.get(id) } catch { throw Problem(error) }
+        guard let found else {
+            throw Problem(
+                .notFound, "no operation \(id.lowercasedText)",
+                hint: "list operations with GET /api/v1/operations")
+        }
+        return Self.json(.ok, APIDocuments.operation(found))
+    }
+
+    func cancelOperation(_ id: UUID, _ caller: Caller) async throws(Problem) -> Response {
+        do {
+            try await operations.cancel(id, by: caller.actor)
+            return try await operation(id)
+        } catch {
+            throw Problem(any: error)
+        }
     }
 
     // MARK: Tokens

@@ -109,6 +109,55 @@ enum OpenAPIDocument {
               }
              }
             }
+           },
+           "Operation": {
+            "type": "object",
+            "properties": {
+             "id": {
+              "type": "string",
+              "format": "uuid"
+             },
+             "action": {
+              "type": "string"
+             },
+             "filter": {
+              "type": "object"
+             },
+             "reason": {
+              "type": "string"
+             },
+             "rate": {
+              "type": "integer"
+             },
+             "state": {
+              "type": "string",
+              "enum": [
+               "running",
+               "done",
+               "cancelled"
+              ]
+             },
+             "total": {
+              "type": "integer"
+             },
+             "processed": {
+              "type": "integer"
+             },
+             "createdBy": {
+              "type": "string"
+             },
+             "createdAt": {
+              "type": "string",
+              "format": "date-time"
+             },
+             "finishedAt": {
+              "type": [
+               "string",
+               "null"
+              ],
+              "format": "date-time"
+             }
+            }
            }
           }
          },
@@ -745,6 +794,229 @@ enum OpenAPIDocument {
               }
              }
             }
+           }
+          },
+          "/api/v1/operations": {
+           "get": {
+            "summary": "Bulk operations, newest first",
+            "description": "Needs a token with the viewer role.",
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "responses": {
+             "200": {
+              "description": "OK",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "object"
+                }
+               }
+              }
+             },
+             "401": {
+              "$ref": "#/components/responses/Problem"
+             },
+             "403": {
+              "$ref": "#/components/responses/Problem"
+             },
+             "503": {
+              "$ref": "#/components/responses/Problem"
+             }
+            }
+           },
+           "post": {
+            "summary": "Replay or discard every dead letter a filter matches (dryRun: count and sample)",
+            "description": "Needs a token with the operator role.",
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "responses": {
+             "200": {
+              "description": "Dry run: count and sample",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "type": "object",
+                 "properties": {
+                  "count": {
+                   "type": "integer"
+                  },
+                  "sample": {
+                   "type": "array",
+                   "items": {
+                    "type": "string",
+                    "format": "uuid"
+                   }
+                  }
+                 }
+                }
+               }
+              }
+             },
+             "201": {
+              "description": "Created",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Operation"
+                }
+               }
+              }
+             },
+             "400": {
+              "$ref": "#/components/responses/Problem"
+             },
+             "409": {
+              "$ref": "#/components/responses/Problem"
+             },
+             "401": {
+              "$ref": "#/components/responses/Problem"
+             },
+             "403": {
+              "$ref": "#/components/responses/Problem"
+             },
+             "503": {
+              "$ref": "#/components/responses/Problem"
+             }
+            },
+            "requestBody": {
+             "required": true,
+             "content": {
+              "application/json": {
+               "schema": {
+                "type": "object",
+                "required": [
+                 "action"
+                ],
+                "properties": {
+                 "action": {
+                  "type": "string",
+                  "enum": [
+                   "replay",
+                   "replay from start",
+                   "discard"
+                  ]
+                 },
+                 "filter": {
+                  "type": "object",
+                  "description": "the list's filters: route, state, since, until, header, q, attempts_gte"
+                 },
+                 "rate": {
+                  "type": "integer",
+                  "minimum": 1,
+                  "maximum": 10000
+                 },
+                 "reason": {
+                  "type": "string"
+                 },
+                 "dryRun": {
+                  "type": "boolean"
+                 }
+                }
+               }
+              }
+             }
+            }
+           }
+          },
+          "/api/v1/operations/{id}": {
+           "get": {
+            "summary": "One operation with its progress",
+            "description": "Needs a token with the viewer role.",
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "responses": {
+             "200": {
+              "description": "The operation",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Operation"
+                }
+               }
+              }
+             },
+             "404": {
+              "$ref": "#/components/responses/Problem"
+             },
+             "401": {
+              "$ref": "#/components/responses/Problem"
+             },
+             "403": {
+              "$ref": "#/components/responses/Problem"
+             },
+             "503": {
+              "$ref": "#/components/responses/Problem"
+             }
+            },
+            "parameters": [
+             {
+              "name": "id",
+              "in": "path",
+              "required": true,
+              "schema": {
+               "type": "string",
+               "format": "uuid"
+              }
+             }
+            ]
+           }
+          },
+          "/api/v1/operations/{id}/cancel": {
+           "post": {
+            "summary": "Cancel a running operation",
+            "description": "Needs a token with the operator role.",
+            "security": [
+             {
+              "bearer": []
+             }
+            ],
+            "responses": {
+             "200": {
+              "description": "Cancelled",
+              "content": {
+               "application/json": {
+                "schema": {
+                 "$ref": "#/components/schemas/Operation"
+                }
+               }
+              }
+             },
+             "404": {
+              "$ref": "#/components/responses/Problem"
+             },
+             "409": {
+              "$ref": "#/components/responses/Problem"
+             },
+             "401": {
+              "$ref": "#/components/responses/Problem"
+             },
+             "403": {
+              "$ref": "#/components/responses/Problem"
+             },
+             "503": {
+              "$ref": "#/components/responses/Problem"
+             }
+            },
+            "parameters": [
+             {
+              "name": "id",
+              "in": "path",
+              "required": true,
+              "schema": {
+               "type": "string",
+               "format": "uuid"
+              }
+             }
+            ]
            }
           }
          }
