@@ -280,6 +280,14 @@ public final class Node: Service, Sendable {
         }
         let (clients, schema) = (shared.clients, shared.schema)
         let tokens = ApiTokens(client: clients, schema: schema, logger: logger)
+        let api = AdminAPI(
+            messages: Messages(client: clients, schema: schema, logger: logger),
+            deadLetters: DeadLetters(client: clients, schema: schema, logger: logger),
+            audit: AuditLog(client: clients, schema: schema, logger: logger),
+            operations: BulkOperations(client: clients, schema: schema, logger: logger),
+            tokens: tokens,
+            statistics: StoreStatistics(client: clients, schema: schema, logger: logger),
+            access: Access(tokens: tokens), routeIDs: routeIDs, logger: logger)
         let server = ManagementServer(
             metrics: NodeMetrics.shared,
             gauges: StoreGauges(
@@ -289,14 +297,11 @@ public final class Node: Service, Sendable {
                 logger: logger),
             routeIDs: routeIDs,
             readiness: { [shared] in await shared.readiness() },
-            api: AdminAPI(
-                messages: Messages(client: clients, schema: schema, logger: logger),
-                deadLetters: DeadLetters(client: clients, schema: schema, logger: logger),
-                audit: AuditLog(client: clients, schema: schema, logger: logger),
-                operations: BulkOperations(client: clients, schema: schema, logger: logger),
-                tokens: tokens,
-                statistics: StoreStatistics(client: clients, schema: schema, logger: logger),
-                access: Access(tokens: tokens), routeIDs: routeIDs, logger: logger),
+            api: api,
+            console: Console(
+                api: api,
+                sessions: ConsoleSessions(client: clients, schema: schema, logger: logger),
+                logger: logger),
             metricsAuth: management.metricsAuth)
         return Application(
             router: server.router(),

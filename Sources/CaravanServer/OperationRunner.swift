@@ -46,7 +46,9 @@ struct OperationRunner: Sendable {
                 operation, owner: owner, size: size, lease: lease)
             if acted == 0 { break }
             done += acted
-            try? await Task.sleep(until: started + interval)
+            // A short batch means the end is near: the empty one that marks it done
+            // follows at once.
+            if acted == size { try? await Task.sleep(until: started + interval) }
         }
         logger.info(
             "bulk operation ended here",

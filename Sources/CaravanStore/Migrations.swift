@@ -209,5 +209,21 @@ enum Migrations {
                     WHERE state = 'running'
                 """,
             ]),
+        Migration(
+            version: 10, name: "console sessions",
+            sql: [
+                // A signed-in console: the cookie's SHA-256 (the cookie itself is never
+                // stored), the token it signed in with (revoking the token ends the
+                // session), and the CSRF token its forms carry.
+                """
+                CREATE TABLE {schema}."console_sessions" (
+                    id_sha256 bytea PRIMARY KEY,
+                    token text NOT NULL REFERENCES {schema}."api_tokens" (name) ON DELETE CASCADE,
+                    csrf text NOT NULL,
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    expires_at timestamptz NOT NULL
+                )
+                """
+            ]),
     ]
 }

@@ -71,6 +71,42 @@ public struct StoreStatistics: Sendable {
         }
     }
 
+    /// Messages accepted, done and dead per minute over the last `minutes`, oldest first
+    /// (minutes with none are 0). Read from the messages that arrived in that time (found
+    /// from the newest backwards through the journal's order, never a scan of the table):
+    /// a message that arrived earlier and finished in that time is not counted.
+    public func perMinute(minutes: Int = 60) async throws(StoreError) -> [MinuteCounts] {
+        let table = schema.table("messages")
+        let sql = """
+            WITH recent AS (
+                SELECT created_at, updated_at, state FROM \(table)
+                WHERE seq > coalesce((SELECT seq FROM \(table)
+                                      WHERE created_at < now() - \(minutes) * interval '1 minute'
+                                      ORDER BY seq DESC LIMIT 1), 0)
+            ), events AS (
+                SELECT 0 AS kind, date_trunc('minute', created_at) AS minute FROM recent
+                UNION ALL SELECT 1, date_trunc('minute', updated_at) FROM recent WHERE state = 'done'
+                UNION ALL SELECT 2, date_trunc('minute', updated_at) FROM recent WHERE state = 'dead'
+            )
+            SELECT m.minute, count(*) FILTER (WHERE e.kind = 0)::int, count(*) FILTER (WHERE e.kind = 1)::int,
+                   count(*) FILTER (WHERE e.kind = 2)::int
+            FROM generate_series(date_trunc('minute', now()) - \(minutes - 1) * interval '1 minute',
+                                 date_trunc('minute', now()), interval '1 minute') AS m(minute)
+            LEFT JOIN events e ON e.minute = m.minute
+            GROUP BY m.minute ORDER BY m.minute
+            """
+        return try await statements.run { [self] in
+            let rows = try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+            var result: [MinuteCounts] = []
+            for try await (minute, accepted, done, dead) in rows.decode((Date, Int, Int, Int).self)
+            {
+                result.append(
+                    MinuteCounts(minute: minute, accepted: accepted, done: done, dead: dead))
+            }
+            return result
+        }
+    }
+
     /// This process's connections to the server by whether they run a statement
     /// (`in_use`) or wait in the pool (`idle`), from `pg_stat_activity`; and how long taking
     /// a connection from the pool took.
@@ -94,4 +130,12 @@ public struct StoreStatistics: Sendable {
             }
         }
     }
+}
+
+/// One minute of the overview's chart.
+public struct MinuteCounts: Sendable, Equatable {
+    public var minute: Date
+    public var accepted: Int
+    public var done: Int
+    public var dead: Int
 }

@@ -435,7 +435,8 @@ struct AdminAPI: Sendable {
 
     static func query(_ request: Request) -> [String: String] {
         var query: [String: String] = [:]
-        for (name, value) in request.uri.queryParameters {
+        // An empty value is no filter (a form's empty field).
+        for (name, value) in request.uri.queryParameters where !value.isEmpty {
             query[String(name)] = String(value).removingPercentEncoding ?? String(value)
         }
         return query

@@ -16,6 +16,7 @@ struct ManagementServer: Sendable {
     let routeIDs: @Sendable () -> [String]
     let readiness: PlatformHTTPServer.Readiness
     let api: AdminAPI
+    let console: Console
     /// Whether `/metrics` and `/health` need a viewer token too.
     let metricsAuth: Bool
 
@@ -23,6 +24,7 @@ struct ManagementServer: Sendable {
         let router = Router(context: BasicRequestContext.self)
         if metricsAuth { router.add(middleware: OpenPathsNeedAToken(access: api.access)) }
         api.register(on: router)
+        console.register(on: router)
         router.get("/metrics") { _, _ in
             await gauges.refresh(routes: routeIDs())
             var response = Response(
