@@ -408,3 +408,41 @@ import Testing
         #expect(served == documented)
     }
 }
+
+/// `caravan.management.metricsAuth`: the open paths of the management listener.
+@Suite struct ManagementListenerTests {
+    @Test func metricsAndHealthAreOpenUnlessMetricsAuthIsOnThenTheyNeedAViewerToken()
+        async throws
+    {
+        let open = try await TestNode.start(AdminAPITests.routes)
+        let base = "http://127.0.0.1:\(open.managementPort)"
+        #expect(try await HTTP.send(base + "/metrics", method: "GET").status == 200)
+        #expect(try await HTTP.send(base + "/health/ready", method: "GET").status == 200)
+        // A route's path is not served here, nor is the management's on the routes' port.
+        #expect(
+            try await HTTP.send(base + "/orders", "{}", contentType: "application/json").status
+                == 404)
+        #expect(try await open.send("/api/v1/routes", method: "GET").status == 404)
+        try await open.stop()
+
+        let closed = try await TestNode.start(AdminAPITests.routes) {
+            $0.management?.metricsAuth = true
+        }
+        let secret = try await ServerTestDatabase.withClient(nil) { client in
+            try await ApiTokens(client: client, schema: closed.schema).create(
+                name: "prometheus", role: .viewer, by: Operator("setup", via: .cli))
+        }
+        let guarded = "http://127.0.0.1:\(closed.managementPort)"
+        for path in ["/metrics", "/health/live", "/health/ready"] {
+            let refused = try await HTTP.send(guarded + path, method: "GET")
+            #expect(refused.status == 401, "\(path)")
+            #expect(
+                try await HTTP.send(
+                    guarded + path, method: "GET", headers: [("Authorization", "Bearer \(secret)")]
+                ).status == 200, "\(path)")
+        }
+        // The routes' own health stays open for load balancers.
+        #expect(try await closed.send("/health/live", method: "GET").status == 200)
+        try await closed.stop()
+    }
+}
