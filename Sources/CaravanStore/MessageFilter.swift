@@ -42,6 +42,34 @@ public struct MessageFilter: Sendable, Equatable {
             && a.text == b.text && a.attemptsAtLeast == b.attemptsAtLeast
     }
 
+    /// What text search reads: the body in PostgreSQL's `escape` encoding (text as it is,
+    /// except a backslash doubled and bytes that are not ASCII as `\ooo`: any body, even
+    /// one that is not UTF-8, has one) and the last error's message. The dead letters'
+    /// trigram index is on this expression (migration 11).
+    static let searchText =
+        "(encode(body, 'escape') || chr(10) || coalesce(errors->-1->>'message', ''))"
+
+    /// The ILIKE pattern that finds `text` in ``searchText``: encoded as the body is, then
+    /// with LIKE's own characters escaped.
+    static func pattern(_ text: String) -> String {
+        var encoded = ""
+        for byte in text.utf8 {
+            switch byte {
+            case 0x5C: encoded += #"\\"#
+            case 0x00, 0x80...:
+                let octal = String(byte, radix: 8)
+                encoded += #"\"# + String(repeating: "0", count: 3 - octal.count) + octal
+            default: encoded.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        let escaped =
+            encoded
+            .replacingOccurrences(of: #"\"#, with: #"\\"#)
+            .replacingOccurrences(of: "%", with: #"\%"#)
+            .replacingOccurrences(of: "_", with: #"\_"#)
+        return "%" + escaped + "%"
+    }
+
     /// The filter as JSON (the audit log, bulk operations); ``init(document:)`` reads it.
     public var document: Document {
         var o = DocumentObject()
@@ -113,15 +141,7 @@ public struct MessageFilter: Sendable, Equatable {
             )
         }
         if let text {
-            let bytes = parameter(ByteBuffer(bytes: Array(text.utf8)))
-            let pattern = parameter(
-                "%"
-                    + text.replacingOccurrences(of: "\\", with: "\\\\")
-                    .replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(
-                        of: "_", with: "\\_") + "%")
-            conditions.append(
-                "(position(\(bytes)::bytea in body) > 0 OR errors->-1->>'message' ILIKE \(pattern))"
-            )
+            conditions.append("\(Self.searchText) ILIKE \(parameter(Self.pattern(text)))")
         }
         if let attemptsAtLeast { conditions.append("attempt >= \(parameter(attemptsAtLeast))") }
         return conditions.joined(separator: " AND ")

@@ -225,5 +225,31 @@ enum Migrations {
                 )
                 """
             ]),
+        Migration(
+            version: 11, name: "text search in dead letters",
+            sql: [
+                // Operators search dead letters by what their body or last error says: a
+                // trigram index (pg_trgm, in PostgreSQL's contrib) makes that fast at any
+                // size. Only dead letters — indexing every body would tax every append.
+                // Where pg_trgm cannot be installed the search still works, by reading.
+                """
+                DO $$
+                DECLARE trgm_schema text;
+                BEGIN
+                    BEGIN
+                        CREATE EXTENSION IF NOT EXISTS pg_trgm;
+                    EXCEPTION WHEN OTHERS THEN
+                        RAISE NOTICE 'pg_trgm is not available (%): dead letters are searched without an index', SQLERRM;
+                    END;
+                    SELECT n.nspname INTO trgm_schema FROM pg_extension e
+                        JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm';
+                    IF trgm_schema IS NOT NULL THEN
+                        EXECUTE format(
+                            'CREATE INDEX messages_dead_text ON {schema}."messages" USING gin (%s %I.gin_trgm_ops) WHERE state = ''dead''',
+                            $search$\(MessageFilter.searchText)$search$, trgm_schema);
+                    END IF;
+                END $$
+                """
+            ]),
     ]
 }

@@ -41,12 +41,17 @@ public struct StoreStatistics: Sendable {
 
     /// Every route with unfinished messages, by route id.
     public func routes() async throws(StoreError) -> [String: RouteStatistics] {
+        // One part per partial index (due, leased, dead): a single `state IN (...)` made
+        // the planner read the whole table (215 ms at a million rows, against 11 ms).
+        let table = schema.table("messages")
         let sql = """
             SELECT route, state, count(*)::int,
                    EXTRACT(EPOCH FROM now() - min(due_at) FILTER (WHERE due_at <= now()))::float8
-            FROM \(schema.table("messages"))
-            WHERE state IN ('ready', 'running', 'retrying', 'dead')
-            GROUP BY route, state
+            FROM \(table) WHERE state IN ('ready', 'retrying') GROUP BY route, state
+            UNION ALL
+            SELECT route, 'running', count(*)::int, NULL FROM \(table) WHERE state = 'running' GROUP BY route
+            UNION ALL
+            SELECT route, 'dead', count(*)::int, NULL FROM \(table) WHERE state = 'dead' GROUP BY route
             """
         return try await statements.run { [self] in
             let rows = try await client.query(PostgresQuery(unsafeSQL: sql), logger: logger)

@@ -109,9 +109,27 @@ struct TestNode {
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: node)], logger: ServerTestDatabase.logger))
-        let task = Task { try await group.run() }
-        let port = await node.httpPort()
-        let managementPort = settings.management == nil ? 0 : await node.managementPort()
+        let (stopped, ended) = AsyncStream.makeStream(of: Void.self)
+        let task = Task {
+            defer { ended.finish() }
+            try await group.run()
+        }
+        // A node that fails to start never listens: fail with that, not wait for ever.
+        let ports = try await withThrowingTaskGroup(of: (Int, Int)?.self) { waiting in
+            waiting.addTask { [management = settings.management] in
+                (await node.httpPort(), management == nil ? 0 : await node.managementPort())
+            }
+            waiting.addTask {
+                for await _ in stopped {}  // ends when the node stops, or on cancellation
+                if Task.isCancelled { return nil }
+                throw NodeError("the node stopped before it listened")
+            }
+            defer { waiting.cancelAll() }
+            return try await waiting.next()!
+        }
+        guard let (port, managementPort) = ports else {
+            throw NodeError("the node stopped before it listened")
+        }
         return TestNode(
             node: node, group: group, task: task, port: port, managementPort: managementPort,
             schema: settings.schema, cluster: cluster)

@@ -1,0 +1,72 @@
+import Caravan
+import CaravanStore
+import Foundation
+import PostgresNIO
+import Testing
+
+/// The list filters as the store applies them.
+@Suite struct MessageFilterTests {
+    /// Stores messages with these bodies, dead with error "failed <body's first word>".
+    func store(_ bodies: [[UInt8]], _ client: PostgresClient, _ schema: StoreSchema) async throws
+        -> [UUID]
+    {
+        var ids: [UUID] = []
+        for body in bodies {
+            let id = UUID()
+            ids.append(id)
+            var b = PostgresBindings()
+            b.append(id)
+            b.append(ByteBuffer(bytes: body))
+            try await client.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO "\(schema.name)".messages (id, route, consumer, state, body, errors)
+                        VALUES ($1, 'r', 'test', 'dead', $2,
+                                jsonb_build_array(jsonb_build_object('message', 'Warehouse 7 refused')))
+                        """, binds: b))
+        }
+        return ids
+    }
+
+    /// Any case, any byte: a body that is not UTF-8, LIKE's own `%` and `_`, a backslash,
+    /// letters that are not ASCII, and the last error.
+    @Test func textSearchFindsTheBytesOfBodyOrLastErrorWhateverTheyAre() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let ids = try await store(
+                [
+                    Array("Order 50% OFF_now".utf8), Array(#"C:\temp\x"#.utf8),
+                    Array("Grüße aus Köln".utf8), [0xFF, 0xFE, 0x41, 0x42, 0x43],
+                    Array("plain".utf8),
+                ], client, schema)
+            let messages = Messages(client: client, schema: schema)
+            func found(_ text: String) async throws -> [UUID] {
+                try await messages.list(MessageFilter(state: "dead", text: text), bodies: false)
+                    .messages.map(\.id).reversed()
+            }
+            #expect(try await found("50%") == [ids[0]])
+            #expect(try await found("0% off_") == [ids[0]])
+            #expect(try await found("%_") == [])
+            #expect(try await found(#"\temp"#) == [ids[1]])
+            #expect(try await found("Köln") == [ids[2]])
+            #expect(try await found("ABC") == [ids[3]])
+            #expect(try await found("warehouse 7") == ids)
+            #expect(try await found("nowhere") == [])
+        }
+    }
+
+    /// Dead letters are searched through a trigram index where pg_trgm exists (it does in
+    /// Debian's PostgreSQL, which the tests run).
+    @Test func deadLettersHaveATrigramIndexForTextSearch() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let rows = try await client.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        SELECT indexdef FROM pg_indexes
+                        WHERE schemaname = '\(schema.name)' AND indexname = 'messages_dead_text'
+                        """))
+            var definition = ""
+            for try await d in rows.decode(String.self) { definition = d }
+            #expect(definition.contains("gin_trgm_ops") && definition.contains("'dead'"))
+        }
+    }
+}
