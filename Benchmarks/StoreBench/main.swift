@@ -2,7 +2,11 @@
 // concurrent appenders (group commit), then claim → process → complete by a worker
 // group. Prints one `name value` line per figure for scripts/bench-store.
 //
-//   store-bench --database URL [--messages N] [--appenders N] [--workers N]
+//   store-bench --database URL [--messages N] [--appenders N] [--workers N] [--drop-index NAME]
+//
+// Each message carries the headers an HTTP request gives one (the GIN index on headers
+// costs per header); `--drop-index` drops one of the store's indexes after the
+// migrations, to measure what it costs.
 import Caravan
 import CaravanStore
 import Foundation
@@ -16,6 +20,7 @@ struct Options {
     var workers = 4
     var bodySize = 1024
     var inFlight = 2
+    var dropIndex: String?
 
     init(_ arguments: [String]) {
         var i = 1
@@ -32,6 +37,7 @@ struct Options {
             case "--workers": workers = Int(next())!
             case "--body-size": bodySize = Int(next())!
             case "--in-flight": inFlight = Int(next())!
+            case "--drop-index": dropIndex = next()
             default: fatalError("unknown option \(arguments[i])")
             }
             i += 1
@@ -64,6 +70,10 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     defer { group.cancelAll() }
     let schema = try StoreSchema("bench_\(ProcessInfo.processInfo.processIdentifier)")
     try await Migrator(client: client, schema: schema, logger: logger).migrate()
+    if let index = options.dropIndex {
+        try await client.query(
+            PostgresQuery(unsafeSQL: "DROP INDEX \"\(schema.name)\".\"\(index)\""), logger: logger)
+    }
 
     // 1. Appends: `appenders` tasks, each appending its share, one at a time (as HTTP
     // requests would), all through one journal.
@@ -72,7 +82,15 @@ try await withThrowingTaskGroup(of: Void.self) { group in
     var body = Array(#"{"order":""#.utf8)
     while body.count < options.bodySize - 2 { body.append(UInt8(ascii: "x")) }
     body += #""}"#.utf8
-    let message = Message(body: Body(bytes: body, contentType: .json))
+    var headers = Headers()
+    for (name, value) in [
+        ("Content-Type", "application/json"), ("Content-Length", "\(body.count)"),
+        ("User-Agent", "legacy-erp/7.2"), ("Accept", "*/*"), ("OrderId", "O-4711"),
+        ("CamelHttpMethod", "POST"), ("CamelHttpPath", "/orders"), ("CamelHttpUri", "/orders"),
+    ] {
+        headers[name] = .string(value)
+    }
+    let message = Message(headers: headers, body: Body(bytes: body, contentType: .json))
     let appendStart = ContinuousClock.now
     try await withThrowingTaskGroup(of: Void.self) { appenders in
         for a in 0..<options.appenders {
