@@ -71,16 +71,52 @@ public struct Messages: Sendable {
     ) async throws(StoreError) -> MessagePage {
         try filter.validate()
         let limit = min(max(1, limit), 1000)
+        // Text among dead letters: a common text fills a page from the newest few thousand
+        // (read in order), a rare one needs the trigram index — and the planner cannot
+        // tell which (it guessed 10 rows where 14,286 matched, and took 193 ms instead of
+        // 14). So the window first, and the index when the window does not fill the page.
+        if let text = filter.text, filter.state == "dead" {
+            var recent = filter
+            recent.text = nil
+            var b = PostgresBindings()
+            var whereClause = recent.clause(into: &b)
+            if let cursor {
+                b.append(cursor)
+                whereClause += " AND seq < $\(b.count)"
+            }
+            b.append(MessageFilter.pattern(text))
+            // `|| ''` keeps the planner off the trigram index here.
+            let source = """
+                (SELECT * FROM \(schema.table("messages")) WHERE \(whereClause)
+                 ORDER BY seq DESC LIMIT \(Self.searchWindow)) AS m
+                WHERE (\(MessageFilter.searchText) || '') ILIKE $\(b.count)
+                """
+            let page = try await page(from: source, b, limit: limit, bodies: bodies)
+            if page.next != nil { return page }
+        }
         var b = PostgresBindings()
         var whereClause = filter.clause(into: &b)
         if let cursor {
             b.append(cursor)
             whereClause += " AND seq < $\(b.count)"
         }
+        return try await page(
+            from: "\(schema.table("messages")) WHERE \(whereClause)", b, limit: limit,
+            bodies: bodies)
+    }
+
+    /// How many of the newest dead letters a text search reads in order before it asks
+    /// the trigram index.
+    static let searchWindow = 5000
+
+    /// The newest `limit` rows of `source` (a table and its conditions) and the next cursor.
+    private func page(
+        from source: String, _ b: PostgresBindings, limit: Int, bodies: Bool
+    ) async throws(StoreError) -> MessagePage {
         let sql = """
             SELECT id, seq, route, consumer, state, attempt, errors->-1->>'message', created_at, updated_at, due_at, replay_of,
                    headers::text, \(bodies ? "body" : "''::bytea"), length(body), content_type, errors::text
-            FROM \(schema.table("messages")) WHERE \(whereClause)
+            FROM \(source)
             ORDER BY seq DESC LIMIT \(limit + 1)
             """
         var messages = try await statements.run { [self, b] in

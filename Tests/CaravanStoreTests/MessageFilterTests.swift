@@ -54,6 +54,30 @@ import Testing
         }
     }
 
+    /// A text common among dead letters fills its pages from the newest ones read in
+    /// order; the pages are the same as the index gives, newest first, cursor by cursor.
+    @Test func pagesOfACommonTextAmongDeadLettersAreNewestFirstWithoutGaps() async throws {
+        try await TestDatabase.withStore { client, schema in
+            var bodies: [[UInt8]] = []
+            for i in 0..<25 {
+                bodies.append(Array((i % 2 == 0 ? "match \(i)" : "other \(i)").utf8))
+            }
+            let ids = try await store(bodies, client, schema)
+            let expected = ids.enumerated().filter { $0.offset % 2 == 0 }.map(\.element).reversed()
+            let messages = Messages(client: client, schema: schema)
+            var seen: [UUID] = []
+            var cursor: Int64?
+            repeat {
+                let page = try await messages.list(
+                    MessageFilter(state: "dead", text: "MATCH"), after: cursor, limit: 5,
+                    bodies: false)
+                seen += page.messages.map(\.id)
+                cursor = page.next
+            } while cursor != nil
+            #expect(seen == Array(expected))
+        }
+    }
+
     /// Dead letters are searched through a trigram index where pg_trgm exists (it does in
     /// Debian's PostgreSQL, which the tests run).
     @Test func deadLettersHaveATrigramIndexForTextSearch() async throws {
