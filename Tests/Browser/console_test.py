@@ -8,7 +8,7 @@ CARAVAN_SCREENSHOTS when it is set. Exits non-zero with the reason on the first 
 import json, os, sys, time
 
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -26,6 +26,9 @@ for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-s
 options.binary_location = "/usr/bin/chromium"
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 driver.set_page_load_timeout(20)
+# A click that posts a form returns before the next page is there: finding an element
+# waits for it (up to 15 s) — on a loaded machine the page comes late.
+driver.implicitly_wait(15)
 wait = WebDriverWait(driver, 15)
 
 
@@ -46,8 +49,20 @@ def shot(name):
         driver.save_screenshot(os.path.join(shots, name + ".png"))
 
 
+def absent(by, selector):
+    """True when the page has no such element (asked without waiting for one)."""
+    driver.implicitly_wait(0)
+    try:
+        return not driver.find_elements(by, selector)
+    finally:
+        driver.implicitly_wait(15)
+
+
 def text():
-    return driver.find_element(By.TAG_NAME, "main").text
+    try:
+        return driver.find_element(By.TAG_NAME, "main").text
+    except StaleElementReferenceException:  # the page changed while it was read
+        return ""
 
 
 def sign_in(token):
@@ -75,7 +90,7 @@ try:
     driver.get(base + "/console/login")
     shot("sign-in")
     driver.find_element(By.NAME, "token").send_keys("cvn_not-a-token" + Keys.ENTER)
-    check("not valid" in driver.page_source, "a wrong token was not refused")
+    wait.until(lambda d: "not valid" in d.page_source)
 
     # The operator signs in and sees the overview with its chart and routes.
     sign_in(setup["operator"])
@@ -162,13 +177,13 @@ try:
     # A viewer sees no action, and a forged form is refused anyway.
     sign_in(setup["viewer"])
     driver.get(base + "/console/messages?state=dead")
-    check(not driver.find_elements(By.CSS_SELECTOR, "input[name=id]"), "a viewer can select rows")
+    check(absent(By.CSS_SELECTOR, "input[name=id]"), "a viewer can select rows")
     link = driver.find_elements(By.CSS_SELECTOR, "main table tr td a[href^='/console/messages/']")
     check(link, "no dead letter left for the viewer to look at")
     link[0].click()
     wait.until(lambda d: "Message " in d.title)
     for control in ["replay", "discard", "edit-submit"]:
-        check(not driver.find_elements(By.ID, control), "a viewer sees the %s button" % control)
+        check(absent(By.ID, control), "a viewer sees the %s button" % control)
     status = driver.execute_async_script("""
         const done = arguments[arguments.length - 1];
         const csrf = document.querySelector('input[name=csrf]').value;
@@ -178,6 +193,7 @@ try:
     check(status == 403, "a viewer's forged replay got %s" % status)
     driver.get(base + "/console/tokens")
     check("needs the admin role" in text(), "a viewer reached the tokens page")
+    check(absent(By.NAME, "role"), "a viewer sees the token form")
     shot("viewer-message")
 
     # The admin manages tokens; the new secret is shown once.
