@@ -311,6 +311,14 @@ import Testing
             let badRole = try await f.call(
                 "POST", "/tokens", token: f.admin, body: #"{"name": "x", "role": "god"}"#)
             #expect(badRole.status == 400)
+            // A name with `@` is revoked through its percent-encoded path.
+            let mailed = try await f.call(
+                "POST", "/tokens", token: f.admin,
+                body: #"{"name": "ci@example", "role": "viewer"}"#)
+            let mailedSecret = try #require(mailed.json["secret"]?.scalarText)
+            #expect(
+                try await f.call("DELETE", "/tokens/ci%40example", token: f.admin).status == 204)
+            #expect(try await f.call("GET", "/messages", token: mailedSecret).status == 401)
         }
     }
 

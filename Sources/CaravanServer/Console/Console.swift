@@ -75,7 +75,7 @@ struct Console: Sendable {
         console.post(
             "/tokens/:name/revoke",
             use: action(.admin) { _, c, s, _ in
-                try await actions.revokeToken(c.parameters.get("name") ?? "", s)
+                try await actions.revokeToken(AdminAPI.tokenName(c), s)
             })
     }
 

@@ -77,7 +77,7 @@ struct AdminAPI: Sendable {
         api.delete(
             "/tokens/:name",
             use: handler(.admin) { _, context, caller in
-                try await revokeToken(context.parameters.get("name") ?? "", caller)
+                try await revokeToken(Self.tokenName(context), caller)
             })
         api.get("/openapi.json") { _, _ in
             Self.json(.ok, OpenAPIDocument.document)
@@ -431,6 +431,13 @@ struct AdminAPI: Sendable {
                 hint: "ids are UUIDs, as GET /api/v1/messages lists them")
         }
         return id
+    }
+
+    /// The `{name}` of a token path, percent-decoded (a name may hold `@`; it never holds
+    /// `%`, so decoding twice cannot change it).
+    static func tokenName(_ context: BasicRequestContext) -> String {
+        let raw = context.parameters.get("name") ?? ""
+        return raw.removingPercentEncoding ?? raw
     }
 
     static func query(_ request: Request) -> [String: String] {
