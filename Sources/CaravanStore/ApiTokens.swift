@@ -73,12 +73,7 @@ public struct ApiTokens: Sendable {
             throw StoreError.refused(
                 "a token name is 1 to 100 letters, digits, '-', '_', '.' or '@': '\(name)' is not")
         }
-        var random = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }
-        let secret =
-            Self.secretPrefix
-            + Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let secret = Self.secretPrefix + ConsoleSessions.randomSecret()
         var b = PostgresBindings()
         b.append(name)
         b.append(role.rawValue)

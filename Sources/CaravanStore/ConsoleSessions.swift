@@ -29,7 +29,7 @@ public struct ConsoleSessions: Sendable {
         self.logger = logger
     }
 
-    /// 32 random bytes, URL-safe base64.
+    /// 32 random bytes, URL-safe base64 (session ids, and the body of token secrets).
     static func randomSecret() -> String {
         var random = SystemRandomNumberGenerator()
         let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &random) }

@@ -102,7 +102,8 @@ public struct MessageFilter: Sendable, Equatable {
         date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: true))
     }
 
-    static func date(_ text: String) -> Date? {
+    /// An ISO 8601 time, with or without fractional seconds.
+    public static func date(_ text: String) -> Date? {
         let formatter = ISO8601DateFormatter()
         if let d = formatter.date(from: text) { return d }
         formatter.formatOptions.insert(.withFractionalSeconds)

@@ -477,10 +477,7 @@ struct AdminAPI: Sendable {
 
     static func date(_ query: [String: String], _ name: String) throws(Problem) -> Date? {
         guard let text = query[name] else { return nil }
-        let formatter = ISO8601DateFormatter()
-        if let date = formatter.date(from: text) { return date }
-        formatter.formatOptions.insert(.withFractionalSeconds)
-        if let date = formatter.date(from: text) { return date }
+        if let date = MessageFilter.date(text) { return date }
         throw Problem(
             .badRequest, "\(name)=\(text) is not an ISO 8601 time",
             hint: "give a time such as 2026-12-07T10:00:00Z")
