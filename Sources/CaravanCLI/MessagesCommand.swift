@@ -75,7 +75,7 @@ struct MessagesCommand: AsyncParsableCommand {
                 }
                 writeOutput(
                     Array(
-                        "\(messages.count) message\(messages.count == 1 ? "" : "s")\(page.next.map { "; more with --cursor \($0)" } ?? "")"
+                        "\(messages.count) message\(messages.count == 1 ? "" : "s")\(page.searchedDownTo.map { " among the newest, searched down to #\($0)" } ?? "")\(page.next.map { "; more with --cursor \($0)" } ?? "")"
                             .utf8))
             }
         }

@@ -42,6 +42,16 @@ public struct MessageDetail: Sendable {
 public struct MessagePage: Sendable {
     public var messages: [StoredMessage]
     public var next: Int64?
+    /// Set when a text search over messages in every state read as many messages as one
+    /// call may without filling the page: the arrival number (`seq`) it read down to.
+    /// `next` then continues the search below it.
+    public var searchedDownTo: Int64?
+
+    public init(messages: [StoredMessage], next: Int64?, searchedDownTo: Int64? = nil) {
+        self.messages = messages
+        self.next = next
+        self.searchedDownTo = searchedDownTo
+    }
 }
 
 /// Browsing the journal: `caravan messages`, the admin API and the console.
@@ -93,6 +103,8 @@ public struct Messages: Sendable {
                 """
             let page = try await page(from: source, b, limit: limit, bodies: bodies)
             if page.next != nil { return page }
+        } else if let text = filter.text {
+            return try await scan(filter, text: text, after: cursor, limit: limit, bodies: bodies)
         }
         var b = PostgresBindings()
         var whereClause = filter.clause(into: &b)
@@ -108,6 +120,55 @@ public struct Messages: Sendable {
     /// How many of the newest dead letters a text search reads in order before it asks
     /// the trigram index.
     static let searchWindow = 5000
+
+    /// How many messages one call of a text search beyond the dead letters reads at most
+    /// (20,000 take about 40 ms).
+    public var scanWindow = 20_000
+
+    /// Text search beyond the dead letters: a bounded scan, newest first. Only dead letters
+    /// have a trigram index — one over every message cost 2.6× in append rate (varied 1 KB
+    /// bodies) — so each call reads at most ``scanWindow`` messages and, when they do not
+    /// fill the page, answers what it found with a cursor below them (as DynamoDB's Scan
+    /// does): every call stays fast however many messages there are, and following
+    /// `next` searches all of them.
+    private func scan(
+        _ filter: MessageFilter, text: String, after cursor: Int64?, limit: Int, bodies: Bool
+    ) async throws(StoreError) -> MessagePage {
+        var window = filter
+        window.text = nil
+        var b = PostgresBindings()
+        var whereClause = window.clause(into: &b)
+        if let cursor {
+            b.append(cursor)
+            whereClause += " AND seq < $\(b.count)"
+        }
+        b.append(MessageFilter.pattern(text))
+        // `|| ''` keeps the planner off the dead letters' trigram index.
+        let sql = """
+            WITH w AS (SELECT seq, (\(MessageFilter.searchText) || '') ILIKE $\(b.count) AS hit
+                       FROM \(schema.table("messages")) WHERE \(whereClause)
+                       ORDER BY seq DESC LIMIT \(scanWindow))
+            SELECT count(*)::int, min(seq),
+                   coalesce((array_agg(seq ORDER BY seq DESC) FILTER (WHERE hit))[1:\(limit + 1)], '{}')
+            FROM w
+            """
+        let (read, lowest, hits) = try await statements.run { [self, b] in
+            let rows = try await client.query(
+                PostgresQuery(unsafeSQL: sql, binds: b), logger: logger)
+            for try await row in rows.decode((Int, Int64?, [Int64]).self) { return row }
+            return (0, nil, [])
+        }
+        var found = PostgresBindings()
+        found.append(hits)
+        var page = try await page(
+            from: "\(schema.table("messages")) WHERE seq = ANY($1)", found, limit: limit,
+            bodies: bodies)
+        if page.next == nil, read == scanWindow, let lowest {
+            page.next = lowest
+            page.searchedDownTo = lowest
+        }
+        return page
+    }
 
     /// The newest `limit` rows of `source` (a table and its conditions) and the next cursor.
     private func page(

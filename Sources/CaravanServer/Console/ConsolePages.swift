@@ -87,7 +87,12 @@ struct ConsolePages: Sendable {
                     "\(H.percent($0.key))=\(H.percent($0.value))"
                 }
                 .joined(separator: "&amp;")
-                return #"<p><a href="/console/messages?\#(link)" rel="next">Next page</a></p>"#
+                let searched =
+                    page.searchedDownTo.map {
+                        #"<span class="muted">Searched the newest messages down to #\#($0); older ones are searched on the next page (a text search among dead letters is indexed and complete).</span> "#
+                    } ?? ""
+                return
+                    #"<p>\#(searched)<a href="/console/messages?\#(link)" rel="next">Next page</a></p>"#
             } ?? ""
         let bulk =
             canAct && !page.messages.isEmpty
@@ -102,7 +107,7 @@ struct ConsolePages: Sendable {
             <form method="post" action="/console/bulk">\(H.csrfField(s.csrf))\(filterFields)
             \(bulk)
             <table><tr>\(canAct ? #"<th><input type="checkbox" id="select-all" aria-label="select all"></th>"# : "")<th>Id</th><th>Route</th><th>State</th><th class="num">Attempts</th><th>Last error</th><th>Stored</th></tr>
-            \(rows.isEmpty ? #"<tr><td colspan="7" class="muted">No messages match.</td></tr>"# : rows)
+            \(rows.isEmpty ? #"<tr><td colspan="7" class="muted">\#(page.searchedDownTo == nil ? "No messages match." : "No match yet.")</td></tr>"# : rows)
             </table></form>
             """
         return H.page(

@@ -84,4 +84,14 @@ enum APIDocuments {
     static func page(_ items: [Document], next: Int64?) -> Document {
         ["items": .array(items), "next": next.map { .string("\($0)") } ?? .null]
     }
+
+    /// A page of messages: with `searchedDownTo` when a text search stopped before the end.
+    static func page(_ page: MessagePage) -> Document {
+        var document = Self.page(page.messages.map(summary), next: page.next)
+        if case .object(var o) = document, let low = page.searchedDownTo {
+            o.append(key: "searchedDownTo", value: .string("\(low)"))
+            document = .object(o)
+        }
+        return document
+    }
 }

@@ -130,9 +130,7 @@ struct AdminAPI: Sendable {
         let cursor = try Self.cursor(query)
         do {
             let page = try await messages.list(filter, after: cursor, limit: limit, bodies: false)
-            return Self.json(
-                .ok,
-                APIDocuments.page(page.messages.map(APIDocuments.summary), next: page.next))
+            return Self.json(.ok, APIDocuments.page(page))
         } catch {
             throw Problem(error)
         }

@@ -80,6 +80,10 @@ enum OpenAPIDocument {
                "string",
                "null"
               ]
+             },
+             "searchedDownTo": {
+              "type": "string",
+              "description": "a text search over messages in every state reads at most 20,000 messages per call; when they did not fill the page, the arrival number it read down to (follow next to search further back)"
              }
             }
            },
@@ -278,7 +282,7 @@ enum OpenAPIDocument {
              {
               "name": "q",
               "in": "query",
-              "description": "text in the body or the last error",
+              "description": "text in the body or the last error (among dead letters: indexed; otherwise each call reads at most 20,000 messages, see searchedDownTo)",
               "schema": {
                "type": "string"
               }
