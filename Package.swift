@@ -23,6 +23,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // libxml2 is used directly (not through FoundationXML) because Caravan needs its
@@ -66,8 +67,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 // The HTTP parts Hummingbird's pipeline carries (for `100 Continue`).
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
-                // SHA-256 for message ids derived from a sender's idempotency key.
+                // SHA-256 for message ids derived from a sender's idempotency key; HMAC for
+                // signed webhooks.
                 .product(name: "Crypto", package: "swift-crypto"),
+                // bcrypt for the users files of `basic` policies.
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -93,6 +97,7 @@ let package = Package(
             dependencies: [
                 "Caravan",
                 "CaravanStore",
+                "CaravanAdapters",
                 "CaravanServer",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -116,6 +121,7 @@ let package = Package(
             dependencies: [
                 "CaravanAdapters", "CaravanTestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]),
         .testTarget(
@@ -129,6 +135,8 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]),
     ],
     swiftLanguageModes: [.v6]

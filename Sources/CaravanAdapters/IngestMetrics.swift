@@ -16,6 +16,12 @@ public enum IngestMetrics {
         case unavailable
         /// The store failed in a way retrying cannot fix (a 500).
         case failed
+        /// No valid credentials (401), or an address the policy does not allow (403).
+        case unauthorized
+        /// Over the endpoint's rate limit (429).
+        case rateLimited = "rate_limited"
+        /// The node holds as many requests or request bytes as it may (503).
+        case overloaded
     }
 
     public static func accepted(route: String, since start: ContinuousClock.Instant) {

@@ -1,5 +1,7 @@
 import Caravan
+import CaravanAdapters
 import Foundation
+import Logging
 
 /// Finds and reads route files and the properties beside them (the loader itself does no
 /// I/O).
@@ -65,23 +67,57 @@ enum RouteFiles {
         }
     }
 
+    /// The properties file: the explicit `--properties` one, or `application.properties` in
+    /// the first folder given (or beside the first file) when there is one.
+    static func propertiesPath(for paths: [String], propertiesFile: String?) -> String? {
+        if let propertiesFile { return propertiesFile }
+        guard let first = paths.first else { return nil }
+        var isDirectory: ObjCBool = false
+        _ = FileManager.default.fileExists(atPath: first, isDirectory: &isDirectory)
+        let folder = isDirectory.boolValue ? first : (first as NSString).deletingLastPathComponent
+        let candidate = ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(
+            "application.properties")
+        return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
+    }
+
+    /// The security settings' problems: a setting that cannot be used (at its line of the
+    /// properties file), and a policy a route names that is not defined (at the route).
+    static func securityDiagnostics(
+        _ routes: RouteSet, placeholders: PlaceholderResolver, roots: [String],
+        propertiesFile: String?
+    ) -> [Diagnostic] {
+        do {
+            let security = try HTTPSecurity(
+                properties: placeholders.properties, logger: Logger(label: "caravan"))
+            return security.diagnose(routes)
+        } catch {
+            let file = propertiesPath(for: roots, propertiesFile: propertiesFile)
+            var line = 1
+            if let file, let key = error.key,
+                let text = try? String(contentsOfFile: file, encoding: .utf8)
+            {
+                for (i, l) in text.split(separator: "\n", omittingEmptySubsequences: false)
+                    .enumerated()
+                where l.trimmingCharacters(in: .whitespaces).hasPrefix(key) {
+                    line = i + 1
+                    break
+                }
+            }
+            return [
+                Diagnostic(
+                    SourceLocation(file: file ?? "application.properties", line: line, column: 1),
+                    (error.key.map { "\($0): " } ?? "") + error.message, hint: error.hint)
+            ]
+        }
+    }
+
     /// `application.properties` in the first folder given (or beside the first file), or
     /// the explicit `--properties` file, with the environment for `{{env:...}}`.
     static func placeholders(for paths: [String], propertiesFile: String?) throws
         -> PlaceholderResolver
     {
         var properties: [String: String] = [:]
-        var file = propertiesFile
-        if file == nil, let first = paths.first {
-            var isDirectory: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: first, isDirectory: &isDirectory)
-            let folder =
-                isDirectory.boolValue ? first : (first as NSString).deletingLastPathComponent
-            let candidate = ((folder.isEmpty ? "." : folder) as NSString).appendingPathComponent(
-                "application.properties")
-            if FileManager.default.fileExists(atPath: candidate) { file = candidate }
-        }
-        if let file {
+        if let file = propertiesPath(for: paths, propertiesFile: propertiesFile) {
             guard let data = FileManager.default.contents(atPath: file),
                 let text = String(data: data, encoding: .utf8)
             else {

@@ -79,7 +79,9 @@ struct ServeCommand: AsyncParsableCommand {
 
         let placeholders = try RouteFiles.placeholders(for: [routes], propertiesFile: properties)
         let files = try RouteFiles.read(try RouteFiles.find([routes]))
-        let loaded = RouteLoader(placeholders: placeholders).load(files)
+        var loaded = RouteLoader(placeholders: placeholders).load(files)
+        loaded.diagnostics += RouteFiles.securityDiagnostics(
+            loaded.routes, placeholders: placeholders, roots: [routes], propertiesFile: properties)
         for diagnostic in loaded.diagnostics { writeError(diagnostic.description) }
         guard loaded.errors.isEmpty else {
             throw CLIFailure.malformed(
@@ -102,7 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.management = NodeSettings.Management(host: managementHost, port: managementPort)
         do {
             settings.schema = try StoreSchema(schema)
-            try settings.apply(properties: placeholders.properties)
+            try settings.apply(properties: placeholders.properties, logger: logger)
         } catch let error as StoreError {
             throw CLIFailure.invalid(error.description)
         } catch let error as NodeError {

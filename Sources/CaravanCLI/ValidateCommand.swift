@@ -25,9 +25,11 @@ struct ValidateCommand: AsyncParsableCommand {
     func run() async throws {
         let roots = paths.isEmpty ? ["routes"] : paths
         let files = try RouteFiles.read(try RouteFiles.find(roots))
-        let loader = RouteLoader(
-            placeholders: try RouteFiles.placeholders(for: roots, propertiesFile: properties))
-        let result = loader.load(files)
+        let placeholders = try RouteFiles.placeholders(for: roots, propertiesFile: properties)
+        let loader = RouteLoader(placeholders: placeholders)
+        var result = loader.load(files)
+        result.diagnostics += RouteFiles.securityDiagnostics(
+            result.routes, placeholders: placeholders, roots: roots, propertiesFile: properties)
         let errors = result.errors.count
         switch format {
         case .text:

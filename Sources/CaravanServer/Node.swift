@@ -137,14 +137,14 @@ public final class Node: Service, Sendable {
 
         let first = try await Generation(routes: routes, settings: settings, shared: shared)
         shared.current.withLock { $0 = first }
-        let server = try settings.http.map { (http) throws(ProcessingError) in
+        let server = try settings.http.map { (http) throws in
             var limits = PlatformHTTPServer.Limits()
             limits.bodyLimit = http.bodyLimit
             limits.bodyTimeout = http.bodyTimeout
             limits.idempotencyHeader = http.idempotencyHeader
             return PlatformHTTPServer(
-                routes: .init(table: try PlatformHTTPTable(routes: routes), engine: first.engine),
-                intake: shared, limits: limits,
+                routes: .init(table: try httpTable(routes), engine: first.engine),
+                intake: shared, limits: limits, security: settings.security, ledger: shared,
                 readiness: { [shared] in await shared.readiness() }, logger: logger)
         }
 
@@ -241,6 +241,20 @@ public final class Node: Service, Sendable {
 
     /// Looks for changed route files; a change that loads and builds is swapped in, one
     /// that does not is logged with its positions and the running routes stay.
+    /// The `platform-http` table of `routes`, once every policy they name is defined; the
+    /// endpoints anyone may post to are named in a warning.
+    func httpTable(_ routes: RouteSet) throws -> PlatformHTTPTable {
+        let problems = settings.security.diagnose(routes)
+        guard problems.isEmpty else { throw LoadFailure(problems) }
+        let open = settings.security.openEndpoints(routes)
+        if !open.isEmpty {
+            logger.warning(
+                "these endpoints accept requests from anyone: attach authPolicy=NAME or set caravan.auth.default",
+                metadata: ["endpoints": "\(open.joined(separator: ", "))"])
+        }
+        return try PlatformHTTPTable(routes: routes)
+    }
+
     func watch(_ reload: RouteReload, shared: Shared, server: PlatformHTTPServer?) async {
         var seen = reload.fingerprint()
         while !Task.isCancelled {
@@ -255,7 +269,7 @@ public final class Node: Service, Sendable {
                     metadata: ["errors": "\(failure.description)"])
             case .success(let routes):
                 do {
-                    let table = try PlatformHTTPTable(routes: routes)
+                    let table = try httpTable(routes)
                     let next = try await Generation(
                         routes: routes, settings: settings, shared: shared)
                     server?.replace(.init(table: table, engine: next.engine))

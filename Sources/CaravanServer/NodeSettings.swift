@@ -1,6 +1,8 @@
 import Caravan
+import CaravanAdapters
 import CaravanStore
 import Foundation
+import Logging
 
 /// How a Caravan node runs: where its database is, how many workers serve which routes,
 /// and the store's timings. `caravan serve` fills it from its options and the
@@ -89,6 +91,10 @@ public struct NodeSettings: Sendable {
         }
     }
 
+    /// Who may post to the `platform-http` endpoints and how fast (`caravan.auth.*`,
+    /// `caravan.rateLimit.*`, `caravan.server.trustedProxies`).
+    public var security = HTTPSecurity()
+
     /// A PEM file of certificate authorities `https:` endpoints trust besides the
     /// system's (`caravan.http.trustedCertificates`).
     public var trustedCertificates: String?
@@ -124,9 +130,17 @@ public struct NodeSettings: Sendable {
 
     /// Applies the `caravan.*` keys of `properties` (unknown `caravan.*` keys are errors,
     /// so a misspelt setting is not silently ignored).
-    public mutating func apply(properties: [String: String]) throws(NodeError) {
+    public mutating func apply(
+        properties: [String: String], logger: Logger = Logger(label: "caravan"),
+        resolve: (String) throws(SecurityError) -> String = { $0 }
+    ) throws(NodeError) {
+        do {
+            security = try HTTPSecurity(properties: properties, logger: logger, resolve: resolve)
+        } catch {
+            throw NodeError(error.description)
+        }
         for (key, value) in properties.sorted(by: { $0.key < $1.key })
-        where key.hasPrefix("caravan.") {
+        where key.hasPrefix("caravan.") && !HTTPSecurity.reads(key) {
             let parts = key.split(separator: ".").map(String.init)
             if parts.count == 4, parts[1] == "routes", parts[3] == "workers" {
                 guard let n = Int(value), n >= 1 else {
@@ -200,7 +214,7 @@ public struct NodeSettings: Sendable {
                 trustedCertificates = value
             default:
                 throw NodeError(
-                    "unknown setting '\(key)' — the caravan.* settings are caravan.workers, caravan.routes.<route id>.workers, caravan.lease, caravan.maxExpiredLeases, caravan.pollInterval, caravan.drainTimeout, caravan.retention, caravan.housekeepingInterval (seconds), caravan.server.bodyTimeout, caravan.server.idleTimeout (seconds), caravan.server.idempotencyHeader, caravan.management.host, caravan.management.port, caravan.management.metricsAuth, caravan.management.sampleInterval (seconds), caravan.http.trustedCertificates (a PEM file)"
+                    "unknown setting '\(key)' — the caravan.* settings are caravan.workers, caravan.routes.<route id>.workers, caravan.lease, caravan.maxExpiredLeases, caravan.pollInterval, caravan.drainTimeout, caravan.retention, caravan.housekeepingInterval (seconds), caravan.server.bodyTimeout, caravan.server.idleTimeout (seconds), caravan.server.idempotencyHeader, caravan.management.host, caravan.management.port, caravan.management.metricsAuth, caravan.management.sampleInterval (seconds), caravan.http.trustedCertificates (a PEM file), and the security settings caravan.auth.*, caravan.rateLimit.*, caravan.server.trustedProxies"
                 )
             }
         }

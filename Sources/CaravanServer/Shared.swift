@@ -56,6 +56,10 @@ final class Shared: Intake, Sendable {
         return entry.id
     }
 
+    private var signatures: SeenSignatures {
+        SeenSignatures(client: clients, schema: schema, logger: logger)
+    }
+
     /// Starts the current generation's work.
     func start() { current.withLock { $0 }?.start() }
 
@@ -121,6 +125,21 @@ final class Gate: Sendable {
                 return false
             }
             if isOpen { c.resume() }
+        }
+    }
+}
+
+extension Shared: SignatureLedger {
+    func seen(policy: String, signature: String) async throws(IntakeError) -> Bool {
+        do { return try await signatures.seen(policy: policy, signature: signature) } catch {
+            throw IntakeError(error.description)
+        }
+    }
+
+    func record(policy: String, signature: String, until: Date) async throws(IntakeError) {
+        do { try await signatures.record(policy: policy, signature: signature, until: until) } catch
+        {
+            throw IntakeError(error.description)
         }
     }
 }

@@ -260,5 +260,21 @@ enum Migrations {
                 CREATE INDEX messages_dead_seq ON {schema}."messages" (seq) WHERE state = 'dead'
                 """
             ]),
+        Migration(
+            version: 13, name: "seen webhook signatures",
+            sql: [
+                // The signatures of accepted signed requests, for their tolerance window:
+                // the same signed request again is a replay, on whichever node it arrives.
+                """
+                CREATE TABLE {schema}."seen_signatures" (
+                    policy text NOT NULL,
+                    signature text NOT NULL,
+                    until timestamptz NOT NULL,
+                    PRIMARY KEY (policy, signature))
+                """,
+                """
+                CREATE INDEX seen_signatures_until ON {schema}."seen_signatures" (until)
+                """,
+            ]),
     ]
 }

@@ -312,10 +312,10 @@ final class RawHTTPConnection: @unchecked Sendable {
                 connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
             }
         }
-        guard connected == 0 else {
-            close(fd)
-            throw Failure(description: "connect: \(errno)")
-        }
+        // No close here: an initialiser that throws once every property is set still runs
+        // deinit, and a second close would close whatever descriptor got the number in
+        // between (NIO's, which then crashed on EBADF).
+        guard connected == 0 else { throw Failure(description: "connect: \(errno)") }
     }
 
     deinit { close(fd) }

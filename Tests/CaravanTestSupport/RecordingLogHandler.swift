@@ -4,13 +4,20 @@ import Synchronization
 /// Keeps what is logged through it, for tests of what is reported.
 public struct RecordingLogHandler: LogHandler {
     public final class Records: Sendable {
-        public let entries = Mutex<[(level: Logger.Level, message: String)]>([])
+        public let entries = Mutex<
+            [(level: Logger.Level, message: String, metadata: [String: String])]
+        >([])
 
         public init() {}
 
         /// The messages logged at `level` or above.
         public func messages(atLeast level: Logger.Level) -> [String] {
             entries.withLock { $0.filter { $0.level >= level }.map(\.message) }
+        }
+
+        /// The metadata of the first entry with `message`.
+        public func metadata(of message: String) -> [String: String]? {
+            entries.withLock { $0.first { $0.message == message }?.metadata }
         }
     }
 
@@ -24,7 +31,10 @@ public struct RecordingLogHandler: LogHandler {
     }
 
     public func log(event: LogEvent) {
-        records.entries.withLock { $0.append((event.level, event.message.description)) }
+        var all = metadata
+        all.merge(event.metadata ?? [:]) { $1 }
+        let rendered = all.mapValues { "\($0)" }
+        records.entries.withLock { $0.append((event.level, event.message.description, rendered)) }
     }
 
     /// A logger that records into `records`.

@@ -56,6 +56,7 @@ public final class PlatformHTTPServer: Sendable {
 
     private let routes: Mutex<Routes>
     let intake: any Intake
+    let guards: IngestGuard
     public let limits: Limits
     public var bodyLimit: Int { limits.bodyLimit }
     let readiness: Readiness
@@ -63,10 +64,12 @@ public final class PlatformHTTPServer: Sendable {
 
     public init(
         routes: Routes, intake: any Intake, limits: Limits = Limits(),
+        security: HTTPSecurity = HTTPSecurity(), ledger: (any SignatureLedger)? = nil,
         readiness: @escaping Readiness, logger: Logger
     ) {
         self.routes = Mutex(routes)
         self.intake = intake
+        self.guards = IngestGuard(security: security, ledger: ledger, logger: logger)
         self.limits = limits
         self.readiness = readiness
         self.logger = logger
@@ -100,6 +103,7 @@ public final class PlatformHTTPServer: Sendable {
         let response = await ingest(request, channel: channel, stage: &stage, started: started)
         switch (stage, response.status) {
         case (.answeredByRoute, _): break
+        case (.refused(let route, let reason), _): IngestMetrics.refused(route: route, reason)
         case (.unmatched, .notFound): IngestMetrics.refused(route: "", .notFound)
         case (.unmatched, .methodNotAllowed): IngestMetrics.refused(route: "", .method)
         case (.unmatched, _): break
@@ -123,6 +127,8 @@ public final class PlatformHTTPServer: Sendable {
     enum IngestStage {
         case unmatched
         case matched(route: String)
+        /// Refused by a security step or load shedding, for this reason.
+        case refused(route: String, IngestMetrics.Refusal)
         case answeredByRoute
     }
 
@@ -156,6 +162,13 @@ public final class PlatformHTTPServer: Sendable {
             parameters = p
         }
         stage = .matched(route: entry.routeId)
+        var pass: IngestGuard.Pass
+        switch await guards.before(request, entry: entry, peer: channel.remoteAddress?.ipAddress) {
+        case .success(let p): pass = p
+        case .failure(let refusal):
+            stage = .refused(route: entry.routeId, refusal.reason)
+            return refusal.response
+        }
 
         // Everything that needs no body is checked before it is read: a client that asked
         // `Expect: 100-continue` then gets its answer without sending the body at all.
@@ -198,6 +211,13 @@ public final class PlatformHTTPServer: Sendable {
                 .badRequest, "the body could not be read: \(error)",
                 hint: "send the body whole, with a correct Content-Length or chunked encoding")
         }
+        let body = Array(buffer: bytes)
+        switch await guards.after(body: body, pass) {
+        case .success(let p): pass = p
+        case .failure(let refusal):
+            stage = .refused(route: entry.routeId, refusal.reason)
+            return refusal.response
+        }
         var headers = Headers()
         for field in request.headers where !Self.isFiltered(field.name.rawName) {
             headers[field.name.rawName] = .string(field.value)
@@ -212,8 +232,8 @@ public final class PlatformHTTPServer: Sendable {
         headers["CamelHttpPath"] = .string(path)
         headers["CamelHttpUri"] = .string(request.uri.string)
         headers["CamelHttpQuery"] = request.uri.query.map { .string($0) } ?? .null
-        let message = Message(
-            headers: headers, body: Body(bytes: Array(buffer: bytes), contentType: contentType))
+        if let principal = pass.principal { headers[Self.principalHeader] = .string(principal) }
+        let message = Message(headers: headers, body: Body(bytes: body, contentType: contentType))
         // A body whose type says JSON, XML or CSV must parse as that: refused here, with
         // where it breaks, rather than stored and failing in the route.
         if contentType?.format != nil, !message.body.isEmpty {
@@ -232,7 +252,10 @@ public final class PlatformHTTPServer: Sendable {
             return await reply(routes.engine, entry, message, channel: channel)
         }
         var id: UUID?
-        if let key = request.headers[HTTPField.Name(limits.idempotencyHeader)!] {
+        // A signed delivery's own id keeps its retries from storing twice.
+        if let key = request.headers[HTTPField.Name(limits.idempotencyHeader)!]
+            ?? pass.verified?.deliveryID
+        {
             guard let derived = Self.messageID(idempotencyKey: key, route: entry.routeId) else {
                 return Self.problem(
                     .badRequest,
@@ -244,9 +267,14 @@ public final class PlatformHTTPServer: Sendable {
         do {
             let id = try await intake.accept(
                 message, route: entry.routeId, consumer: entry.consumer, id: id)
-            return Self.json(
+            await guards.accepted(pass)
+            var response = Self.json(
                 .accepted,
                 ["id": .string(id.lowercasedText), "route": .string(entry.routeId)])
+            for (name, value) in pass.rateFields {
+                response.headers[HTTPField.Name(name)!] = value
+            }
+            return response
         } catch  where error.retryable {
             logger.warning(
                 "refused a message: the store is unavailable",
@@ -273,7 +301,12 @@ public final class PlatformHTTPServer: Sendable {
     static func isFiltered(_ name: String) -> Bool {
         let lower = name.lowercased()
         return lower.hasPrefix("camel") || lower.hasPrefix("org.apache.camel.")
+            || lower == "caravanprincipal"
     }
+
+    /// The header that names who posted, when the endpoint has a policy; only Caravan
+    /// sets it.
+    public static let principalHeader = "CaravanPrincipal"
 
     /// The message id for an idempotency key: the same key on the same route is the same
     /// message. A SHA-256 of both (a sender chooses the key, so the hash must resist

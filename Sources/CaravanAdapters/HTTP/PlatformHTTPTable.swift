@@ -15,6 +15,10 @@ public struct PlatformHTTPTable: Sendable {
         let consumes: MediaType?
         /// `InOut`: the route runs inline and its final message is the reply.
         public let pattern: ExchangePattern
+        /// `authPolicy`: who may post (nil: `caravan.auth.default`, if any).
+        let authPolicy: String?
+        /// `rateLimitPolicy`: how fast (nil: the policy named `default`, if any).
+        let rateLimitPolicy: String?
     }
 
     enum Segment: Sendable, Equatable {
@@ -28,7 +32,7 @@ public struct PlatformHTTPTable: Sendable {
     /// Options `platform-http` accepts.
     static let options: Set<String> = [
         "httpMethodRestrict", "consumes", "produces", "exchangePattern", "matchOnUriPrefix",
-        "muteException",
+        "muteException", "authPolicy", "rateLimitPolicy",
     ]
 
     /// The table for `routes`' `platform-http` consumers; a problem is reported with the
@@ -73,7 +77,8 @@ public struct PlatformHTTPTable: Sendable {
                 Entry(
                     routeId: route.id, uri: uri, consumer: uri.description, segments: segments,
                     methods: methods,
-                    consumes: consumes, pattern: pattern))
+                    consumes: consumes, pattern: pattern, authPolicy: uri[option: "authPolicy"],
+                    rateLimitPolicy: uri[option: "rateLimitPolicy"]))
         }
         self.entries = entries
     }

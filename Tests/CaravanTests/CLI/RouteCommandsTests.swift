@@ -35,6 +35,44 @@ import Testing
         #expect(run.stdout.contains("2 files, 1 route, 2 errors"))
     }
 
+    /// An endpoint naming a policy that is not defined, or a policy that cannot be used:
+    /// each at its position, and nothing starts.
+    @Test func validateReportsSecurityPoliciesThatAreMissingOrUnusable() async throws {
+        let routes = """
+            - route:
+                id: orders
+                from: {uri: "platform-http:/orders?authPolicy=epr", steps: [{to: "log:x"}]}
+            """
+        let dir = try folder([
+            "orders.yaml": routes,
+            "application.properties":
+                "caravan.auth.policies.erp.type=apiKey\ncaravan.auth.policies.erp.keys=k1\n",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let undefined = try await cli.caravan(["validate", dir])
+        #expect(undefined.status == 1)
+        #expect(
+            undefined.stderr.contains(
+                "orders.yaml:2:5: error: route 'orders': authPolicy 'epr' is not defined (did you mean 'erp'?) — define caravan.auth.policies.epr.type in application.properties (defined: erp)"
+            ), "\(undefined.stderr)")
+
+        let empty = try folder([
+            "orders.yaml": routes.replacingOccurrences(of: "epr", with: "erp"),
+            "application.properties":
+                "# keys come later\ncaravan.auth.policies.erp.type=apiKey\ncaravan.auth.policies.erp.keys=\n",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: empty) }
+        let noKeys = try await cli.caravan(["validate", empty])
+        #expect(noKeys.status == 1)
+        #expect(
+            noKeys.stderr.contains(
+                "application.properties:3:1: error: caravan.auth.policies.erp.keys: the apiKey policy 'erp' has no keys"
+            ), "\(noKeys.stderr)")
+        let serve = try await cli.caravan(["serve", "--routes", empty, "--port", "0"])
+        #expect(serve.status != 0)
+        #expect(serve.stderr.contains("has no keys"))
+    }
+
     @Test func validateAsJSONForEditors() async throws {
         let dir = try folder([
             "a.yaml": "- from: {uri: \"direct:a\", steps: [{setBdy: {constant: x}}]}\n"
