@@ -80,39 +80,93 @@ enum RouteFiles {
         return FileManager.default.fileExists(atPath: candidate) ? candidate : nil
     }
 
-    /// The security settings' problems: a setting that cannot be used (at its line of the
-    /// properties file), and a policy a route names that is not defined (at the route).
+    /// Placeholders in the security settings' values, resolved as in route files.
+    static func securityResolver(_ placeholders: PlaceholderResolver) -> (String)
+        throws(SecurityError) -> String
+    {
+        { text throws(SecurityError) in
+            do { return try placeholders.resolved(text) } catch let problem
+                as PlaceholderResolver.Problem
+            {
+                throw SecurityError(problem.message, hint: problem.hint ?? "")
+            } catch {
+                throw SecurityError("\(error)", hint: "")
+            }
+        }
+    }
+
+    /// The security settings' problems: a setting that cannot be used, or a key written
+    /// into the file (a warning), at its line of the properties file; a policy a route
+    /// names that is not defined, at the route.
     static func securityDiagnostics(
         _ routes: RouteSet, placeholders: PlaceholderResolver, roots: [String],
         propertiesFile: String?
     ) -> [Diagnostic] {
+        let file = propertiesPath(for: roots, propertiesFile: propertiesFile)
+        let lines =
+            file.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?
+            .split(separator: "\n", omittingEmptySubsequences: false) ?? []
+        func diagnostic(_ error: SecurityError, _ severity: Diagnostic.Severity) -> Diagnostic {
+            let line =
+                error.key.flatMap { key in
+                    lines.firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix(key) }
+                }.map { $0 + 1 } ?? 1
+            return Diagnostic(
+                SourceLocation(file: file ?? "application.properties", line: line, column: 1),
+                (error.key.map { "\($0): " } ?? "") + error.message, hint: error.hint,
+                severity: severity)
+        }
         do {
             let security = try HTTPSecurity(
-                properties: placeholders.properties, logger: Logger(label: "caravan"))
-            return security.diagnose(routes)
+                properties: placeholders.properties, logger: Logger(label: "caravan"),
+                resolve: securityResolver(placeholders))
+            return security.warnings.map { diagnostic($0, .warning) } + security.diagnose(routes)
         } catch {
-            let file = propertiesPath(for: roots, propertiesFile: propertiesFile)
-            var line = 1
-            if let file, let key = error.key,
-                let text = try? String(contentsOfFile: file, encoding: .utf8)
-            {
-                for (i, l) in text.split(separator: "\n", omittingEmptySubsequences: false)
-                    .enumerated()
-                where l.trimmingCharacters(in: .whitespaces).hasPrefix(key) {
-                    line = i + 1
-                    break
-                }
-            }
-            return [
-                Diagnostic(
-                    SourceLocation(file: file ?? "application.properties", line: line, column: 1),
-                    (error.key.map { "\($0): " } ?? "") + error.message, hint: error.hint)
-            ]
+            return [diagnostic(error, .error)]
         }
     }
 
+    /// Route files that hold what looks like a literal password: a `password=` option, or
+    /// user information in a URI, that is not a placeholder.
+    static func literalSecretWarnings(_ files: [RouteFile]) -> [Diagnostic] {
+        var found: [Diagnostic] = []
+        for file in files {
+            for (i, line) in file.text.split(separator: "\n", omittingEmptySubsequences: false)
+                .enumerated()
+            {
+                let text = String(line)
+                var column: Int?
+                if let r = text.range(of: "password=", options: .caseInsensitive),
+                    !text[r.upperBound...].hasPrefix("{{"),
+                    !text[r.upperBound...].hasPrefix("RAW({{")
+                {
+                    column = text.distance(from: text.startIndex, to: r.lowerBound) + 1
+                } else if let scheme = text.range(of: "://"),
+                    let at = text[scheme.upperBound...].firstIndex(of: "@"),
+                    let colon = text[scheme.upperBound..<at].firstIndex(of: ":"),
+                    !text[text.index(after: colon)..<at].hasPrefix("{{"),
+                    !text[scheme.upperBound..<at].contains("/")
+                {
+                    column = text.distance(from: text.startIndex, to: scheme.upperBound) + 1
+                }
+                if let column {
+                    found.append(
+                        Diagnostic(
+                            SourceLocation(file: file.path, line: i + 1, column: column),
+                            "this looks like a password written into the route file",
+                            hint:
+                                "put it in the secrets directory and write {{secret:NAME}} (caravan.secrets.directory)",
+                            severity: .warning))
+                }
+            }
+        }
+        return found
+    }
+
     /// `application.properties` in the first folder given (or beside the first file), or
-    /// the explicit `--properties` file, with the environment for `{{env:...}}`.
+    /// the explicit `--properties` file, with the environment for `{{env:...}}` and the
+    /// secrets directory (`caravan.secrets.directory`) for `{{secret:...}}`. The secrets'
+    /// values are registered with ``SecretRedactor/shared``.
     static func placeholders(for paths: [String], propertiesFile: String?) throws
         -> PlaceholderResolver
     {
@@ -125,7 +179,44 @@ enum RouteFiles {
             }
             properties = PlaceholderResolver.parseProperties(text)
         }
+        var secrets: [String: String] = [:]
+        let directory = properties["caravan.secrets.directory"]
+        if let directory {
+            secrets = try readSecrets(directory)
+            SecretRedactor.shared.register(secrets)
+        }
         return PlaceholderResolver(
-            properties: properties, environment: ProcessInfo.processInfo.environment)
+            properties: properties, environment: ProcessInfo.processInfo.environment,
+            secrets: secrets, secretsDirectory: directory)
+    }
+
+    /// One secret per file, named by the file (dot files skipped: Kubernetes keeps its
+    /// `..data` links there); one trailing newline is not part of the value.
+    static func readSecrets(_ directory: String) throws -> [String: String] {
+        let fm = FileManager.default
+        guard let names = try? fm.contentsOfDirectory(atPath: directory) else {
+            throw CLIFailure.invalid(
+                "caravan.secrets.directory=\(directory): cannot read the folder — give a folder of secret files, one per secret"
+            )
+        }
+        var secrets: [String: String] = [:]
+        for name in names where !name.hasPrefix(".") {
+            let path = (directory as NSString).appendingPathComponent(name)
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
+                let data = fm.contents(atPath: path)
+            else { continue }
+            guard var value = String(data: data, encoding: .utf8) else {
+                throw CLIFailure.invalid(
+                    "the secret '\(name)' in \(directory) is not UTF-8 text")
+            }
+            if value.hasSuffix("\r\n") {
+                value.removeLast(1)
+            } else if value.hasSuffix("\n") {
+                value.removeLast()
+            }
+            secrets[name] = value
+        }
+        return secrets
     }
 }

@@ -71,7 +71,7 @@ struct ServeCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
-            return handler
+            return RedactingLogHandler(handler)
         }
         var logger = Logger(label: "caravan")
         logger.logLevel = level
@@ -82,7 +82,10 @@ struct ServeCommand: AsyncParsableCommand {
         var loaded = RouteLoader(placeholders: placeholders).load(files)
         loaded.diagnostics += RouteFiles.securityDiagnostics(
             loaded.routes, placeholders: placeholders, roots: [routes], propertiesFile: properties)
-        for diagnostic in loaded.diagnostics { writeError(diagnostic.description) }
+        loaded.diagnostics += RouteFiles.literalSecretWarnings(files)
+        for diagnostic in loaded.diagnostics {
+            writeError(SecretRedactor.shared.redact(diagnostic.description))
+        }
         guard loaded.errors.isEmpty else {
             throw CLIFailure.malformed(
                 "the routes have \(loaded.errors.count) error\(loaded.errors.count == 1 ? "" : "s"); nothing was started"
@@ -104,7 +107,9 @@ struct ServeCommand: AsyncParsableCommand {
         settings.management = NodeSettings.Management(host: managementHost, port: managementPort)
         do {
             settings.schema = try StoreSchema(schema)
-            try settings.apply(properties: placeholders.properties, logger: logger)
+            try settings.apply(
+                properties: placeholders.properties, logger: logger,
+                resolve: RouteFiles.securityResolver(placeholders))
         } catch let error as StoreError {
             throw CLIFailure.invalid(error.description)
         } catch let error as NodeError {

@@ -30,10 +30,13 @@ struct ValidateCommand: AsyncParsableCommand {
         var result = loader.load(files)
         result.diagnostics += RouteFiles.securityDiagnostics(
             result.routes, placeholders: placeholders, roots: roots, propertiesFile: properties)
+        result.diagnostics += RouteFiles.literalSecretWarnings(files)
         let errors = result.errors.count
         switch format {
         case .text:
-            for diagnostic in result.diagnostics { writeError(diagnostic.description) }
+            for diagnostic in result.diagnostics {
+                writeError(SecretRedactor.shared.redact(diagnostic.description))
+            }
             let summary =
                 "\(files.count) file\(files.count == 1 ? "" : "s"), \(result.routes.routes.count) route\(result.routes.routes.count == 1 ? "" : "s"), \(errors) error\(errors == 1 ? "" : "s")"
             writeOutput(Array(summary.utf8))
@@ -44,9 +47,11 @@ struct ValidateCommand: AsyncParsableCommand {
                     ("line", .number(DecimalText(d.location.line))),
                     ("column", .number(DecimalText(d.location.column))),
                     ("severity", .string(d.severity.rawValue)),
-                    ("message", .string(d.message)),
+                    ("message", .string(SecretRedactor.shared.redact(d.message))),
                 ]
-                if let hint = d.hint { o.append(("hint", .string(hint))) }
+                if let hint = d.hint {
+                    o.append(("hint", .string(SecretRedactor.shared.redact(hint))))
+                }
                 return .object(
                     DocumentObject(o.map { DocumentObject.Member(key: $0.0, value: $0.1) }))
             }

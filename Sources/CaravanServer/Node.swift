@@ -142,6 +142,8 @@ public final class Node: Service, Sendable {
             limits.bodyLimit = http.bodyLimit
             limits.bodyTimeout = http.bodyTimeout
             limits.idempotencyHeader = http.idempotencyHeader
+            limits.maxRequests = http.maxRequests
+            limits.maxRequestBytes = http.maxRequestBytes
             return PlatformHTTPServer(
                 routes: .init(table: try httpTable(routes), engine: first.engine),
                 intake: shared, limits: limits, security: settings.security, ledger: shared,

@@ -66,6 +66,10 @@ public struct NodeSettings: Sendable {
         /// The header that makes a retried request the same message
         /// (`caravan.server.idempotencyHeader`).
         public var idempotencyHeader = "Idempotency-Key"
+        /// Requests to routes in flight at once (`caravan.server.maxRequests`).
+        public var maxRequests = 1024
+        /// Body bytes requests in flight may hold together (`caravan.server.maxRequestBytes`).
+        public var maxRequestBytes = 48 * 1024 * 1024
 
         public init(host: String = "127.0.0.1", port: Int = 8080) {
             self.host = host
@@ -188,6 +192,12 @@ public struct NodeSettings: Sendable {
                         "\(key)=\(value): give a header name (letters, digits, '-' and '_')")
                 }
                 http = try settingHTTP(key) { $0.idempotencyHeader = value }
+            case "caravan.server.maxRequests":
+                let n = try atLeastOne()
+                http = try settingHTTP(key) { $0.maxRequests = n }
+            case "caravan.server.maxRequestBytes":
+                let n = try atLeastOne()
+                http = try settingHTTP(key) { $0.maxRequestBytes = n }
             case "caravan.management.host":
                 guard !value.isEmpty else {
                     throw NodeError("\(key): give an address to listen on")
@@ -206,6 +216,8 @@ public struct NodeSettings: Sendable {
                     throw NodeError("\(key)=\(value): give true or false")
                 }
                 management = try settingManagement(key) { $0.metricsAuth = on }
+            case "caravan.secrets.directory":
+                continue  // read with the properties, for {{secret:NAME}}
             case "caravan.http.trustedCertificates":
                 guard FileManager.default.fileExists(atPath: value) else {
                     throw NodeError(
@@ -214,7 +226,7 @@ public struct NodeSettings: Sendable {
                 trustedCertificates = value
             default:
                 throw NodeError(
-                    "unknown setting '\(key)' — the caravan.* settings are caravan.workers, caravan.routes.<route id>.workers, caravan.lease, caravan.maxExpiredLeases, caravan.pollInterval, caravan.drainTimeout, caravan.retention, caravan.housekeepingInterval (seconds), caravan.server.bodyTimeout, caravan.server.idleTimeout (seconds), caravan.server.idempotencyHeader, caravan.management.host, caravan.management.port, caravan.management.metricsAuth, caravan.management.sampleInterval (seconds), caravan.http.trustedCertificates (a PEM file), and the security settings caravan.auth.*, caravan.rateLimit.*, caravan.server.trustedProxies"
+                    "unknown setting '\(key)' — the caravan.* settings are caravan.workers, caravan.routes.<route id>.workers, caravan.lease, caravan.maxExpiredLeases, caravan.pollInterval, caravan.drainTimeout, caravan.retention, caravan.housekeepingInterval (seconds), caravan.server.bodyTimeout, caravan.server.idleTimeout (seconds), caravan.server.idempotencyHeader, caravan.server.maxRequests, caravan.server.maxRequestBytes, caravan.management.host, caravan.management.port, caravan.management.metricsAuth, caravan.management.sampleInterval (seconds), caravan.http.trustedCertificates (a PEM file), and the security settings caravan.auth.*, caravan.rateLimit.*, caravan.server.trustedProxies"
                 )
             }
         }

@@ -1,18 +1,35 @@
 /// Resolves Camel property placeholders in route files: `{{key}}`, `{{key:default}}`,
 /// `{{env:NAME}}` and `{{env:NAME:default}}`, from a properties file and the environment,
-/// so secrets never live in route files.
+/// and `{{secret:NAME}}` from the secrets directory (`caravan.secrets.directory`, one file
+/// per secret, as Kubernetes mounts a Secret) — so secrets never live in route files.
 public struct PlaceholderResolver: Sendable {
     public var properties: [String: String]
     public var environment: [String: String]
+    /// The secrets directory's files by name (read by the caller: the core does no I/O).
+    public var secrets: [String: String]
+    /// Where the secrets came from, for the hint when one is missing.
+    public var secretsDirectory: String?
 
-    public init(properties: [String: String] = [:], environment: [String: String] = [:]) {
+    public init(
+        properties: [String: String] = [:], environment: [String: String] = [:],
+        secrets: [String: String] = [:], secretsDirectory: String? = nil
+    ) {
         self.properties = properties
         self.environment = environment
+        self.secrets = secrets
+        self.secretsDirectory = secretsDirectory
     }
 
-    struct Problem: Error {
-        var message: String
-        var hint: String?
+    /// A placeholder that cannot be resolved: what and how to fix it.
+    public struct Problem: Error, Sendable, CustomStringConvertible {
+        public var message: String
+        public var hint: String?
+        public var description: String { message + (hint.map { " — \($0)" } ?? "") }
+    }
+
+    /// `text` with every placeholder replaced (a property's value, say).
+    public func resolved(_ text: String) throws(Problem) -> String {
+        try resolve(text).get()
     }
 
     /// `text` with every placeholder replaced; a missing key without a default is a problem.
@@ -47,6 +64,21 @@ public struct PlaceholderResolver: Sendable {
     }
 
     func lookup(_ inside: String, depth: Int) -> Result<String, Problem> {
+        if inside.hasPrefix("secret:") {
+            let name = String(inside.dropFirst(7))
+            if let value = secrets[name] { return .success(value) }
+            guard let secretsDirectory else {
+                return .failure(
+                    Problem(
+                        message: "the secret '\(name)' cannot be read: no secrets directory is set",
+                        hint: "set caravan.secrets.directory to the folder of secret files"))
+            }
+            return .failure(
+                Problem(
+                    message:
+                        "there is no secret '\(name)' in \(secretsDirectory)\(didYouMean(name, among: secrets.keys))",
+                    hint: "write it to the file \(secretsDirectory)/\(name)"))
+        }
         if inside.hasPrefix("env:") || inside.hasPrefix("env.") {
             let spec = inside.dropFirst(4)
             let parts = spec.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)

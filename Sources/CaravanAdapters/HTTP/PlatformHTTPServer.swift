@@ -50,6 +50,12 @@ public final class PlatformHTTPServer: Sendable {
         /// The request header whose value identifies a message: a retry with the same
         /// value stores nothing new and is answered with the first one's id.
         public var idempotencyHeader = "Idempotency-Key"
+        /// Requests to routes in flight at once; more get 503 at once.
+        public var maxRequests = 1024
+        /// Body bytes that requests in flight may hold in memory together; a request that
+        /// would pass it gets 503 — before its body is read when it gives a Content-Length.
+        /// Sized so that a node in a 512 MB container survives a burst of large uploads.
+        public var maxRequestBytes = 48 * 1024 * 1024
 
         public init() {}
     }
@@ -57,6 +63,7 @@ public final class PlatformHTTPServer: Sendable {
     private let routes: Mutex<Routes>
     let intake: any Intake
     let guards: IngestGuard
+    let shedder: LoadShedder
     public let limits: Limits
     public var bodyLimit: Int { limits.bodyLimit }
     let readiness: Readiness
@@ -70,6 +77,8 @@ public final class PlatformHTTPServer: Sendable {
         self.routes = Mutex(routes)
         self.intake = intake
         self.guards = IngestGuard(security: security, ledger: ledger, logger: logger)
+        self.shedder = LoadShedder(
+            maxRequests: limits.maxRequests, maxBytes: limits.maxRequestBytes)
         self.limits = limits
         self.readiness = readiness
         self.logger = logger
@@ -100,7 +109,14 @@ public final class PlatformHTTPServer: Sendable {
         }
         let started = ContinuousClock.now
         var stage = IngestStage.unmatched
-        let response = await ingest(request, channel: channel, stage: &stage, started: started)
+        let response: Response
+        if shedder.enter() {
+            defer { shedder.leave() }
+            response = await ingest(request, channel: channel, stage: &stage, started: started)
+        } else {
+            stage = .refused(route: "", .overloaded)
+            response = Self.overloaded("requests")
+        }
         switch (stage, response.status) {
         case (.answeredByRoute, _): break
         case (.refused(let route, let reason), _): IngestMetrics.refused(route: route, reason)
@@ -188,8 +204,13 @@ public final class PlatformHTTPServer: Sendable {
                 .contentTooLarge, "the body is larger than \(bodyLimit) bytes",
                 hint: "send smaller messages, or raise the server's body limit")
         }
-        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > bodyLimit {
-            return tooLarge()
+        let length = request.headers[.contentLength].flatMap { Int($0) }
+        if let length, length > bodyLimit { return tooLarge() }
+        let reservation = BodyReservation(shedder)
+        defer { reservation.release() }
+        if let length, !reservation.cover(length) {
+            stage = .refused(route: entry.routeId, .overloaded)
+            return Self.overloaded("request bytes")
         }
         // Without this answer a client that asks for it waits before sending the body:
         // curl 1 s for bodies over 1 MB, .NET Framework's HttpWebRequest 350 ms for every
@@ -198,10 +219,13 @@ public final class PlatformHTTPServer: Sendable {
             try? await channel.writeAndFlush(HTTPResponsePart.head(HTTPResponse(status: .continue)))
         }
         let bytes: ByteBuffer
-        switch await readBody(&request, channel: channel) {
+        switch await readBody(&request, channel: channel, reservation: reservation) {
         case .bytes(let b): bytes = b
         case .tooLarge: return tooLarge()
         case .timedOut: return Self.problem(.requestTimeout, "", hint: "")  // already sent
+        case .overloaded:
+            stage = .refused(route: entry.routeId, .overloaded)
+            return Self.problem(.serviceUnavailable, "", hint: "")  // already sent
         case .unreadable(let error):
             // Also a client that went away: then nobody reads this answer.
             logger.info(
@@ -332,6 +356,9 @@ public final class PlatformHTTPServer: Sendable {
         case tooLarge
         /// The 408 was sent and the connection closed.
         case timedOut
+        /// The node holds as many body bytes as it may: the 503 was sent and the
+        /// connection closed.
+        case overloaded
         case unreadable(any Error)
     }
 
@@ -339,7 +366,9 @@ public final class PlatformHTTPServer: Sendable {
     /// and the connection closed from the event loop (which also ends the read): the
     /// client may be trickling bytes, and Hummingbird would wait for the rest of the body
     /// before answering.
-    func readBody(_ request: inout Request, channel: any Channel) async -> BodyRead {
+    func readBody(
+        _ request: inout Request, channel: any Channel, reservation: BodyReservation
+    ) async -> BodyRead {
         let deadline = BodyDeadline()
         let refusal: Document = [
             "error": .string("the body did not arrive within \(limits.bodyTimeout)"),
@@ -354,10 +383,24 @@ public final class PlatformHTTPServer: Sendable {
         }
         defer { timer.cancel() }
         do {
-            let bytes = try await request.collectBody(upTo: limits.bodyLimit)
-            return deadline.settle(.read) ? .bytes(bytes) : .timedOut
-        } catch is NIOTooManyBytesError {
-            return deadline.settle(.read) ? .tooLarge : .timedOut
+            // Read by hand rather than `collectBody`: each chunk's bytes are reserved
+            // before they are kept.
+            var collected = ByteBuffer()
+            for try await chunk in request.body {
+                let total = collected.readableBytes + chunk.readableBytes
+                guard total <= limits.bodyLimit else {
+                    return deadline.settle(.read) ? .tooLarge : .timedOut
+                }
+                guard reservation.cover(total) else {
+                    guard deadline.settle(.read) else { return .timedOut }
+                    Self.writeAndClose(
+                        .serviceUnavailable, Self.overloadedDocument("request bytes"),
+                        channel: channel, retryAfter: 1)
+                    return .overloaded
+                }
+                collected.writeImmutableBuffer(chunk)
+            }
+            return deadline.settle(.read) ? .bytes(collected) : .timedOut
         } catch {
             return deadline.settle(.read) ? .unreadable(error) : .timedOut
         }
@@ -366,10 +409,12 @@ public final class PlatformHTTPServer: Sendable {
     /// Writes a JSON answer straight to the connection, then closes it (from the
     /// channel's event loop).
     static func writeAndClose(
-        _ status: HTTPResponse.Status, _ document: Document, channel: any Channel
+        _ status: HTTPResponse.Status, _ document: Document, channel: any Channel,
+        retryAfter: Int? = nil
     ) {
         let body = ByteBuffer(bytes: JSONWriter().bytes(document) + [0x0A])
         var head = HTTPResponse(status: status)
+        if let retryAfter { head.headerFields[.retryAfter] = "\(retryAfter)" }
         head.headerFields[.contentType] = "application/json"
         head.headerFields[.connection] = "close"
         head.headerFields[.contentLength] = "\(body.readableBytes)"
@@ -447,9 +492,45 @@ public final class PlatformHTTPServer: Sendable {
             body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter().bytes(document) + [0x0A])))
     }
 
+    static func overloadedDocument(_ what: String) -> Document {
+        [
+            "error": .string("this node holds as many \(what) as it may; nothing was stored"),
+            "hint": "retry after a second; the limit protects the node's memory",
+        ]
+    }
+
+    /// 503 for a request refused by load shedding.
+    static func overloaded(_ what: String) -> Response {
+        var response = json(.serviceUnavailable, overloadedDocument(what))
+        response.headers[.retryAfter] = "1"
+        return response
+    }
+
     /// A refusal: what is wrong and how to fix it, as JSON.
     static func problem(_ status: HTTPResponse.Status, _ error: String, hint: String) -> Response {
         json(status, ["error": .string(error), "hint": .string(hint)])
+    }
+}
+
+/// The body bytes one request holds, reserved with the node's ``LoadShedder`` as they
+/// arrive and released when the request ends. Used by one request's task only.
+final class BodyReservation {
+    private let shedder: LoadShedder
+    private var reserved = 0
+
+    init(_ shedder: LoadShedder) { self.shedder = shedder }
+
+    /// Makes sure `total` bytes are reserved; false when the node cannot hold them.
+    func cover(_ total: Int) -> Bool {
+        guard total > reserved else { return true }
+        guard shedder.reserve(total - reserved) else { return false }
+        reserved = total
+        return true
+    }
+
+    func release() {
+        shedder.release(reserved)
+        reserved = 0
     }
 }
 

@@ -68,7 +68,8 @@ enum ConsoleHTML {
 
     static func response(_ status: HTTPResponse.Status, _ html: String) -> Response {
         var response = Response(
-            status: status, body: .init(byteBuffer: ByteBuffer(string: html)))
+            status: status,
+            body: .init(byteBuffer: ByteBuffer(string: SecretRedactor.shared.redact(html))))
         response.headers[.contentType] = "text/html; charset=utf-8"
         secure(&response)
         return response

@@ -48,7 +48,7 @@ struct ManagementServer: Sendable {
     static func json(_ status: HTTPResponse.Status, _ document: Document) -> Response {
         var response = Response(
             status: status,
-            body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter().bytes(document) + [0x0A])))
+            body: .init(byteBuffer: ByteBuffer(string: redactedJSON(document))))
         response.headers[.contentType] = "application/json"
         return response
     }
@@ -75,4 +75,11 @@ struct OpenPathsNeedAToken: RouterMiddleware {
         }
         return try await next(request, context)
     }
+}
+
+/// `document` as JSON, with the values of secrets hidden (a message's error may hold an
+/// endpoint URI that a secret went into).
+func redactedJSON(_ document: Document) -> String {
+    SecretRedactor.shared.redact(String(decoding: JSONWriter().bytes(document), as: UTF8.self))
+        + "\n"
 }

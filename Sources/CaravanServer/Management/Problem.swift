@@ -64,7 +64,7 @@ struct Problem: Error, Sendable {
         ]
         var response = Response(
             status: status,
-            body: .init(byteBuffer: ByteBuffer(bytes: JSONWriter().bytes(document) + [0x0A])))
+            body: .init(byteBuffer: ByteBuffer(string: redactedJSON(document))))
         response.headers[.contentType] = "application/problem+json"
         for (name, value) in headers { response.headers[name] = value }
         return response

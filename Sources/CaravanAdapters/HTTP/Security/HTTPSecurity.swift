@@ -21,6 +21,8 @@ public struct HTTPSecurity: Sendable {
     public var rateLimits: [String: RateLimitPolicy] = [:]
     /// Proxies whose `X-Forwarded-For` names the client (`caravan.server.trustedProxies`).
     public var trustedProxies: [AddressRange] = []
+    /// What is usable but unwise: a key or secret written into the properties file itself.
+    public var warnings: [SecurityError] = []
 
     /// The rate limit policy that applies to endpoints naming none.
     static let defaultRateLimit = "default"
@@ -73,6 +75,14 @@ public struct HTTPSecurity: Sendable {
                 !parts[3].isEmpty
             {
                 byPolicy[parts[3], default: [:]][parts[4]] = (key, try value())
+                if ["keys", "secrets"].contains(parts[4]), !raw.contains("{{") {
+                    warnings.append(
+                        SecurityError(
+                            "holds its \(parts[4]) as written in the file",
+                            hint:
+                                "put them in the secrets directory and write {{secret:NAME}} (caravan.secrets.directory), so they stay out of the file, its copies and its history",
+                            key: key))
+                }
             } else if parts.count == 4, parts[1] == "rateLimit", parts[2] == "policies",
                 !parts[3].isEmpty
             {
