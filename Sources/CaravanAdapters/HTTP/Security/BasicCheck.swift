@@ -124,6 +124,9 @@ final class BasicCheck: Sendable {
             return .admitted(principal: name)
         }
         let target = hash ?? Self.decoy
+        // hummingbird-auth's bcrypt compares the two hashes with memcmp, not in constant
+        // time; the bcrypt before it takes milliseconds and the salt is unknown to the
+        // client, so what that comparison's timing could tell is lost in the noise.
         let valid =
             (try? await NIOThreadPool.singleton.runIfActive {
                 Bcrypt.verify(password, hash: target)
