@@ -137,6 +137,20 @@ struct TestNode {
 
     func stop() async throws {
         await group.triggerGracefulShutdown()
+        // A graceful stop that does not end is a failure of its own (and the process must
+        // not wait for it for ever): cancel the node after 60 s and say so.
+        let stopped = Completion()
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(60))
+            if !stopped.isDone {
+                Issue.record("the node did not stop within 60 s of a graceful shutdown")
+                task.cancel()
+            }
+        }
+        defer {
+            stopped.done()
+            watchdog.cancel()
+        }
         try await task.value
     }
 
@@ -391,4 +405,11 @@ extension RawHTTPConnection {
             return failure.description.hasPrefix("no answer (recv: 0")
         }
     }
+}
+
+/// Set once something finished.
+final class Completion: Sendable {
+    private let flag = Mutex(false)
+    func done() { flag.withLock { $0 = true } }
+    var isDone: Bool { flag.withLock { $0 } }
 }
