@@ -86,14 +86,8 @@ public struct Messages: Sendable {
         // tell which (it guessed 10 rows where 14,286 matched, and took 193 ms instead of
         // 14). So the window first, and the index when the window does not fill the page.
         if let text = filter.text, filter.state == "dead" {
-            var recent = filter
-            recent.text = nil
             var b = PostgresBindings()
-            var whereClause = recent.clause(into: &b)
-            if let cursor {
-                b.append(cursor)
-                whereClause += " AND seq < $\(b.count)"
-            }
+            let whereClause = Self.windowClause(filter, below: cursor, into: &b)
             b.append(MessageFilter.pattern(text))
             // `|| ''` keeps the planner off the trigram index here.
             let source = """
@@ -131,17 +125,26 @@ public struct Messages: Sendable {
     /// fill the page, answers what it found with a cursor below them (as DynamoDB's Scan
     /// does): every call stays fast however many messages there are, and following
     /// `next` searches all of them.
+    /// The conditions of `filter` but its text, below `cursor`: the rows a text search
+    /// window reads in order.
+    private static func windowClause(
+        _ filter: MessageFilter, below cursor: Int64?, into b: inout PostgresBindings
+    ) -> String {
+        var window = filter
+        window.text = nil
+        var clause = window.clause(into: &b)
+        if let cursor {
+            b.append(cursor)
+            clause += " AND seq < $\(b.count)"
+        }
+        return clause
+    }
+
     private func scan(
         _ filter: MessageFilter, text: String, after cursor: Int64?, limit: Int, bodies: Bool
     ) async throws(StoreError) -> MessagePage {
-        var window = filter
-        window.text = nil
         var b = PostgresBindings()
-        var whereClause = window.clause(into: &b)
-        if let cursor {
-            b.append(cursor)
-            whereClause += " AND seq < $\(b.count)"
-        }
+        let whereClause = Self.windowClause(filter, below: cursor, into: &b)
         b.append(MessageFilter.pattern(text))
         // `|| ''` keeps the planner off the dead letters' trigram index.
         let sql = """

@@ -40,7 +40,4 @@ final class LoadShedder: Sendable {
         guard count > 0 else { return }
         state.withLock { $0.bytes -= count }
     }
-
-    /// What is held now (for tests and metrics).
-    var held: (requests: Int, bytes: Int) { state.withLock { $0 } }
 }

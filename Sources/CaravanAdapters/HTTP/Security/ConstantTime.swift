@@ -11,13 +11,10 @@ enum ConstantTime {
     /// The index of the candidate equal to `value`, comparing against every candidate
     /// (no early exit: the time says nothing of which one matched, or how nearly).
     static func firstMatch(_ value: [UInt8], among candidates: [[UInt8]]) -> Int? {
-        var found = -1
-        for (i, candidate) in candidates.enumerated() {
-            let match = equal(value, candidate)
-            // Branch-free select: found keeps the first match.
-            let take = (match && found < 0) ? 1 : 0
-            found = take * i + (1 - take) * found
+        var found: Int?
+        for (i, candidate) in candidates.enumerated() where equal(value, candidate) {
+            found = found ?? i
         }
-        return found < 0 ? nil : found
+        return found
     }
 }

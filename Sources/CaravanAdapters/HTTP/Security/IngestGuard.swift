@@ -42,6 +42,12 @@ struct IngestGuard: Sendable {
     func before(
         _ request: Request, entry: PlatformHTTPTable.Entry, peer: String?
     ) async -> Result<Pass, Refusal> {
+        let policy = security.policy(named: entry.authPolicy)
+        let limiter = limiters[entry.rateLimitPolicy ?? HTTPSecurity.defaultRateLimit]
+        // An open endpoint without a limit: nothing to read of the request.
+        guard policy != nil || limiter != nil else {
+            return .success(Pass(request: AuthRequest(headers: [:], query: [], client: nil)))
+        }
         let forwarded = request.headers[values: HTTPField.Name("X-Forwarded-For")!]
         let client = ClientAddress.resolve(
             peer: peer, forwardedFor: forwarded, trustedProxies: security.trustedProxies)
@@ -52,7 +58,7 @@ struct IngestGuard: Sendable {
                     (String($0.key), String($0.value).removingPercentEncoding ?? String($0.value))
                 },
                 client: client))
-        pass.limiter = limiters[entry.rateLimitPolicy ?? HTTPSecurity.defaultRateLimit]
+        pass.limiter = limiter
         // By address: before the credentials are looked at, so a flood of bad ones is
         // refused cheaply.
         if let limiter = pass.limiter, limiter.policy.key == .address {
@@ -60,7 +66,7 @@ struct IngestGuard: Sendable {
                 return .failure(refused)
             }
         }
-        if let policy = security.policy(named: entry.authPolicy) {
+        if let policy {
             switch await policy.admit(pass.request) {
             case .admitted(let principal): pass.principal = principal
             case .afterBody(let check): pass.signature = (policy.name, check)
