@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
     ],
     targets: [
         // libxml2 is used directly (not through FoundationXML) because Caravan needs its
@@ -61,6 +62,8 @@ let package = Package(
             dependencies: [
                 "Caravan",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                // The child channel that terminates TLS.
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 // The file producer's blocking writes run on NIO's thread pool.
@@ -72,6 +75,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 // bcrypt for the users files of `basic` policies.
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                // The names of client certificates (mtls policies).
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
@@ -86,6 +91,7 @@ let package = Package(
                 "CaravanStore",
                 "CaravanAdapters",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -135,6 +141,10 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                // A TLS client over one connection (TLSSupport.swift).
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
             ]),

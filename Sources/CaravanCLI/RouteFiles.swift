@@ -1,5 +1,6 @@
 import Caravan
 import CaravanAdapters
+import CaravanServer
 import Foundation
 import Logging
 
@@ -120,7 +121,28 @@ enum RouteFiles {
             let security = try HTTPSecurity(
                 properties: placeholders.properties, logger: Logger(label: "caravan"),
                 resolve: securityResolver(placeholders))
-            return security.warnings.map { diagnostic($0, .warning) } + security.diagnose(routes)
+            var found =
+                security.warnings.map { diagnostic($0, .warning) } + security.diagnose(routes)
+            // The rest of the settings as `serve` reads them (TLS files, limits): what
+            // would stop it stops `validate` too.
+            var settings = NodeSettings(database: .url("postgres://localhost/caravan"))
+            settings.management = NodeSettings.Management()
+            do {
+                try settings.apply(
+                    properties: placeholders.properties, resolve: securityResolver(placeholders))
+            } catch {
+                // NodeError's text starts with the key it is about, when one.
+                let text = error.description
+                let prefix = String(text.prefix { $0 != ":" && $0 != "=" && $0 != " " })
+                let key = prefix.hasPrefix("caravan.") ? prefix : nil
+                let message = key == nil ? text : String(text.dropFirst(prefix.count + 1))
+                found.append(
+                    diagnostic(
+                        SecurityError(
+                            message.trimmingCharacters(in: .whitespaces), hint: "", key: key),
+                        .error))
+            }
+            return found
         } catch {
             return [diagnostic(error, .error)]
         }

@@ -3,6 +3,7 @@ import CaravanAdapters
 import CaravanStore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import PostgresNIO
 import ServiceLifecycle
@@ -30,10 +31,10 @@ public final class Node: Service, Sendable {
     }
 
     /// The port the HTTP server listens on, once it does (useful with port 0).
-    public func httpPort() async -> Int { await port.value() }
+    public func httpPort() async throws -> Int { try await port.value() }
 
     /// The port the management listener listens on, once it does.
-    public func managementPort() async -> Int { await managementPortWaiter.value() }
+    public func managementPort() async throws -> Int { try await managementPortWaiter.value() }
 
     /// The routes fed from the journal (all but `direct:` sub-routes and `InOut` HTTP
     /// routes, which run inline), in lanes: those with a concurrency of their own each get
@@ -131,7 +132,9 @@ public final class Node: Service, Sendable {
             client: pool, schema: schema,
             journal: Journal(client: pool, schema: schema, logger: logger),
             store: store,
-            http: HTTPComponent(scheme: "http", trustedCertificates: settings.trustedCertificates),
+            http: HTTPComponent(
+                scheme: "http", trustedCertificates: settings.trustedCertificates,
+                clientCertificate: settings.clientCertificate),
             logger: logger)
         defer { Task { [shared] in await shared.http.shutdown() } }
 
@@ -150,6 +153,8 @@ public final class Node: Service, Sendable {
                 readiness: { [shared] in await shared.readiness() }, logger: logger)
         }
 
+        let (httpTLS, managementTLS) = try tlsSources()
+
         var keeper = Housekeeping(client: pool, schema: schema, logger: logger)
         keeper.retention = settings.retention
         let housekeeping = keeper
@@ -157,17 +162,27 @@ public final class Node: Service, Sendable {
         await withThrowingTaskGroup(of: Void.self) { group in
             if let server, let http = settings.http {
                 let idle = http.idleTimeout.components
+                let configuration = HTTP1Channel.Configuration(
+                    additionalChannelHandlers: [
+                        MalformedRequestHandler(
+                            maxHeaderBytes: http.maxHeaderBytes, maxHeaders: http.maxHeaders)
+                    ],
+                    idleTimeout: .seconds(idle.seconds)
+                        + .nanoseconds(idle.attoseconds / 1_000_000_000),
+                    httpDecoderConfiguration: .init(
+                        maxHeaderFieldSize: http.maxHeaderBytes,
+                        maxHeaderListSize: http.maxHeaderBytes,
+                        maxHeaderFieldCount: http.maxHeaders))
+                let scheme = httpTLS == nil ? "http" : "https"
                 let app = Application(
                     responder: server.responder,
-                    server: .http1(
-                        configuration: .init(
-                            additionalChannelHandlers: [MalformedRequestHandler()],
-                            idleTimeout: .seconds(idle.seconds)
-                                + .nanoseconds(idle.attoseconds / 1_000_000_000))),
+                    server: httpTLS.map { .http1(configuration: configuration, tls: $0) }
+                        ?? .http1(configuration: configuration),
                     configuration: .init(address: .hostname(http.host, port: http.port)),
                     onServerRunning: { [port, logger] channel in
                         let bound = channel.localAddress?.port ?? http.port
-                        logger.info("listening", metadata: ["url": "http://\(http.host):\(bound)"])
+                        logger.info(
+                            "listening", metadata: ["url": "\(scheme)://\(http.host):\(bound)"])
                         port.set(bound)
                     }, logger: quietHTTPLogger())
                 group.addTask { [logger] in
@@ -181,7 +196,7 @@ public final class Node: Service, Sendable {
                 }
             }
             if let management = settings.management {
-                let app = managementApplication(management, shared: shared)
+                let app = managementApplication(management, shared: shared, tls: managementTLS)
                 group.addTask { [logger] in
                     do { try await app.run() } catch {
                         logger.error(
@@ -211,6 +226,12 @@ public final class Node: Service, Sendable {
                     operations: BulkOperations(client: pool, schema: schema, logger: logger),
                     owner: "\(host)/\(pid)/operations", logger: logger
                 ).run()
+            }
+            // Certificates rotated on disk serve the next connections.
+            let sources = [httpTLS, managementTLS].compactMap { $0 }
+            for (i, source) in sources.enumerated()
+            where !sources[..<i].contains(where: { $0 === source }) {
+                group.addTask { await source.watch() }
             }
             if let reload = settings.reload {
                 group.addTask { await self.watch(reload, shared: shared, server: server) }
@@ -288,7 +309,23 @@ public final class Node: Service, Sendable {
     }
 
     /// The management listener's application (metrics, health, admin API, console).
-    func managementApplication(_ management: NodeSettings.Management, shared: Shared)
+    /// The TLS contexts of the listeners, one when both use the same files.
+    private func tlsSources() throws -> (http: TLSContextSource?, management: TLSContextSource?) {
+        do {
+            let http = try settings.http?.tls.map { (files) throws(SecurityError) in
+                try TLSContextSource(files: files, logger: logger)
+            }
+            guard let files = settings.management?.tls else { return (http, nil) }
+            if let http, http.files == files { return (http, http) }
+            return (http, try TLSContextSource(files: files, logger: logger))
+        } catch {
+            throw NodeError(error.description)
+        }
+    }
+
+    func managementApplication(
+        _ management: NodeSettings.Management, shared: Shared, tls: TLSContextSource? = nil
+    )
         -> some ApplicationProtocol
     {
         let routeIDs: @Sendable () -> [String] = { [shared] in
@@ -317,16 +354,20 @@ public final class Node: Service, Sendable {
             console: Console(
                 api: api,
                 sessions: ConsoleSessions(client: clients, schema: schema, logger: logger),
-                logger: logger),
+                logger: logger, secureCookies: tls != nil),
             metricsAuth: management.metricsAuth)
+        let configuration = HTTP1Channel.Configuration(idleTimeout: .seconds(30))
+        let scheme = tls == nil ? "http" : "https"
         return Application(
             router: server.router(),
-            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            server: tls.map { .http1(configuration: configuration, tls: $0) }
+                ?? .http1(configuration: configuration),
             configuration: .init(address: .hostname(management.host, port: management.port)),
             onServerRunning: { [managementPortWaiter, logger] channel in
                 let bound = channel.localAddress?.port ?? management.port
                 logger.info(
-                    "management listening", metadata: ["url": "http://\(management.host):\(bound)"])
+                    "management listening",
+                    metadata: ["url": "\(scheme)://\(management.host):\(bound)"])
                 managementPortWaiter.set(bound)
             }, logger: quietHTTPLogger())
     }
@@ -340,25 +381,44 @@ public final class Node: Service, Sendable {
 
 /// Waits for a value set once (the HTTP port).
 final class PortWaiter: Sendable {
-    private let state = Mutex<(value: Int?, waiters: [CheckedContinuation<Int, Never>])>((nil, []))
+    private struct State {
+        var value: Int?
+        var waiters: [Int: CheckedContinuation<Int, any Error>] = [:]
+        var next = 0
+    }
+    private let state = Mutex(State())
 
     func set(_ value: Int) {
         let waiters = state.withLock { s in
             s.value = value
-            defer { s.waiters = [] }
-            return s.waiters
+            defer { s.waiters = [:] }
+            return s.waiters.values
         }
         for w in waiters { w.resume(returning: value) }
     }
 
-    func value() async -> Int {
-        await withCheckedContinuation { c in
-            let ready = state.withLock { s -> Int? in
-                if let v = s.value { return v }
-                s.waiters.append(c)
-                return nil
+    /// The port once set. A node that fails before it listens never sets it, so a waiter
+    /// must be able to give up: cancellation throws `CancellationError`.
+    func value() async throws -> Int {
+        let id = state.withLock { s in
+            defer { s.next += 1 }
+            return s.next
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { c in
+                // Under the lock that `onCancel` takes too: a waiter is either stored
+                // before the cancellation (and resumed by it) or sees it here.
+                let step = state.withLock { s -> Result<Int, CancellationError>? in
+                    if let v = s.value { return .success(v) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    s.waiters[id] = c
+                    return nil
+                }
+                if let step { c.resume(with: step.mapError { $0 as any Error }) }
             }
-            if let ready { c.resume(returning: ready) }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(
+                throwing: CancellationError())
         }
     }
 }

@@ -70,6 +70,13 @@ public struct NodeSettings: Sendable {
         public var maxRequests = 1024
         /// Body bytes requests in flight may hold together (`caravan.server.maxRequestBytes`).
         public var maxRequestBytes = 48 * 1024 * 1024
+        /// Bytes a request's header fields may take together
+        /// (`caravan.server.maxHeaderBytes`); beyond, 431.
+        public var maxHeaderBytes = 32 * 1024
+        /// Header fields a request may have (`caravan.server.maxHeaders`); beyond, 431.
+        public var maxHeaders = 100
+        /// TLS from PEM files (`caravan.server.tls.*`); nil serves plain HTTP.
+        public var tls: TLSFiles?
 
         public init(host: String = "127.0.0.1", port: Int = 8080) {
             self.host = host
@@ -88,6 +95,8 @@ public struct NodeSettings: Sendable {
         /// How often at most the store is asked for the gauges' values (a scrape between
         /// two samples reads the last one; `caravan.management.sampleInterval`).
         public var sampleInterval: Duration = .seconds(5)
+        /// TLS from PEM files (`caravan.management.tls.*`, else the main listener's).
+        public var tls: TLSFiles?
 
         public init(host: String = "127.0.0.1", port: Int = 9876) {
             self.host = host
@@ -102,6 +111,9 @@ public struct NodeSettings: Sendable {
     /// A PEM file of certificate authorities `https:` endpoints trust besides the
     /// system's (`caravan.http.trustedCertificates`).
     public var trustedCertificates: String?
+    /// The certificate and key `https:` endpoints present to targets that ask for one
+    /// (`caravan.http.clientCertificate`, `caravan.http.clientKey`).
+    public var clientCertificate: (chain: String, key: String)?
 
     /// How long start-up waits for the database before giving up.
     public var startTimeout: Duration = .seconds(15)
@@ -143,8 +155,9 @@ public struct NodeSettings: Sendable {
         } catch {
             throw NodeError(error.description)
         }
+        try applyTLS(properties, resolve: resolve)
         for (key, value) in properties.sorted(by: { $0.key < $1.key })
-        where key.hasPrefix("caravan.") && !HTTPSecurity.reads(key) {
+        where key.hasPrefix("caravan.") && !HTTPSecurity.reads(key) && !Self.isTLS(key) {
             let parts = key.split(separator: ".").map(String.init)
             if parts.count == 4, parts[1] == "routes", parts[3] == "workers" {
                 guard let n = Int(value), n >= 1 else {
@@ -198,6 +211,12 @@ public struct NodeSettings: Sendable {
             case "caravan.server.maxRequestBytes":
                 let n = try atLeastOne()
                 http = try settingHTTP(key) { $0.maxRequestBytes = n }
+            case "caravan.server.maxHeaderBytes":
+                let n = try atLeastOne()
+                http = try settingHTTP(key) { $0.maxHeaderBytes = n }
+            case "caravan.server.maxHeaders":
+                let n = try atLeastOne()
+                http = try settingHTTP(key) { $0.maxHeaders = n }
             case "caravan.management.host":
                 guard !value.isEmpty else {
                     throw NodeError("\(key): give an address to listen on")
@@ -226,7 +245,66 @@ public struct NodeSettings: Sendable {
                 trustedCertificates = value
             default:
                 throw NodeError(
-                    "unknown setting '\(key)' — the caravan.* settings are caravan.workers, caravan.routes.<route id>.workers, caravan.lease, caravan.maxExpiredLeases, caravan.pollInterval, caravan.drainTimeout, caravan.retention, caravan.housekeepingInterval (seconds), caravan.server.bodyTimeout, caravan.server.idleTimeout (seconds), caravan.server.idempotencyHeader, caravan.server.maxRequests, caravan.server.maxRequestBytes, caravan.management.host, caravan.management.port, caravan.management.metricsAuth, caravan.management.sampleInterval (seconds), caravan.http.trustedCertificates (a PEM file), and the security settings caravan.auth.*, caravan.rateLimit.*, caravan.server.trustedProxies"
+                    "unknown setting '\(key)' — the caravan.* settings are caravan.workers, caravan.routes.<route id>.workers, caravan.lease, caravan.maxExpiredLeases, caravan.pollInterval, caravan.drainTimeout, caravan.retention, caravan.housekeepingInterval (seconds), caravan.server.bodyTimeout, caravan.server.idleTimeout (seconds), caravan.server.idempotencyHeader, caravan.server.maxRequests, caravan.server.maxRequestBytes, caravan.server.maxHeaderBytes, caravan.server.maxHeaders, caravan.server.tls.*, caravan.management.host, caravan.management.port, caravan.management.metricsAuth, caravan.management.sampleInterval (seconds), caravan.management.tls.*, caravan.http.trustedCertificates, caravan.http.clientCertificate, caravan.http.clientKey (PEM files), and the security settings caravan.auth.*, caravan.rateLimit.*, caravan.server.trustedProxies"
+                )
+            }
+        }
+    }
+}
+
+extension NodeSettings {
+    static func isTLS(_ key: String) -> Bool {
+        key.hasPrefix("caravan.server.tls.") || key.hasPrefix("caravan.management.tls.")
+            || key == "caravan.http.clientCertificate" || key == "caravan.http.clientKey"
+    }
+
+    /// The listeners' TLS files (the management listener takes the main one's unless it
+    /// has its own) and the `https:` client certificate, read now so that a wrong path or a
+    /// key that does not fit stops the start with its key.
+    private mutating func applyTLS(
+        _ properties: [String: String], resolve: (String) throws(SecurityError) -> String
+    ) throws(NodeError) {
+        var resolved: [String: String] = [:]
+        for (key, value) in properties where Self.isTLS(key) {
+            do { resolved[key] = try resolve(value) } catch {
+                var e = error
+                e.key = key
+                throw NodeError(e.description)
+            }
+        }
+        func files(_ prefix: String) throws(NodeError) -> TLSFiles? {
+            do { return try TLSFiles.read(resolved, prefix: prefix) } catch {
+                throw NodeError(error.description)
+            }
+        }
+        let server = try files("caravan.server.tls")
+        if let server { http = try settingHTTP("caravan.server.tls") { $0.tls = server } }
+        let own = try files("caravan.management.tls")
+        if own != nil || (server != nil && management != nil) {
+            management = try settingManagement("caravan.management.tls") { $0.tls = own ?? server }
+        }
+        let chain = resolved["caravan.http.clientCertificate"]
+        let key = resolved["caravan.http.clientKey"]
+        switch (chain, key) {
+        case (nil, nil): break
+        case (let chain?, let key?):
+            do { try HTTPComponent.checkClientCertificate(chain: chain, key: key) } catch {
+                throw NodeError("caravan.http.clientCertificate: \(error)")
+            }
+            clientCertificate = (chain, key)
+        case (nil, _):
+            throw NodeError(
+                "caravan.http.clientKey is set without caravan.http.clientCertificate — give both PEM files, or neither"
+            )
+        case (_, nil):
+            throw NodeError(
+                "caravan.http.clientCertificate is set without caravan.http.clientKey — give both PEM files, or neither"
+            )
+        }
+        for name in security.certificatePolicies {
+            guard let tls = http?.tls, tls.clientAuth != .none else {
+                throw NodeError(
+                    "caravan.auth.policies.\(name).type: an mtls policy needs client certificates — set caravan.server.tls.clientCA and caravan.server.tls.clientAuth=optional or require"
                 )
             }
         }

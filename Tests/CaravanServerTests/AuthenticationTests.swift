@@ -236,7 +236,7 @@ import Testing
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: node)], logger: ServerTestDatabase.logger))
         let running = Task { try await group.run() }
-        let port = await node.httpPort()
+        let port = try await node.httpPort()
         let open = try await HTTP.send(
             "http://127.0.0.1:\(port)/open", "{}", contentType: "application/json")
         await group.triggerGracefulShutdown()

@@ -6,7 +6,10 @@ import Testing
 
 /// The `http:` producer against a local sink.
 @Suite struct HTTPProducerTests {
-    func engine(_ to: String, trusting ca: String? = nil) async throws -> RouteEngine {
+    func engine(
+        _ to: String, trusting ca: String? = nil,
+        clientCertificate: (chain: String, key: String)? = nil
+    ) async throws -> RouteEngine {
         let loaded = RouteLoader().load([
             RouteFile(
                 path: "r.yaml",
@@ -17,7 +20,8 @@ import Testing
             routes: loaded.routes,
             components: [
                 HTTPComponent(scheme: "http"),
-                HTTPComponent(scheme: "https", trustedCertificates: ca),
+                HTTPComponent(
+                    scheme: "https", trustedCertificates: ca, clientCertificate: clientCertificate),
             ])
         try await engine.start()
         return engine
@@ -131,5 +135,33 @@ import Testing
         let error = try #require(unknown.error)
         #expect(error.kind == .connect)
         #expect(sink.requests.count == 1)  // the untrusted call never got through
+    }
+
+    @Test func httpsPresentsTheClientCertificateToATargetThatRequiresOne() async throws {
+        let pki = try TestPKI()
+        try pki.authority("ca")
+        try pki.certificate(
+            "target", commonName: "target", alternativeNames: ["IP:127.0.0.1"], by: "ca")
+        try pki.certificate("caravan", commonName: "caravan", by: "ca")
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(pki.path("target.pem")).map {
+                .certificate($0)
+            },
+            privateKey: .privateKey(
+                try NIOSSLPrivateKey(file: pki.path("target.key"), format: .pem)))
+        tls.trustRoots = .file(pki.path("ca.pem"))
+        tls.certificateVerification = .noHostnameVerification
+        let sink = try Sink(tls: tls)
+        let port = await sink.start()
+        defer { sink.stop() }
+        let url = "https://127.0.0.1:\(port)/partner?connectTimeout=2000"
+        let with = await run(
+            try await engine(
+                url, trusting: pki.path("ca.pem"),
+                clientCertificate: (pki.path("caravan.pem"), pki.path("caravan.key"))), "{}")
+        let without = await run(try await engine(url, trusting: pki.path("ca.pem")), "{}")
+        #expect(with.error == nil, "\(String(describing: with.error))")
+        #expect(without.error != nil, "the target refuses a client without a certificate")
+        #expect(sink.requests.count == 1)
     }
 }

@@ -163,6 +163,30 @@ import Testing
         #expect(answer.body.contains(#""hint":"#))
     }
 
+    @Test func tooManyOrTooLongHeadersGet431AtTheConfiguredLimits() async throws {
+        let node = try await Self.ordersNode {
+            $0.http?.maxHeaders = 20
+            $0.http?.maxHeaderBytes = 2048
+        }
+        func post(_ headers: String) async throws -> (status: Int, body: String) {
+            let c = try RawHTTPConnection(port: node.port)
+            try await c.send(
+                "POST /orders HTTP/1.1\r\nHost: caravan\r\nContent-Type: application/json\r\n"
+                    + headers + "Content-Length: 2\r\n\r\n{}")
+            return try await c.response()
+        }
+        let few = try await post((1...10).map { "X-H\($0): v\r\n" }.joined())
+        let many = try await post((1...30).map { "X-H\($0): v\r\n" }.joined())
+        let long = try await post("X-Long: \(String(repeating: "l", count: 3000))\r\n")
+        let stored = try await node.storedCount()
+        try await node.stop()
+        #expect(few.status == 202)
+        #expect(many.status == 431)
+        #expect(many.body.contains("at most 20 fields, 2048 bytes in all"))
+        #expect(long.status == 431)
+        #expect(stored == 1)
+    }
+
     @Test func aBodyThatCannotBeReadGets400Not413() async throws {
         let node = try await Self.ordersNode()
         let c = try RawHTTPConnection(port: node.port)

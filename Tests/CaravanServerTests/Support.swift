@@ -117,11 +117,15 @@ struct TestNode {
         // A node that fails to start never listens: fail with that, not wait for ever.
         let ports = try await withThrowingTaskGroup(of: (Int, Int)?.self) { waiting in
             waiting.addTask { [management = settings.management] in
-                (await node.httpPort(), management == nil ? 0 : await node.managementPort())
+                return (
+                    try await node.httpPort(),
+                    management == nil ? 0 : try await node.managementPort()
+                )
             }
             waiting.addTask {
                 for await _ in stopped {}  // ends when the node stops, or on cancellation
                 if Task.isCancelled { return nil }
+                try await task.value  // the node's own error, when it failed
                 throw NodeError("the node stopped before it listened")
             }
             defer { waiting.cancelAll() }

@@ -67,6 +67,7 @@ public func didYouMean(_ word: String, among candidates: some Sequence<String>) 
         )
     }
     let limit = word.count <= 3 ? 1 : min(3, max(2, word.count / 3))
-    guard let best = ranked, best.distance > 0, best.distance <= limit else { return "" }
+    // Distance 0 is a word that differs only in case (`clientauth`): worth saying too.
+    guard let best = ranked, best.candidate != word, best.distance <= limit else { return "" }
     return " (did you mean '\(best.candidate)'?)"
 }

@@ -29,13 +29,38 @@ public final class HTTPComponent: Component {
     ]
 
     /// `trustedCertificates`: a PEM file of certificate authorities trusted for `https:`
-    /// besides the system's (an internal CA). `sharing` shares the clients (and their
-    /// connection pools) of another component; shut them down with ``shutdown()``.
+    /// besides the system's (an internal CA); `clientCertificate`: PEM files of the chain and
+    /// key presented to targets that ask for a client certificate (mutual TLS). `sharing`
+    /// shares the clients (and their connection pools) of another component; shut them down
+    /// with ``shutdown()``.
     public init(
-        scheme: String, trustedCertificates: String? = nil, sharing other: HTTPComponent? = nil
+        scheme: String, trustedCertificates: String? = nil,
+        clientCertificate: (chain: String, key: String)? = nil,
+        sharing other: HTTPComponent? = nil
     ) {
         self.scheme = scheme
-        self.clients = other?.clients ?? Clients(trustedCertificates: trustedCertificates)
+        self.clients =
+            other?.clients
+            ?? Clients(
+                trustedCertificates: trustedCertificates, clientCertificate: clientCertificate)
+    }
+
+    /// Whether `chain` and `key` are PEM files that make a client certificate; the error
+    /// says which file and why.
+    public static func checkClientCertificate(chain: String, key: String) throws(SecurityError) {
+        do {
+            let certificates = try NIOSSLCertificate.fromPEMFile(chain)
+            guard !certificates.isEmpty else { throw NIOSSLError.failedToLoadCertificate }
+        } catch {
+            throw SecurityError(
+                "'\(chain)' holds no PEM certificate (\(error))",
+                hint: "give the client certificate (then its intermediates) as PEM")
+        }
+        do { _ = try NIOSSLPrivateKey(file: key, format: .pem) } catch {
+            throw SecurityError(
+                "'\(key)' holds no unencrypted PEM private key",
+                hint: "give the key of the client certificate as PEM without a passphrase")
+        }
     }
 
     public func endpoint(for uri: EndpointURI) throws(ProcessingError) -> any Endpoint {
@@ -56,8 +81,12 @@ public final class HTTPComponent: Component {
         }
         private let clients = Mutex<[Key: HTTPClient]>([:])
         let trustedCertificates: String?
+        let clientCertificate: (chain: String, key: String)?
 
-        init(trustedCertificates: String?) { self.trustedCertificates = trustedCertificates }
+        init(trustedCertificates: String?, clientCertificate: (chain: String, key: String)?) {
+            self.trustedCertificates = trustedCertificates
+            self.clientCertificate = clientCertificate
+        }
 
         func client(connectTimeoutMillis: Int64, inOut: Bool) -> HTTPClient {
             let key = Key(connectTimeoutMillis: connectTimeoutMillis, inOut: inOut)
@@ -72,9 +101,20 @@ public final class HTTPComponent: Component {
                 // retries until the connect timeout: each message to a target that is down
                 // held a worker for 10 s before its first redelivery was even scheduled.
                 configuration.connectionPool.retryConnectionEstablishment = false
-                if let trustedCertificates {
+                if trustedCertificates != nil || clientCertificate != nil {
                     var tls = TLSConfiguration.makeClientConfiguration()
-                    tls.additionalTrustRoots = [.file(trustedCertificates)]
+                    if let trustedCertificates {
+                        tls.additionalTrustRoots = [.file(trustedCertificates)]
+                    }
+                    if let (chain, key) = clientCertificate {
+                        // Checked at start (``checkClientCertificate``); files that broke
+                        // since fail the deliveries' handshakes, which redelivery retries.
+                        let certificates = (try? NIOSSLCertificate.fromPEMFile(chain)) ?? []
+                        tls.certificateChain = certificates.map { .certificate($0) }
+                        if let privateKey = try? NIOSSLPrivateKey(file: key, format: .pem) {
+                            tls.privateKey = .privateKey(privateKey)
+                        }
+                    }
                     configuration.tlsConfiguration = tls
                 }
                 let made = HTTPClient(
@@ -151,8 +191,13 @@ struct HTTPEndpoint: Endpoint {
             return value
         }
         connectTimeoutMillis = try millis(["connectTimeout"], 10_000)
-        responseTimeout = .milliseconds(try millis(["responseTimeout", "soTimeout"], 60_000))
+        // 15 s: a target that hangs holds a worker (and, InOut, a caller) no longer than
+        // a caller behind a typical 30 s gateway waits; redelivery tries again later.
+        responseTimeout = .milliseconds(
+            try millis(["responseTimeout", "soTimeout"], Self.defaultResponseTimeoutMillis))
     }
+
+    static let defaultResponseTimeoutMillis: Int64 = 15_000
 
     func producer() throws(ProcessingError) -> any Producer { HTTPProducer(endpoint: self) }
 }

@@ -19,8 +19,14 @@ public final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChann
 
     /// Requests whose head was read and whose answer has not ended.
     private var open = 0
+    /// The parser's limits on a request's header fields, for the hint.
+    let maxHeaderBytes: Int
+    let maxHeaders: Int
 
-    public init() {}
+    public init(maxHeaderBytes: Int = 80 * 1024, maxHeaders: Int = 1000) {
+        self.maxHeaderBytes = maxHeaderBytes
+        self.maxHeaders = maxHeaders
+    }
 
     public func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if case .head = unwrapInboundIn(data) { open += 1 }
@@ -39,7 +45,7 @@ public final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChann
             context.fireErrorCaught(error)
             return
         }
-        let (status, document) = Self.refusal(for: parse)
+        let (status, document) = refusal(for: parse)
         // No route is known for a request whose head did not parse.
         IngestMetrics.refused(route: "", .malformed)
         let body = ByteBuffer(bytes: JSONWriter().bytes(document) + [0x0A])
@@ -53,13 +59,15 @@ public final class MalformedRequestHandler: ChannelDuplexHandler, RemovableChann
         context.close(promise: nil)  // after the writes: the channel flushes them first
     }
 
-    static func refusal(for error: HTTPParserError) -> (HTTPResponse.Status, Document) {
+    func refusal(for error: HTTPParserError) -> (HTTPResponse.Status, Document) {
         if error == .headerOverflow {
             return (
                 .requestHeaderFieldsTooLarge,
                 [
                     "error": "the request head (request line and headers) is too large",
-                    "hint": "send fewer or shorter headers (at most 80 KB in all)",
+                    "hint": .string(
+                        "send fewer or shorter headers (at most \(maxHeaders) fields, \(maxHeaderBytes) bytes in all)"
+                    ),
                 ]
             )
         }

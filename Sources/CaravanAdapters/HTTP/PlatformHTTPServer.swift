@@ -179,7 +179,10 @@ public final class PlatformHTTPServer: Sendable {
         }
         stage = .matched(route: entry.routeId)
         var pass: IngestGuard.Pass
-        switch await guards.before(request, entry: entry, peer: channel.remoteAddress?.ipAddress) {
+        switch await guards.before(
+            request, entry: entry, peer: channel.remoteAddress?.ipAddress,
+            certificate: { await ClientIdentity.of(channel) })
+        {
         case .success(let p): pass = p
         case .failure(let refusal):
             stage = .refused(route: entry.routeId, refusal.reason)

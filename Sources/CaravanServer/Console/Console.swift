@@ -15,6 +15,8 @@ struct Console: Sendable {
     let api: AdminAPI
     let sessions: ConsoleSessions
     let logger: Logger
+    /// Served over TLS: the session cookie is then never sent over plain HTTP.
+    var secureCookies = false
 
     static let cookie = "caravan_session"
 
@@ -205,7 +207,7 @@ struct Console: Sendable {
             response.setCookie(
                 Cookie(
                     name: Self.cookie, value: id, maxAge: Int(sessions.lifetime.components.seconds),
-                    path: "/console", secure: false, httpOnly: true, sameSite: .strict))
+                    path: "/console", secure: secureCookies, httpOnly: true, sameSite: .strict))
             return response
         } catch {
             return failure(error, session: nil)
@@ -219,8 +221,8 @@ struct Console: Sendable {
         var response = Self.redirect("/console/login")
         response.setCookie(
             Cookie(
-                name: Self.cookie, value: "", maxAge: 0, path: "/console", httpOnly: true,
-                sameSite: .strict))
+                name: Self.cookie, value: "", maxAge: 0, path: "/console", secure: secureCookies,
+                httpOnly: true, sameSite: .strict))
         return response
     }
 

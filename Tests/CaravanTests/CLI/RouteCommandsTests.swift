@@ -71,6 +71,19 @@ import Testing
         let serve = try await cli.caravan(["serve", "--routes", empty, "--port", "0"])
         #expect(serve.status != 0)
         #expect(serve.stderr.contains("has no keys"))
+
+        let tls = try folder([
+            "orders.yaml": routes.replacingOccurrences(of: "?authPolicy=epr", with: ""),
+            "application.properties":
+                "caravan.server.tls.certificateChain=/nonexistent/tls.crt\ncaravan.server.tls.privateKey=/nonexistent/tls.key\n",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: tls) }
+        let missing = try await cli.caravan(["validate", tls])
+        #expect(missing.status == 1)
+        #expect(
+            missing.stderr.contains(
+                "application.properties:1:1: error: caravan.server.tls.certificateChain: cannot read the certificate chain '/nonexistent/tls.crt'"
+            ), "\(missing.stderr)")
     }
 
     @Test func validateAsJSONForEditors() async throws {

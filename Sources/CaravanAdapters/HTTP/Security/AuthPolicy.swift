@@ -13,6 +13,13 @@ public struct AuthPolicy: Sendable {
         case apiKey(APIKeyCheck)
         case basic(BasicCheck)
         case hmac(SignatureCheck)
+        case mtls(CertificateCheck)
+    }
+
+    /// Whether the policy reads the client's certificate.
+    var readsCertificate: Bool {
+        if case .mtls = method { return true }
+        return false
     }
 
     /// The policy's verdict on a request before its body is read.
@@ -31,6 +38,7 @@ public struct AuthPolicy: Sendable {
         case .apiKey(let check): return check.check(request, policy: name)
         case .basic(let check): return await check.check(request)
         case .hmac(let check): return .afterBody(check)
+        case .mtls(let check): return check.check(request.certificate)
         }
     }
 }

@@ -7,6 +7,8 @@ struct AuthRequest: Sendable {
     var query: [(String, String)]
     /// The client as ``ClientAddress`` resolves it; nil for a Unix socket.
     var client: [UInt8]?
+    /// The client's verified TLS certificate, read only for policies that use it.
+    var certificate: ClientIdentity? = nil
 
     func header(_ name: String) -> String? {
         HTTPField.Name(name).flatMap { headers[$0] }

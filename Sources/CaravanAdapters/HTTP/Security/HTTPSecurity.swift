@@ -35,11 +35,12 @@ public struct HTTPSecurity: Sendable {
             || key == "caravan.server.trustedProxies"
     }
 
-    static let types = ["apiKey", "basic", "hmac"]
+    static let types = ["apiKey", "basic", "hmac", "mtls"]
     static let keysOfType: [String: Set<String>] = [
         "apiKey": ["keys", "header", "query"],
         "basic": ["usersFile", "realm"],
         "hmac": ["scheme", "secrets", "tolerance"],
+        "mtls": ["allowedSubjects"],
     ]
 
     /// Reads the security settings of `properties`; `resolve` replaces the placeholders
@@ -127,10 +128,10 @@ public struct HTTPSecurity: Sendable {
                 hint: "set \(prefix).type to \(types.joined(separator: ", "))",
                 key: "\(prefix).type")
         }
-        if type == "jwt" || type == "mtls" {
+        if type == "jwt" {
             throw SecurityError(
                 "policies of type \(type) are not available in this version",
-                hint: "use apiKey, basic or hmac", key: "\(prefix).type")
+                hint: "use \(types.joined(separator: ", "))", key: "\(prefix).type")
         }
         guard let known = keysOfType[type] else {
             throw SecurityError(
@@ -191,6 +192,9 @@ public struct HTTPSecurity: Sendable {
                 e.key = "\(prefix).usersFile"
                 throw e
             }
+        case "mtls":
+            method = .mtls(
+                CertificateCheck(allowedSubjects: list(settings["allowedSubjects"]?.value ?? "")))
         default:  // hmac
             let schemeText = try required("scheme", "scheme")
             guard let scheme = SignatureCheck.Scheme(rawValue: schemeText) else {
@@ -257,6 +261,11 @@ public struct HTTPSecurity: Sendable {
         return routes.routes.filter {
             $0.from.scheme == "platform-http" && $0.from[option: "authPolicy"] == nil
         }.map { $0.from.path.hasPrefix("/") ? $0.from.path : "/" + $0.from.path }.sorted()
+    }
+
+    /// The `mtls` policies, which need a listener that asks for client certificates.
+    public var certificatePolicies: [String] {
+        policies.values.filter(\.readsCertificate).map(\.name).sorted()
     }
 
     /// The policy of an endpoint: its own, else the default.

@@ -40,7 +40,8 @@ struct IngestGuard: Sendable {
     }
 
     func before(
-        _ request: Request, entry: PlatformHTTPTable.Entry, peer: String?
+        _ request: Request, entry: PlatformHTTPTable.Entry, peer: String?,
+        certificate: @Sendable () async -> ClientIdentity? = { nil }
     ) async -> Result<Pass, Refusal> {
         let policy = security.policy(named: entry.authPolicy)
         let limiter = limiters[entry.rateLimitPolicy ?? HTTPSecurity.defaultRateLimit]
@@ -67,6 +68,7 @@ struct IngestGuard: Sendable {
             }
         }
         if let policy {
+            if policy.readsCertificate { pass.request.certificate = await certificate() }
             switch await policy.admit(pass.request) {
             case .admitted(let principal): pass.principal = principal
             case .afterBody(let check): pass.signature = (policy.name, check)
