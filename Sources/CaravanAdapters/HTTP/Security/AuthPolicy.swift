@@ -14,6 +14,7 @@ public struct AuthPolicy: Sendable {
         case basic(BasicCheck)
         case hmac(SignatureCheck)
         case mtls(CertificateCheck)
+        case jwt(JWTCheck)
     }
 
     /// Whether the policy reads the client's certificate.
@@ -39,6 +40,7 @@ public struct AuthPolicy: Sendable {
         case .basic(let check): return await check.check(request)
         case .hmac(let check): return .afterBody(check)
         case .mtls(let check): return check.check(request.certificate)
+        case .jwt(let check): return await check.check(request)
         }
     }
 }

@@ -35,12 +35,15 @@ public struct HTTPSecurity: Sendable {
             || key == "caravan.server.trustedProxies"
     }
 
-    static let types = ["apiKey", "basic", "hmac", "mtls"]
+    static let types = ["apiKey", "basic", "hmac", "jwt", "mtls"]
     static let keysOfType: [String: Set<String>] = [
         "apiKey": ["keys", "header", "query"],
         "basic": ["usersFile", "realm"],
         "hmac": ["scheme", "secrets", "tolerance"],
         "mtls": ["allowedSubjects"],
+        "jwt": [
+            "issuer", "audience", "jwksFile", "algorithms", "leeway", "principalClaim", "realm",
+        ],
     ]
 
     /// Reads the security settings of `properties`; `resolve` replaces the placeholders
@@ -128,11 +131,6 @@ public struct HTTPSecurity: Sendable {
                 hint: "set \(prefix).type to \(types.joined(separator: ", "))",
                 key: "\(prefix).type")
         }
-        if type == "jwt" {
-            throw SecurityError(
-                "policies of type \(type) are not available in this version",
-                hint: "use \(types.joined(separator: ", "))", key: "\(prefix).type")
-        }
         guard let known = keysOfType[type] else {
             throw SecurityError(
                 "'\(type)' is not a policy type\(didYouMean(type, among: types))",
@@ -190,6 +188,46 @@ public struct HTTPSecurity: Sendable {
             } catch {
                 var e = error
                 e.key = "\(prefix).usersFile"
+                throw e
+            }
+        case "jwt":
+            let issuer = try required("issuer", "issuer")
+            let audiences = list(try required("audience", "audience"))
+            let file = try required("jwksFile", "JWKS file")
+            var algorithms = JWTCheck.asymmetric
+            if let text = settings["algorithms"] {
+                algorithms = Set(list(text.value))
+                if let bad = algorithms.first(where: { !JWTCheck.asymmetric.contains($0) }) {
+                    throw SecurityError(
+                        "'\(bad)' is not an algorithm jwt policies accept",
+                        hint:
+                            "list some of \(JWTCheck.asymmetric.sorted().joined(separator: ", ")) (symmetric ones and none are never accepted)",
+                        key: text.key)
+                }
+                guard !algorithms.isEmpty else {
+                    throw SecurityError(
+                        "no algorithm is allowed", hint: "list RS256, ES256 or others",
+                        key: text.key)
+                }
+            }
+            var leeway: Double = 60
+            if let text = settings["leeway"] {
+                guard let l = Double(text.value), l >= 0, l <= 600 else {
+                    throw SecurityError(
+                        "leeway=\(text.value) is not a number of seconds from 0 to 600",
+                        hint: "give seconds, such as 60", key: text.key)
+                }
+                leeway = l
+            }
+            do {
+                method = .jwt(
+                    try JWTCheck(
+                        file: file, issuer: issuer, audiences: audiences, algorithms: algorithms,
+                        leeway: leeway, principalClaim: settings["principalClaim"]?.value ?? "sub",
+                        realm: settings["realm"]?.value ?? "caravan", logger: logger))
+            } catch {
+                var e = error
+                e.key = "\(prefix).jwksFile"
                 throw e
             }
         case "mtls":
