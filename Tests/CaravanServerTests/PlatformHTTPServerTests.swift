@@ -133,6 +133,30 @@ import Testing
         #expect(stored == 0)
     }
 
+    /// A head sent a byte at a time (slowloris) is cut off at the idle timeout: it counts
+    /// from the last request part decoded, not the last byte received.
+    @Test func aHeadTrickledAByteAtATimeIsCutOffAtTheIdleTimeout() async throws {
+        let node = try await Self.ordersNode({ $0.http?.idleTimeout = .milliseconds(800) })
+        let slow = try RawHTTPConnection(port: node.port)
+        let head =
+            "POST /orders HTTP/1.1\r\nHost: caravan\r\nX-Slow: "
+            + String(repeating: "s", count: 200)
+        let started = ContinuousClock.now
+        var cutAfter: Duration?
+        for byte in head {
+            do { try await slow.send(String(byte)) } catch {
+                cutAfter = ContinuousClock.now - started
+                break
+            }
+            try await Task.sleep(for: .milliseconds(50))  // the client's pace, not a wait
+            if ContinuousClock.now - started > .seconds(8) { break }
+        }
+        let health = try await node.send("/health/live", method: "GET")
+        try await node.stop()
+        #expect(cutAfter != nil, "the trickling head was never cut off")
+        #expect(health.status == 200)
+    }
+
     /// Partial request heads were kept for ever: 320 of them exhausted the file
     /// descriptors and the server stopped answering, health included.
     @Test func anUnfinishedHeadOrAnIdleConnectionIsClosedAndHealthStillAnswers() async throws {

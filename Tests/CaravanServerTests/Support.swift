@@ -344,7 +344,10 @@ final class RawHTTPConnection: @unchecked Sendable {
             var sent = 0
             while sent < bytes.count {
                 let n = bytes.withUnsafeBytes {
-                    Foundation.send(fd, $0.baseAddress! + sent, bytes.count - sent, 0)
+                    // MSG_NOSIGNAL: a server that closed the connection is an error here,
+                    // not a SIGPIPE that ends the test process.
+                    Foundation.send(
+                        fd, $0.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL))
                 }
                 guard n > 0 else { throw Failure(description: "send: \(errno)") }
                 sent += n
