@@ -8,6 +8,8 @@ let package = Package(
         .executable(name: "caravan", targets: ["CaravanCLI"]),
         .library(name: "Caravan", targets: ["Caravan"]),
         .library(name: "CaravanStore", targets: ["CaravanStore"]),
+        // The fuzz targets, for the libFuzzer driver of `Fuzz/Package.swift`.
+        .library(name: "CaravanFuzzTargets", targets: ["CaravanFuzzTargets"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -118,10 +120,16 @@ let package = Package(
             name: "CaravanTestSupport",
             dependencies: [.product(name: "Logging", package: "swift-log")],
             path: "Tests/CaravanTestSupport"),
+        // What hostile input reaches, one entry point per fuzz target; the tests replay the
+        // inputs fuzzing found (`Fuzz/FailCases`).
+        .target(
+            name: "CaravanFuzzTargets", dependencies: ["Caravan", "CaravanAdapters"],
+            path: "Fuzz/Targets"),
         // The test targets that run the `caravan` executable depend on its target, so that
         // `swift test` always builds the current one before running them.
         .testTarget(
-            name: "CaravanTests", dependencies: ["Caravan", "CaravanCLI", "CaravanTestSupport"]),
+            name: "CaravanTests",
+            dependencies: ["Caravan", "CaravanCLI", "CaravanTestSupport", "CaravanFuzzTargets"]),
         .testTarget(
             name: "CaravanStoreTests",
             dependencies: ["CaravanStore", "CaravanCLI", "CaravanTestSupport"]),

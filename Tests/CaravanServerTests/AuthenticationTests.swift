@@ -21,20 +21,6 @@ import Testing
         return try await TestNode.start(yaml) { $0.security = security }
     }
 
-    /// The stored messages' `CaravanPrincipal` headers, oldest first.
-    func principals(_ node: TestNode) async throws -> [String?] {
-        try await ServerTestDatabase.withClient(node.cluster) { client in
-            let rows = try await client.query(
-                PostgresQuery(
-                    unsafeSQL:
-                        "SELECT headers->>'CaravanPrincipal' FROM \"\(node.schema.name)\".messages ORDER BY seq"
-                ))
-            var found: [String?] = []
-            for try await p in rows.decode(String?.self) { found.append(p) }
-            return found
-        }
-    }
-
     static let orders = """
         - route:
             id: orders
@@ -65,7 +51,7 @@ import Testing
         let open = try await HTTP.send(
             url + "/open", "{}", contentType: "application/json",
             headers: [("caravanprincipal", "admin")])
-        let stored = try await principals(node)
+        let stored = try await node.storedPrincipals()
         try await node.stop()
         #expect(missing.status == 401)
         #expect(missing.headers["www-authenticate"] == #"ApiKey header="X-API-Key""#)
@@ -121,7 +107,7 @@ import Testing
         let garbage = try await HTTP.send(
             url, "{not json", contentType: "application/json",
             headers: headers("msg_4", now, body))
-        let stored = try await principals(node)
+        let stored = try await node.storedPrincipals()
         try await node.stop()
         #expect(accepted.status == 202)
         #expect(replay.status == 401)
@@ -178,7 +164,7 @@ import Testing
         }
         let oldPassword = try await HTTP.send(
             url, "{}", contentType: "application/json", headers: basic("erp:s3cret"))
-        let stored = try await principals(node)
+        let stored = try await node.storedPrincipals()
         try await node.stop()
         #expect(ok.status == 202 && again.status == 202)
         #expect(wrong.status == 401 && unknown.status == 401 && none.status == 401)

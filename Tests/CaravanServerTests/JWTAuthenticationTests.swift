@@ -67,19 +67,6 @@ import Testing
             headers: token.map { [("Authorization", "Bearer \($0)")] } ?? [])
     }
 
-    func principals(_ node: TestNode) async throws -> [String?] {
-        try await ServerTestDatabase.withClient(node.cluster) { client in
-            let rows = try await client.query(
-                PostgresQuery(
-                    unsafeSQL:
-                        "SELECT headers->>'CaravanPrincipal' FROM \"\(node.schema.name)\".messages ORDER BY seq"
-                ))
-            var found: [String?] = []
-            for try await p in rows.decode(String?.self) { found.append(p) }
-            return found
-        }
-    }
-
     @Test func tokensAreCheckedForSignatureIssuerAudienceExpiryAndAlgorithm() async throws {
         let issuer = Issuer(kid: "k1")
         let jwks = NSTemporaryDirectory() + "caravan-jwks-\(UUID().uuidString).json"
@@ -134,7 +121,7 @@ import Testing
             ("unknown key", try await post(node, stranger)),
             ("garbage", try await post(node, "not-a-token")),
         ]
-        let stored = try await principals(node)
+        let stored = try await node.storedPrincipals()
         try await node.stop()
         let statuses = Dictionary(uniqueKeysWithValues: answers.map { ($0.0, $0.1.status) })
         #expect(statuses["good"] == 202)

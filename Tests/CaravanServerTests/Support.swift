@@ -165,6 +165,20 @@ struct TestNode {
         }
     }
 
+    /// The stored messages' `CaravanPrincipal` headers, oldest first.
+    func storedPrincipals() async throws -> [String?] {
+        try await ServerTestDatabase.withClient(cluster) { client in
+            let rows = try await client.query(
+                PostgresQuery(
+                    unsafeSQL:
+                        "SELECT headers->>'CaravanPrincipal' FROM \"\(schema.name)\".messages ORDER BY seq"
+                ))
+            var found: [String?] = []
+            for try await p in rows.decode(String?.self) { found.append(p) }
+            return found
+        }
+    }
+
     /// POSTs (or sends `method`) to the node; status, headers and body.
     func send(
         _ path: String, _ body: String = "", method: String = "POST",

@@ -136,7 +136,7 @@ import Testing
         let withoutCertificate = await refused(port: node.port, authority: authority)
         let rogue = await refused(
             port: node.port, authority: authority, certificate: client(pki, "rogue"))
-        let principals = try await storedPrincipals(node)
+        let principals = try await node.storedPrincipals()
         await a.close()
         await b.close()
         try await node.stop()
@@ -167,7 +167,7 @@ import Testing
         let withCertificate = await b.send(.POST, "/partners", "{}")
         let rogue = await refused(
             port: node.port, authority: authority, certificate: client(pki, "rogue"))
-        let principals = try await storedPrincipals(node)
+        let principals = try await node.storedPrincipals()
         await anonymous.close()
         await b.close()
         try await node.stop()
@@ -193,16 +193,4 @@ import Testing
         return answer == nil
     }
 
-    func storedPrincipals(_ node: TestNode) async throws -> [String?] {
-        try await ServerTestDatabase.withClient(node.cluster) { client in
-            let rows = try await client.query(
-                PostgresQuery(
-                    unsafeSQL:
-                        "SELECT headers->>'CaravanPrincipal' FROM \"\(node.schema.name)\".messages ORDER BY seq"
-                ))
-            var found: [String?] = []
-            for try await p in rows.decode(String?.self) { found.append(p) }
-            return found
-        }
-    }
 }
