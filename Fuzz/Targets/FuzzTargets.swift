@@ -36,9 +36,17 @@ public enum FuzzTargets {
         return true
     }
 
-    /// What the JSON reader accepts, the writer writes so that it reads back the same.
+    /// What the JSON reader accepts, the writer writes so that it reads back the same; and
+    /// validating says what reading says.
     static func json(_ data: [UInt8]) {
-        guard let document = try? JSONReader().read(data) else { return }
+        let read = Result { () throws(FormatError) in try JSONReader().read(data) }
+        let validated = Result { () throws(FormatError) in try JSONReader().validate(data) }
+        if read.failureText != validated.failureText {
+            fatalError(
+                "validate and read disagree: \(read.failureText ?? "accepted") / \(validated.failureText ?? "accepted")"
+            )
+        }
+        guard case .success(let document) = read else { return }
         let written = JSONWriter().bytes(document)
         guard let again = try? JSONReader().read(written), again == document else {
             fatalError(
@@ -89,5 +97,12 @@ public enum FuzzTargets {
     static func split(_ data: [UInt8]) -> ([UInt8], [UInt8]) {
         guard let newline = data.firstIndex(of: 0x0A) else { return (data, []) }
         return (Array(data[..<newline]), Array(data[(newline + 1)...]))
+    }
+}
+
+extension Result where Failure == FormatError {
+    var failureText: String? {
+        if case .failure(let error) = self { return error.description }
+        return nil
     }
 }

@@ -119,6 +119,19 @@ public struct Body: Sendable {
         }
     }
 
+    /// Checks that the body parses as its format — the same errors as ``document()`` —
+    /// without keeping what parsing built: a message that is only stored needs no tree
+    /// (JSON's takes several times the body's size), and its route parses it again.
+    public func validate() throws(FormatError) {
+        if case .document = content { return }
+        switch format {
+        case .json: try JSONReader().validate(bytes)
+        case .xml: _ = try XMLTree.parse(bytes)
+        case .csv: _ = try CSVReader().read(bytes)
+        case nil: _ = try document()
+        }
+    }
+
     /// The body as a parsed XML tree (for XPath), parsed once. A document body is written
     /// as XML first.
     public func xmlTree() throws(FormatError) -> XMLTree {

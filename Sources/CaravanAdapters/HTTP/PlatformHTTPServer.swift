@@ -265,7 +265,12 @@ public final class PlatformHTTPServer: Sendable {
         // where it breaks, rather than stored and failing in the route.
         if contentType?.format != nil, !message.body.isEmpty {
             do {
-                _ = try message.body.document()
+                // A stored message keeps its bytes only; an InOut route uses the tree.
+                if entry.pattern == .inOut {
+                    _ = try message.body.document()
+                } else {
+                    try message.body.validate()
+                }
             } catch {
                 return Self.problem(
                     .badRequest, "the body does not parse: \(error)",

@@ -44,8 +44,23 @@ import Testing
         "[\"\\x\"]", "[\"a\u{1}\"]", "[tru]", "{\"a\" 1}", "[1] [2]", "/* c */ 1", "[\"\\uD800\"]",
         "[\"\\uDC00\"]", "[\"\\uD800\\u0041\"]", "[1 2]", "{1:2}", "[\"\\u00G0\"]", "\"abc",
     ])
-    func malformedInputIsRejected(_ text: String) {
-        #expect(throws: FormatError.self) { try reader.read(text) }
+    func malformedInputIsRejected(_ text: String) throws {
+        let read = try #require(throws: FormatError.self) { try reader.read(text) }
+        let validated = try #require(throws: FormatError.self) {
+            try reader.validate(Array(text.utf8))
+        }
+        #expect(validated.description == read.description, "validate says what read says")
+    }
+
+    @Test func validateAcceptsWhatReadAcceptsWithoutBuildingIt() throws {
+        let text = #"{"order": {"id": 7, "items": [{"sku": "A", "q": 2}, [], {}], "n": null}}"#
+        #expect(throws: Never.self) { try reader.validate(Array(text.utf8)) }
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        let read = try #require(throws: FormatError.self) { try reader.read(deep) }
+        let validated = try #require(throws: FormatError.self) {
+            try reader.validate(Array(deep.utf8))
+        }
+        #expect(validated.description == read.description)
     }
 
     @Test func invalidUTF8IsRejectedWithItsPosition() throws {

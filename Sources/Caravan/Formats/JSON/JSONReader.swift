@@ -26,6 +26,22 @@ public struct JSONReader: Sendable {
     }
 
     public func read(_ buffer: UnsafeBufferPointer<UInt8>) throws(FormatError) -> Document {
+        try parse(buffer, building: true)
+    }
+
+    /// Checks that `bytes` are JSON as ``read(_:)-([UInt8])`` would, with the same errors,
+    /// without building the document: a body that is only stored needs no tree, which
+    /// takes several times its size in memory.
+    public func validate(_ bytes: [UInt8]) throws(FormatError) {
+        let result = bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(FormatError) in _ = try parse(buffer, building: false) }
+        }
+        try result.get()
+    }
+
+    private func parse(_ buffer: UnsafeBufferPointer<UInt8>, building: Bool) throws(FormatError)
+        -> Document
+    {
         if buffer.count > limits.maxBytes {
             throw FormatError(
                 .json, line: 0, column: 0,
@@ -33,6 +49,7 @@ public struct JSONReader: Sendable {
                 hint: "send a smaller document or raise the size limit")
         }
         var parser = JSONParser(bytes: buffer, maxDepth: limits.maxDepth)
+        parser.building = building
         return try parser.parseDocument()
     }
 }
@@ -49,6 +66,8 @@ struct JSONParser {
     /// The members and elements of the objects and arrays being read, innermost last.
     var memberStack: [DocumentObject.Member] = []
     var elementStack: [Document] = []
+    /// False to check the text only: objects and arrays are read but not kept.
+    var building = true
 
     init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -137,7 +156,7 @@ struct JSONParser {
             index += 1
             skipWhitespace()
             let value = try parseValue()
-            memberStack.append(DocumentObject.Member(key: key, value: value))
+            if building { memberStack.append(DocumentObject.Member(key: key, value: value)) }
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","):
@@ -145,7 +164,7 @@ struct JSONParser {
             case UInt8(ascii: "}"):
                 index += 1
                 depth -= 1
-                return .object(DocumentObject(Array(memberStack[base...])))
+                return building ? .object(DocumentObject(Array(memberStack[base...]))) : .null
             default:
                 throw error(
                     index < bytes.count
@@ -173,7 +192,7 @@ struct JSONParser {
                 throw error("unexpected ']' after ','", hint: "remove the trailing comma")
             }
             let element = try parseValue()
-            elementStack.append(element)
+            if building { elementStack.append(element) }
             skipWhitespace()
             switch peek() {
             case UInt8(ascii: ","):
@@ -181,7 +200,7 @@ struct JSONParser {
             case UInt8(ascii: "]"):
                 index += 1
                 depth -= 1
-                return .array(Array(elementStack[base...]))
+                return building ? .array(Array(elementStack[base...])) : .null
             default:
                 throw error(
                     index < bytes.count
