@@ -221,9 +221,11 @@ public final class PlatformHTTPServer: Sendable {
         if request.headers[.expect]?.lowercased() == "100-continue" {
             try? await channel.writeAndFlush(HTTPResponsePart.head(HTTPResponse(status: .continue)))
         }
-        let bytes: ByteBuffer
-        switch await readBody(&request, channel: channel, reservation: reservation) {
-        case .bytes(let b): bytes = b
+        let body: [UInt8]
+        switch await readBody(
+            &request, expected: length, channel: channel, reservation: reservation)
+        {
+        case .bytes(let b): body = b
         case .tooLarge: return tooLarge()
         case .timedOut: return Self.problem(.requestTimeout, "", hint: "")  // already sent
         case .overloaded:
@@ -238,7 +240,6 @@ public final class PlatformHTTPServer: Sendable {
                 .badRequest, "the body could not be read: \(error)",
                 hint: "send the body whole, with a correct Content-Length or chunked encoding")
         }
-        let body = Array(buffer: bytes)
         switch await guards.after(body: body, pass) {
         case .success(let p): pass = p
         case .failure(let refusal):
@@ -360,7 +361,7 @@ public final class PlatformHTTPServer: Sendable {
     }
 
     enum BodyRead {
-        case bytes(ByteBuffer)
+        case bytes([UInt8])
         case tooLarge
         /// The 408 was sent and the connection closed.
         case timedOut
@@ -375,7 +376,8 @@ public final class PlatformHTTPServer: Sendable {
     /// client may be trickling bytes, and Hummingbird would wait for the rest of the body
     /// before answering.
     func readBody(
-        _ request: inout Request, channel: any Channel, reservation: BodyReservation
+        _ request: inout Request, expected: Int?, channel: any Channel,
+        reservation: BodyReservation
     ) async -> BodyRead {
         let deadline = BodyDeadline()
         let refusal: Document = [
@@ -392,10 +394,13 @@ public final class PlatformHTTPServer: Sendable {
         defer { timer.cancel() }
         do {
             // Read by hand rather than `collectBody`: each chunk's bytes are reserved
-            // before they are kept.
-            var collected = ByteBuffer()
+            // before they are kept, straight into the array the message keeps — sized
+            // once from Content-Length, so a large body is neither copied again nor
+            // regrown by doubling.
+            var collected: [UInt8] = []
+            collected.reserveCapacity(min(expected ?? 0, limits.bodyLimit))
             for try await chunk in request.body {
-                let total = collected.readableBytes + chunk.readableBytes
+                let total = collected.count + chunk.readableBytes
                 guard total <= limits.bodyLimit else {
                     return deadline.settle(.read) ? .tooLarge : .timedOut
                 }
@@ -406,7 +411,7 @@ public final class PlatformHTTPServer: Sendable {
                         channel: channel, retryAfter: 1)
                     return .overloaded
                 }
-                collected.writeImmutableBuffer(chunk)
+                collected.append(contentsOf: chunk.readableBytesView)
             }
             return deadline.settle(.read) ? .bytes(collected) : .timedOut
         } catch {
