@@ -14,6 +14,8 @@ final class Shared: Intake, Sendable {
     var client: PostgresClient { clients.client }
     let schema: StoreSchema
     let journal: Journal
+    /// The signatures of verified webhook requests (replay checks).
+    let signatures: SeenSignatures
     let store: MessageStore
     let http: HTTPComponent
     let logger: Logger
@@ -32,6 +34,7 @@ final class Shared: Intake, Sendable {
         self.clients = client
         self.schema = schema
         self.journal = journal
+        self.signatures = SeenSignatures(client: client, schema: schema, logger: logger)
         self.store = store
         self.http = http
         self.logger = logger
@@ -56,9 +59,6 @@ final class Shared: Intake, Sendable {
         return entry.id
     }
 
-    private var signatures: SeenSignatures {
-        SeenSignatures(client: clients, schema: schema, logger: logger)
-    }
 
     /// Starts the current generation's work.
     func start() { current.withLock { $0 }?.start() }
@@ -130,16 +130,9 @@ final class Gate: Sendable {
 }
 
 extension Shared: SignatureLedger {
-    func seen(policy: String, signature: String) async throws(IntakeError) -> Bool {
-        do { return try await signatures.seen(policy: policy, signature: signature) } catch {
-            throw IntakeError(error.description)
-        }
-    }
-
-    func record(policy: String, signature: String, until: Date) async throws(IntakeError) {
-        do { try await signatures.record(policy: policy, signature: signature, until: until) } catch
-        {
-            throw IntakeError(error.description)
-        }
+    func claim(policy: String, signature: String, until: Date) async throws(IntakeError) -> Bool {
+        do {
+            return try await signatures.claim(policy: policy, signature: signature, until: until)
+        } catch { throw IntakeError(error.description) }
     }
 }

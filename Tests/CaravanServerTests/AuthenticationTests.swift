@@ -102,6 +102,17 @@ import Testing
             headers: headers("msg_2", now, body))
         let late = try await HTTP.send(
             url, body, contentType: "application/json", headers: headers("msg_3", now - 600, body))
+        // The same captured request sent eight times at once: exactly one is taken.
+        let burst = headers("msg_5", now, body)
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    try await HTTP.send(url, body, contentType: "application/json", headers: burst)
+                        .status
+                }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
         let unsigned = try await HTTP.send(url, body, contentType: "application/json")
         // A body that is not even JSON is refused for its signature before it is parsed.
         let garbage = try await HTTP.send(
@@ -120,7 +131,8 @@ import Testing
         #expect(late.body.contains("old"))
         #expect(unsigned.status == 401)
         #expect(garbage.status == 401)
-        #expect(stored == ["hooks"])
+        #expect(statuses.sorted() == [202] + Array(repeating: 401, count: 7), "\(statuses)")
+        #expect(stored == ["hooks", "hooks"])
     }
 
     @Test func basicUsersComeFromABcryptFileReReadWhenItChanges() async throws {

@@ -286,13 +286,14 @@ public final class PlatformHTTPServer: Sendable {
         }
         var id: UUID?
         // A signed delivery's own id keeps its retries from storing twice.
-        if let key = request.headers[HTTPField.Name(limits.idempotencyHeader)!]
-            ?? pass.verified?.deliveryID
-        {
+        let sent = request.headers[HTTPField.Name(limits.idempotencyHeader)!]
+        if let key = sent ?? pass.verified?.deliveryID {
             guard let derived = Self.messageID(idempotencyKey: key, route: entry.routeId) else {
                 return Self.problem(
                     .badRequest,
-                    "the \(limits.idempotencyHeader) header must be 1 to 255 visible ASCII characters",
+                    sent != nil
+                        ? "the \(limits.idempotencyHeader) header must be 1 to 255 visible ASCII characters"
+                        : "the signed delivery id (webhook-id, X-GitHub-Delivery) must be 1 to 255 visible ASCII characters",
                     hint: "send a unique key per message, such as a UUID")
             }
             id = derived
@@ -300,7 +301,6 @@ public final class PlatformHTTPServer: Sendable {
         do {
             let id = try await intake.accept(
                 message, route: entry.routeId, consumer: entry.consumer, id: id)
-            await guards.accepted(pass)
             var response = Self.json(
                 .accepted,
                 ["id": .string(id.lowercasedText), "route": .string(entry.routeId)])

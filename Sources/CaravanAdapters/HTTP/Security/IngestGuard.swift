@@ -6,8 +6,8 @@ import Logging
 
 /// The security steps of a request to a route, around the reading of its body:
 /// before — the client's address, the rate limit by address, the endpoint's policy, the
-/// rate limit by principal; after — a signature over the raw bytes and the replay check;
-/// once stored — the signature remembered.
+/// rate limit by principal; after — a signature over the raw bytes and the replay check
+/// (which remembers the signature).
 struct IngestGuard: Sendable {
     let security: HTTPSecurity
     let limiters: [String: RateLimiter]
@@ -92,7 +92,12 @@ struct IngestGuard: Sendable {
         case .success(let verified):
             if let key = verified.replayKey, let ledger {
                 do {
-                    if try await ledger.seen(policy: policy, signature: key) {
+                    // Claimed now, before the message is stored: a request refused later
+                    // (a body that does not parse, a store that is away) cannot be sent
+                    // again as is — senders sign each retry anew, with a new timestamp.
+                    let claimed = try await ledger.claim(
+                        policy: policy, signature: key, until: verified.rememberUntil)
+                    if !claimed {
                         return .failure(
                             Self.refusal(
                                 check.refusal(
@@ -116,22 +121,6 @@ struct IngestGuard: Sendable {
             if let refused = limit(limiter, key: "p:" + policy, &pass) { return .failure(refused) }
         }
         return .success(pass)
-    }
-
-    /// Once the message is stored: its signature is remembered until the end of its
-    /// tolerance. Should that fail, the message stays stored; a replay would then be
-    /// taken (and, with a delivery id, still stored once).
-    func accepted(_ pass: Pass) async {
-        guard let ledger, let (policy, _) = pass.signature, let verified = pass.verified,
-            let key = verified.replayKey
-        else { return }
-        do {
-            try await ledger.record(policy: policy, signature: key, until: verified.rememberUntil)
-        } catch {
-            logger.warning(
-                "could not remember an accepted signature; a replay of it would not be refused",
-                metadata: ["policy": "\(policy)", "error": "\(error)"])
-        }
     }
 
     private func addressKey(_ client: [UInt8]?) -> String {

@@ -1,11 +1,10 @@
 import Foundation
 
-/// Where the signatures of accepted webhook requests are remembered for their tolerance
+/// Where the signatures of verified webhook requests are remembered for their tolerance
 /// window, so the same signed request sent again is refused as a replay (the store, in
-/// the server: every node sees what every other accepted).
+/// the server: every node sees what every other took).
 public protocol SignatureLedger: Sendable {
-    /// Whether `signature` was accepted for `policy` and is still remembered.
-    func seen(policy: String, signature: String) async throws(IntakeError) -> Bool
-    /// Remembers `signature` until `until`.
-    func record(policy: String, signature: String, until: Date) async throws(IntakeError)
+    /// Remembers `signature` for `policy` until `until`, in one step: true when it was not
+    /// remembered yet (two identical requests at once: exactly one gets true).
+    func claim(policy: String, signature: String, until: Date) async throws(IntakeError) -> Bool
 }
