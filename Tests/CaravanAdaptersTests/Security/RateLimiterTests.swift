@@ -1,3 +1,4 @@
+import Logging
 import Testing
 
 @testable import CaravanAdapters
@@ -31,5 +32,32 @@ import Testing
         // Half a second later one token is back.
         #expect(limiter.take("k", now: start + .milliseconds(500)).allowed)
         #expect(!limiter.take("k", now: start + .milliseconds(500)).allowed)
+    }
+
+    /// A flood of new addresses that each spend a token (a slow policy, so no bucket is
+    /// full again) grew the table past its bound, and every new key then scanned it.
+    @Test func aFloodOfNewAddressesKeepsTheTableBounded() throws {
+        let limiter = RateLimiter(try RateLimitPolicy(name: "p", "1/m,burst=5"), maxKeys: 1000)
+        let start = ContinuousClock.now
+        var largest = 0
+        for i in 0..<20_000 {
+            _ = limiter.take("a:\(i)", now: start + .milliseconds(i))
+            largest = max(largest, limiter.keyCount)
+        }
+        #expect(largest <= 1000)
+        // The most recent clients keep their buckets.
+        let recent = limiter.take("a:19999", now: start + .seconds(20))
+        #expect(recent.allowed && recent.remaining == 3, "a fresh bucket would have 4 left")
+    }
+
+    @Test func anIPv6ClientIsLimitedByItsSlash64() throws {
+        let guardrail = IngestGuard(
+            security: HTTPSecurity(), ledger: nil, logger: Logger(label: "t"))
+        let a: [UInt8] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1] + [0, 0, 0, 0, 0, 0, 0, 1]
+        let b: [UInt8] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 1] + [9, 9, 9, 9, 9, 9, 9, 9]
+        let c: [UInt8] = [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 2] + [0, 0, 0, 0, 0, 0, 0, 1]
+        #expect(guardrail.addressKey(a) == guardrail.addressKey(b))
+        #expect(guardrail.addressKey(a) != guardrail.addressKey(c))
+        #expect(guardrail.addressKey([10, 0, 0, 1]) != guardrail.addressKey([10, 0, 0, 2]))
     }
 }

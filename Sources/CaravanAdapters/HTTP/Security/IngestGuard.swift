@@ -16,7 +16,7 @@ struct IngestGuard: Sendable {
 
     init(security: HTTPSecurity, ledger: (any SignatureLedger)?, logger: Logger) {
         self.security = security
-        self.limiters = security.rateLimits.mapValues(RateLimiter.init)
+        self.limiters = security.rateLimits.mapValues { RateLimiter($0) }
         self.ledger = ledger
         self.logger = logger
     }
@@ -123,8 +123,12 @@ struct IngestGuard: Sendable {
         return .success(pass)
     }
 
-    private func addressKey(_ client: [UInt8]?) -> String {
-        "a:" + (client.map { $0.map(String.init).joined(separator: ".") } ?? "local")
+    /// An IPv4 address, or an IPv6 address's /64: one host holds a whole /64, so keying by
+    /// the full address would give it 2^64 buckets.
+    func addressKey(_ client: [UInt8]?) -> String {
+        guard let client else { return "a:local" }
+        let significant = client.count == 16 ? client.prefix(8) : client[...]
+        return "a:" + significant.map(String.init).joined(separator: ".")
     }
 
     private func limit(_ limiter: RateLimiter, key: String, _ pass: inout Pass) -> Refusal? {

@@ -9,11 +9,19 @@ final class RateLimiter: Sendable {
         var updated: ContinuousClock.Instant
     }
     private let buckets = Mutex<[String: Bucket]>([:])
-    /// More keys than this and the full (idle) buckets are forgotten: a flood of new
-    /// addresses cannot grow the table without bound.
-    static let maxKeys = 100_000
+    /// At this many keys the full (idle) buckets are forgotten, and when that is not
+    /// enough (a flood of new addresses, each of which spent a token), the half used least
+    /// recently: the table stays bounded, and each clean-up is paid for by the
+    /// `maxKeys / 2` new keys before the next — not a scan of the table per request.
+    let maxKeys: Int
 
-    init(_ policy: RateLimitPolicy) { self.policy = policy }
+    init(_ policy: RateLimitPolicy, maxKeys: Int = 100_000) {
+        self.policy = policy
+        self.maxKeys = max(2, maxKeys)
+    }
+
+    /// How many keys have a bucket now.
+    var keyCount: Int { buckets.withLock { $0.count } }
 
     /// The verdict for one request of `key`.
     struct Decision: Sendable {
@@ -52,12 +60,16 @@ final class RateLimiter: Sendable {
                     allowed: false, remaining: 0,
                     retryAfter: max(1, Int(((1 - bucket.tokens) / rate).rounded(.up))))
             }
-            if buckets[key] == nil, buckets.count >= Self.maxKeys {
+            if buckets[key] == nil, buckets.count >= maxKeys {
                 buckets = buckets.filter { entry in
                     let idle = now - entry.value.updated
                     let refill =
                         Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18
                     return entry.value.tokens + refill * rate < capacity
+                }
+                if buckets.count >= maxKeys / 2 {
+                    let cutoff = buckets.values.map(\.updated).sorted()[buckets.count / 2]
+                    buckets = buckets.filter { $0.value.updated > cutoff }
                 }
             }
             buckets[key] = bucket
