@@ -103,6 +103,9 @@ struct TestNode {
         settings.http = NodeSettings.HTTP(host: "127.0.0.1", port: 0)
         settings.management = NodeSettings.Management(port: 0)
         settings.pollInterval = .milliseconds(100)
+        // The tests start dozens of nodes at once on two cores: a start that is slow, not
+        // stuck, must not fail them (tests of the start timeout set their own).
+        settings.startTimeout = .seconds(60)
         configure(&settings)
         let node = Node(
             routes: loaded.routes, settings: settings, logger: ServerTestDatabase.logger)
