@@ -135,6 +135,56 @@ import Testing
         #expect(stored == ["hooks", "hooks"])
     }
 
+    /// PostgreSQL away while a signed request arrives: 503, nothing remembered — so the
+    /// same signed request, sent again once the database is back, is taken.
+    @Test func aSignedRequestWhileTheDatabaseIsAwayGets503AndCanBeSentAgain() async throws {
+        let cluster = try await EmbeddedPostgres.start(durable: false)
+        defer { try? cluster.stop() }
+        let raw = Array("0123456789abcdef0123456789abcdef".utf8)
+        let security = try HTTPSecurity(
+            properties: [
+                "caravan.auth.policies.hooks.type": "hmac",
+                "caravan.auth.policies.hooks.scheme": "standard-webhooks",
+                "caravan.auth.policies.hooks.secrets": "whsec_" + Data(raw).base64EncodedString(),
+            ], logger: ServerTestDatabase.logger)
+        let node = try await TestNode.start(
+            """
+            - route:
+                id: hooks
+                from: {uri: "platform-http:/hooks?authPolicy=hooks", steps: [{to: "log:hooks"}]}
+            """, cluster: cluster
+        ) { $0.security = security }
+        let body = #"{"type":"invoice.paid"}"#
+        let t = Int(Date().timeIntervalSince1970)
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Array("msg_1.\(t).\(body)".utf8), using: SymmetricKey(data: raw))
+        let headers = [
+            ("webhook-id", "msg_1"), ("webhook-timestamp", "\(t)"),
+            ("webhook-signature", "v1," + Data(mac).base64EncodedString()),
+        ]
+        let url = "http://127.0.0.1:\(node.port)/hooks"
+        try cluster.kill()
+        let away = try await HTTP.send(
+            url, body, contentType: "application/json", headers: headers)
+        try cluster.restart()
+        var back = away
+        let deadline = ContinuousClock.now + .seconds(20)
+        while back.status == 503, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(200))  // the pool reconnects on its own
+            back = try await HTTP.send(
+                url, body, contentType: "application/json", headers: headers)
+        }
+        let replay = try await HTTP.send(
+            url, body, contentType: "application/json", headers: headers)
+        let stored = try await node.storedCount()
+        try await node.stop()
+        #expect(away.status == 503)
+        #expect(away.headers["retry-after"] != nil)
+        #expect(back.status == 202, "\(back)")
+        #expect(replay.status == 401)
+        #expect(stored == 1)
+    }
+
     @Test func basicUsersComeFromABcryptFileReReadWhenItChanges() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent(
             "caravan-users-\(UUID().uuidString)")
