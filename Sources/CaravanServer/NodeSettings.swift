@@ -113,7 +113,7 @@ public struct NodeSettings: Sendable {
     public var trustedCertificates: String?
     /// The certificate and key `https:` endpoints present to targets that ask for one
     /// (`caravan.http.clientCertificate`, `caravan.http.clientKey`).
-    public var clientCertificate: (chain: String, key: String)?
+    public var clientCertificate: ClientCertificate?
 
     /// How long start-up waits for the database before giving up.
     public var startTimeout: Duration = .seconds(15)
@@ -288,10 +288,9 @@ extension NodeSettings {
         switch (chain, key) {
         case (nil, nil): break
         case (let chain?, let key?):
-            do { try HTTPComponent.checkClientCertificate(chain: chain, key: key) } catch {
+            do { clientCertificate = try ClientCertificate(chain: chain, key: key) } catch {
                 throw NodeError("caravan.http.clientCertificate: \(error)")
             }
-            clientCertificate = (chain, key)
         case (nil, _):
             throw NodeError(
                 "caravan.http.clientKey is set without caravan.http.clientCertificate — give both PEM files, or neither"

@@ -8,7 +8,7 @@ import Testing
 @Suite struct HTTPProducerTests {
     func engine(
         _ to: String, trusting ca: String? = nil,
-        clientCertificate: (chain: String, key: String)? = nil
+        clientCertificate: ClientCertificate? = nil
     ) async throws -> RouteEngine {
         let loaded = RouteLoader().load([
             RouteFile(
@@ -158,7 +158,8 @@ import Testing
         let with = await run(
             try await engine(
                 url, trusting: pki.path("ca.pem"),
-                clientCertificate: (pki.path("caravan.pem"), pki.path("caravan.key"))), "{}")
+                clientCertificate: try ClientCertificate(
+                    chain: pki.path("caravan.pem"), key: pki.path("caravan.key"))), "{}")
         let without = await run(try await engine(url, trusting: pki.path("ca.pem")), "{}")
         #expect(with.error == nil, "\(String(describing: with.error))")
         #expect(without.error != nil, "the target refuses a client without a certificate")

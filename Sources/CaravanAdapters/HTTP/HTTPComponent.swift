@@ -29,13 +29,13 @@ public final class HTTPComponent: Component {
     ]
 
     /// `trustedCertificates`: a PEM file of certificate authorities trusted for `https:`
-    /// besides the system's (an internal CA); `clientCertificate`: PEM files of the chain and
-    /// key presented to targets that ask for a client certificate (mutual TLS). `sharing`
+    /// besides the system's (an internal CA); `clientCertificate`: the chain and key
+    /// presented to targets that ask for a client certificate (mutual TLS). `sharing`
     /// shares the clients (and their connection pools) of another component; shut them down
     /// with ``shutdown()``.
     public init(
         scheme: String, trustedCertificates: String? = nil,
-        clientCertificate: (chain: String, key: String)? = nil,
+        clientCertificate: ClientCertificate? = nil,
         sharing other: HTTPComponent? = nil
     ) {
         self.scheme = scheme
@@ -43,24 +43,6 @@ public final class HTTPComponent: Component {
             other?.clients
             ?? Clients(
                 trustedCertificates: trustedCertificates, clientCertificate: clientCertificate)
-    }
-
-    /// Whether `chain` and `key` are PEM files that make a client certificate; the error
-    /// says which file and why.
-    public static func checkClientCertificate(chain: String, key: String) throws(SecurityError) {
-        do {
-            let certificates = try NIOSSLCertificate.fromPEMFile(chain)
-            guard !certificates.isEmpty else { throw NIOSSLError.failedToLoadCertificate }
-        } catch {
-            throw SecurityError(
-                "'\(chain)' holds no PEM certificate (\(error))",
-                hint: "give the client certificate (then its intermediates) as PEM")
-        }
-        do { _ = try NIOSSLPrivateKey(file: key, format: .pem) } catch {
-            throw SecurityError(
-                "'\(key)' holds no unencrypted PEM private key",
-                hint: "give the key of the client certificate as PEM without a passphrase")
-        }
     }
 
     public func endpoint(for uri: EndpointURI) throws(ProcessingError) -> any Endpoint {
@@ -81,9 +63,9 @@ public final class HTTPComponent: Component {
         }
         private let clients = Mutex<[Key: HTTPClient]>([:])
         let trustedCertificates: String?
-        let clientCertificate: (chain: String, key: String)?
+        let clientCertificate: ClientCertificate?
 
-        init(trustedCertificates: String?, clientCertificate: (chain: String, key: String)?) {
+        init(trustedCertificates: String?, clientCertificate: ClientCertificate?) {
             self.trustedCertificates = trustedCertificates
             self.clientCertificate = clientCertificate
         }
@@ -106,14 +88,9 @@ public final class HTTPComponent: Component {
                     if let trustedCertificates {
                         tls.additionalTrustRoots = [.file(trustedCertificates)]
                     }
-                    if let (chain, key) = clientCertificate {
-                        // Checked at start (``checkClientCertificate``); files that broke
-                        // since fail the deliveries' handshakes, which redelivery retries.
-                        let certificates = (try? NIOSSLCertificate.fromPEMFile(chain)) ?? []
-                        tls.certificateChain = certificates.map { .certificate($0) }
-                        if let privateKey = try? NIOSSLPrivateKey(file: key, format: .pem) {
-                            tls.privateKey = .privateKey(privateKey)
-                        }
+                    if let clientCertificate {
+                        tls.certificateChain = clientCertificate.chain.map { .certificate($0) }
+                        tls.privateKey = .privateKey(clientCertificate.key)
                     }
                     configuration.tlsConfiguration = tls
                 }

@@ -49,13 +49,7 @@ public final class TLSContextSource: Sendable {
         if seen.0 { return .unchanged }
         if seen.1 { return .refused("unchanged since refused") }
         do throws(SecurityError) {
-            let configuration = try files.configuration(contents)
-            let context: NIOSSLContext
-            do { context = try NIOSSLContext(configuration: configuration) } catch {
-                throw SecurityError(
-                    "the certificate chain and the private key cannot be used together (\(error))",
-                    hint: "write the key that belongs to the chain's first certificate")
-            }
+            let context = try files.context(contents)
             current.withLock {
                 $0.context = context
                 $0.contents = contents

@@ -102,8 +102,13 @@ public struct TLSFiles: Sendable, Equatable {
     /// A context made from the files as they are now.
     func context() throws(SecurityError) -> (NIOSSLContext, Contents) {
         let contents = try read()
+        return (try context(contents), contents)
+    }
+
+    /// The context `contents` make; an error says which file and why.
+    func context(_ contents: Contents) throws(SecurityError) -> NIOSSLContext {
         let configuration = try self.configuration(contents)
-        do { return (try NIOSSLContext(configuration: configuration), contents) } catch {
+        do { return try NIOSSLContext(configuration: configuration) } catch {
             throw SecurityError(
                 "the certificate chain '\(certificateChain)' and the private key '\(privateKey)' cannot be used together (\(error))",
                 hint: "give the key that belongs to the first certificate of the chain",
