@@ -59,7 +59,6 @@ final class Shared: Intake, Sendable {
         return entry.id
     }
 
-
     /// Starts the current generation's work.
     func start() { current.withLock { $0 }?.start() }
 
@@ -134,5 +133,11 @@ extension Shared: SignatureLedger {
         do {
             return try await signatures.claim(policy: policy, signature: signature, until: until)
         } catch { throw IntakeError(error.description) }
+    }
+
+    func release(policy: String, signature: String) async throws(IntakeError) {
+        do { try await signatures.release(policy: policy, signature: signature) } catch {
+            throw IntakeError(error.description)
+        }
     }
 }

@@ -14,6 +14,7 @@ public final class SeenSignatures: Sendable {
     public let schema: StoreSchema
     let logger: Logger
     private let committer: GroupCommitter<Claim>
+    let statements = StatementGuard()
 
     struct Claim: Sendable, Hashable {
         let policy: String
@@ -85,6 +86,19 @@ public final class SeenSignatures: Sendable {
         return batch.map { claim in
             let key = [claim.policy, claim.signature]
             return answered.insert(key).inserted && claimed.contains(key)
+        }
+    }
+
+    /// Forgets a claim whose message was not stored (the store was away), so the same
+    /// signed request can be sent again.
+    public func release(policy: String, signature: String) async throws(StoreError) {
+        var b = PostgresBindings()
+        b.append(policy)
+        b.append(signature)
+        let sql =
+            "DELETE FROM \(schema.table("seen_signatures")) WHERE policy = $1 AND signature = $2"
+        _ = try await statements.run { [self, b] in
+            try await client.query(PostgresQuery(unsafeSQL: sql, binds: b), logger: logger)
         }
     }
 }

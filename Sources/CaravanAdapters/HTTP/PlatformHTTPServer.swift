@@ -309,6 +309,7 @@ public final class PlatformHTTPServer: Sendable {
             }
             return response
         } catch  where error.retryable {
+            await guards.notStored(pass)
             logger.warning(
                 "refused a message: the store is unavailable",
                 metadata: ["route": "\(entry.routeId)", "error": "\(error)"])
@@ -320,6 +321,7 @@ public final class PlatformHTTPServer: Sendable {
             response.headers[.retryAfter] = "5"
             return response
         } catch {
+            await guards.notStored(pass)
             logger.error(
                 "refused a message: the store failed to take it",
                 metadata: ["route": "\(entry.routeId)", "error": "\(error)"])

@@ -123,6 +123,19 @@ struct IngestGuard: Sendable {
         return .success(pass)
     }
 
+    /// The store did not take the message: its signature's claim is given back, so the
+    /// sender may send the same signed request again (one the store took late is still
+    /// stored once, by its delivery id).
+    func notStored(_ pass: Pass) async {
+        guard let ledger, let (policy, _) = pass.signature, let key = pass.verified?.replayKey
+        else { return }
+        do { try await ledger.release(policy: policy, signature: key) } catch {
+            logger.warning(
+                "could not give back the claim of a signature whose message was not stored; the same signed request will be refused as a replay",
+                metadata: ["policy": "\(policy)", "error": "\(error)"])
+        }
+    }
+
     /// An IPv4 address, or an IPv6 address's /64: one host holds a whole /64, so keying by
     /// the full address would give it 2^64 buckets.
     func addressKey(_ client: [UInt8]?) -> String {
