@@ -6,9 +6,12 @@ import Foundation
 /// acknowledges only after that.
 public protocol Intake: Sendable {
     /// Stores `message` for `route` and returns its id once committed. `id` is given when
-    /// the consumer derives it (a file's identity), so storing twice stores once.
-    func accept(_ message: Message, route: String, consumer: String, id: UUID?)
-        async throws(IntakeError) -> UUID
+    /// the consumer derives it (a file's identity), so storing twice stores once. With
+    /// `signature` (a signed request), the signature is claimed in the same commit: when
+    /// it is remembered already, nothing is stored and ``IntakeError/isReplay`` is set.
+    func accept(
+        _ message: Message, route: String, consumer: String, id: UUID?, signature: ReplayClaim?
+    ) async throws(IntakeError) -> UUID
 }
 
 /// The store could not take the message: nothing was acknowledged.
@@ -17,14 +20,34 @@ public struct IntakeError: Error, Sendable, CustomStringConvertible {
     /// The store is unreachable or slow: trying again later can succeed (HTTP 503). False
     /// for a failure that trying again cannot fix (HTTP 500).
     public let retryable: Bool
+    /// Nothing was stored because the request's signature was claimed before: the same
+    /// signed request again.
+    public let isReplay: Bool
 
     public init(_ description: String, retryable: Bool = true) {
         self.description = description
         self.retryable = retryable
+        self.isReplay = false
     }
+
+    private init(replay description: String) {
+        self.description = description
+        self.retryable = false
+        self.isReplay = true
+    }
+
+    /// The request's signature is remembered from an earlier request.
+    public static let replay = IntakeError(replay: "this signed request was accepted before")
 }
 
 extension Intake {
+    /// ``accept(_:route:consumer:id:signature:)`` of a message that carries no signature.
+    public func accept(_ message: Message, route: String, consumer: String, id: UUID?)
+        async throws(IntakeError) -> UUID
+    {
+        try await accept(message, route: route, consumer: consumer, id: id, signature: nil)
+    }
+
     /// ``accept(_:route:consumer:id:)``, counted in the ingest metrics from `start` (a
     /// file or a timer's tick; the HTTP server counts its own refusals besides).
     func acceptCounted(

@@ -45,17 +45,22 @@ final class Shared: Intake, Sendable {
         current.withLock { $0 }?.workers.localQueue(for: route)
     }
 
-    func accept(_ message: Message, route: String, consumer: String, id: UUID?)
-        async throws(IntakeError) -> UUID
-    {
+    func accept(
+        _ message: Message, route: String, consumer: String, id: UUID?, signature: ReplayClaim?
+    ) async throws(IntakeError) -> UUID {
         let entry = JournalEntry(
-            id: id ?? .timeOrdered(), route: route, consumer: consumer, message: message)
+            id: id ?? .timeOrdered(), route: route, consumer: consumer, message: message,
+            signature: signature.map {
+                SignatureClaim(policy: $0.policy, signature: $0.signature, until: $0.until)
+            })
+        let appended: Appended
         do {
-            try await journal.append(entry, handOff: localQueue(for: route))
+            appended = try await journal.append(entry, handOff: localQueue(for: route))
         } catch {
             if case .unavailable = error { throw IntakeError(error.description) }
             throw IntakeError(error.description, retryable: false)
         }
+        if appended == .replay { throw .replay }
         return entry.id
     }
 
@@ -129,15 +134,11 @@ final class Gate: Sendable {
 }
 
 extension Shared: SignatureLedger {
-    func claim(policy: String, signature: String, until: Date) async throws(IntakeError) -> Bool {
+    func claim(_ claim: ReplayClaim) async throws(IntakeError) -> Bool {
         do {
-            return try await signatures.claim(policy: policy, signature: signature, until: until)
+            return try await signatures.claim(
+                SignatureClaim(policy: claim.policy, signature: claim.signature, until: claim.until)
+            )
         } catch { throw IntakeError(error.description) }
-    }
-
-    func release(policy: String, signature: String) async throws(IntakeError) {
-        do { try await signatures.release(policy: policy, signature: signature) } catch {
-            throw IntakeError(error.description)
-        }
     }
 }

@@ -65,12 +65,13 @@ struct GroupCommitState<Item> {
 /// ``StatementGuard``), and a flush that never ends would hold every later item of the
 /// process. One watchdog for the committer rather than a task per statement, which would
 /// add two thread hops to each commit on the append path.
-final class GroupCommitter<Item: Sendable>: Sendable {
-    typealias Flush = @Sendable ([Item]) async throws(StoreError) -> [Bool]
+final class GroupCommitter<Item: Sendable, Outcome: Sendable>: Sendable {
+    /// Returns one outcome per item, in the batch's order.
+    typealias Flush = @Sendable ([Item]) async throws(StoreError) -> [Outcome]
 
     struct Entry: Sendable {
         let item: Item
-        let done: Completion<Bool>
+        let done: Completion<Outcome>
     }
 
     private let state: Mutex<GroupCommitState<Entry>>
@@ -84,9 +85,9 @@ final class GroupCommitter<Item: Sendable>: Sendable {
     /// Submits `item` and returns its result once the batch that carried it was flushed.
     /// `watch` sees the item's completion first (to fail it at a deadline).
     func submit(
-        _ item: Item, watch: (Completion<Bool>) -> Void = { _ in }, flush: @escaping Flush
-    ) async throws(StoreError) -> Bool {
-        let done = Completion<Bool>()
+        _ item: Item, watch: (Completion<Outcome>) -> Void = { _ in }, flush: @escaping Flush
+    ) async throws(StoreError) -> Outcome {
+        let done = Completion<Outcome>()
         let action = state.withLock { $0.append(Entry(item: item, done: done)) }
         watch(done)
         if case .flush(let batch) = action { start(batch, flush) }
@@ -111,7 +112,7 @@ final class GroupCommitter<Item: Sendable>: Sendable {
                 if case .flush(let more) = state.withLock({ $0.flushed() }) { start(more, flush) }
             }
             watchdog.watch(flight)
-            let outcome: Result<[Bool], StoreError>
+            let outcome: Result<[Outcome], StoreError>
             do throws(StoreError) {
                 outcome = .success(try await flush(current.map(\.item)))
             } catch {

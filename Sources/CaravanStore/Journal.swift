@@ -13,13 +13,29 @@ public struct JournalEntry: Sendable {
     /// The endpoint it came from (`platform-http:/orders`).
     public var consumer: String
     public var message: Message
+    /// The signature of the signed request that carried it, claimed in the same
+    /// transaction as the message is written: a replay stores nothing, and a message that
+    /// was not stored leaves no claim behind.
+    public var signature: SignatureClaim?
 
-    public init(id: UUID = .timeOrdered(), route: String, consumer: String, message: Message) {
+    public init(
+        id: UUID = .timeOrdered(), route: String, consumer: String, message: Message,
+        signature: SignatureClaim? = nil
+    ) {
         self.id = id
         self.route = route
         self.consumer = consumer
         self.message = message
+        self.signature = signature
     }
+}
+
+/// What an append did with its message.
+public enum Appended: Sendable, Equatable {
+    /// Committed, or journaled before under the same id.
+    case stored
+    /// Not written: its signature is remembered from an earlier request (a replay).
+    case replay
 }
 
 /// The durable journal: appends messages as `ready` rows with group commit — concurrent
@@ -32,11 +48,13 @@ public final class Journal: Sendable {
     public var client: PostgresClient { clients.client }
     public let schema: StoreSchema
     let logger: Logger
-    private let committer: GroupCommitter<Pending>
+    private let committer: GroupCommitter<Pending, Written>
     private let commits = Mutex(0)
     private let watchdog: Watchdog
-    /// The batch INSERT for this schema (see ``insert(_:)``).
+    /// The batch INSERT for this schema (see ``insert(_:)``), and the one that also
+    /// claims signatures (for batches with signed requests).
     private let insertStatement: StoreStatement
+    private let signedInsertStatement: StoreStatement
     /// The statement after it on the same connection, whose answer proves the commit.
     private let proofStatement: StoreStatement
 
@@ -44,6 +62,12 @@ public final class Journal: Sendable {
         let entry: JournalEntry
         /// Set when the row is claimed for a local worker in the same statement.
         let handOff: LocalQueue?
+    }
+
+    /// What the INSERT did with one pending message.
+    enum Written: Sendable, Equatable {
+        case stored(handedOver: Bool)
+        case replay
     }
 
     /// How long an append waits for its commit before it reports the database as
@@ -64,30 +88,47 @@ public final class Journal: Sendable {
         // rows (sent by PostgreSQL at commit), which wakes idle workers everywhere. Rows
         // handed to a local worker are written `running`, leased to it; ids already
         // journaled are skipped. It returns every id it wrote, and whether it went to a
-        // local worker.
-        let insertSQL = """
-            WITH inserted AS (
-                INSERT INTO \(schema.table("messages"))
-                    (id, route, consumer, headers, body, content_type, state, attempt, lease_owner, lease_expires_at)
-                SELECT id, route, consumer, headers::jsonb, body, NULLIF(content_type, ''),
-                    CASE WHEN owner = '' THEN 'ready' ELSE 'running' END,
-                    CASE WHEN owner = '' THEN 0 ELSE 1 END,
-                    NULLIF(owner, ''),
-                    CASE WHEN owner = '' THEN NULL ELSE now() + lease * interval '1 millisecond' END
-                FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[],
-                    $7::text[], $8::bigint[])
-                    AS t(id, route, consumer, headers, body, content_type, owner, lease)
-                ON CONFLICT (id) DO NOTHING
-                RETURNING id, route, state
-            ), ready AS (
-                SELECT string_agg(DISTINCT route, ',') AS routes FROM inserted WHERE state = 'ready'
-            ), notified AS (
-                SELECT pg_notify('\(schema.notificationChannel)', routes) FROM ready WHERE routes IS NOT NULL
-            )
-            SELECT id, state = 'running' FROM inserted
-            UNION ALL SELECT NULL::uuid, false FROM notified
-            """
-        self.insertStatement = StoreStatement("journalInsert", insertSQL, schema: schema)
+        // local worker. The signed form also claims the signatures (see
+        // ``SeenSignatures``), writes only the rows whose claim succeeded or that carry
+        // none, and returns the claims it made.
+        func insertSQL(signed: Bool) -> String {
+            let columns =
+                "id, route, consumer, headers, body, content_type, owner, lease"
+                + (signed ? ", policy, signature, until" : "")
+            let arrays =
+                "$1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::text[], $8::bigint[]"
+                + (signed ? ", $9::text[], $10::text[], $11::timestamptz[]" : "")
+            let claims = SeenSignatures.claimingCTEs(
+                table: schema.table("seen_signatures"), input: "input")
+            return """
+                WITH input AS (SELECT * FROM unnest(\(arrays)) AS t(\(columns))),
+                \(signed ? claims + "," : "")
+                inserted AS (
+                    INSERT INTO \(schema.table("messages"))
+                        (id, route, consumer, headers, body, content_type, state, attempt, lease_owner, lease_expires_at)
+                    SELECT id, route, consumer, headers::jsonb, body, NULLIF(content_type, ''),
+                        CASE WHEN owner = '' THEN 'ready' ELSE 'running' END,
+                        CASE WHEN owner = '' THEN 0 ELSE 1 END,
+                        NULLIF(owner, ''),
+                        CASE WHEN owner = '' THEN NULL ELSE now() + lease * interval '1 millisecond' END
+                    FROM input AS i
+                    \(signed ? "WHERE i.signature = '' OR EXISTS (SELECT 1 FROM claimed AS c WHERE c.policy = i.policy AND c.signature = i.signature)" : "")
+                    ON CONFLICT (id) DO NOTHING
+                    RETURNING id, route, state
+                ), ready AS (
+                    SELECT string_agg(DISTINCT route, ',') AS routes FROM inserted WHERE state = 'ready'
+                ), notified AS (
+                    SELECT pg_notify('\(schema.notificationChannel)', routes) FROM ready WHERE routes IS NOT NULL
+                )
+                SELECT id, state = 'running', NULL::text, NULL::text FROM inserted
+                UNION ALL SELECT NULL::uuid, false, NULL, NULL FROM notified
+                \(signed ? "UNION ALL SELECT NULL::uuid, false, policy, signature FROM claimed" : "")
+                """
+        }
+        self.insertStatement = StoreStatement(
+            "journalInsert", insertSQL(signed: false), schema: schema)
+        self.signedInsertStatement = StoreStatement(
+            "journalInsertSigned", insertSQL(signed: true), schema: schema)
         self.proofStatement = StoreStatement(
             "journalProof",
             "SELECT id FROM \(schema.table("messages")) WHERE id = ANY($1::uuid[])",
@@ -115,15 +156,22 @@ public final class Journal: Sendable {
     /// written already leased to them and the message goes to their queue once committed:
     /// no claim reads it back. A message whose id is already journaled is not written again
     /// (a hand-off repeated after a crash).
+    @discardableResult
     public func append(_ entry: JournalEntry, handOff: LocalQueue? = nil)
-        async throws(StoreError)
+        async throws(StoreError) -> Appended
     {
         if let outage = clients.knownOutage { throw .unavailable(outage) }
         let local = handOff.flatMap { $0.reserve() ? $0 : nil }
-        let handedOver: Bool
+        let written: Written
         let pending = Pending(entry: entry, handOff: local)
         do {
-            handedOver = try await commit(pending)
+            written = try await committer.submit(
+                pending, watch: { [watchdog] in watchdog.watch($0) }
+            ) { (batch) throws(StoreError) in
+                let written = try await self.insert(batch)
+                self.commits.withLock { $0 += 1 }
+                return written
+            }
         } catch {
             local?.cancelReservation()
             // The INSERT may still commit (its answer was late, or lost with the
@@ -132,31 +180,29 @@ public final class Journal: Sendable {
             local?.giveBack(entry.id)
             throw error
         }
-        guard let local else { return }
-        guard handedOver else {
-            // The id was journaled before (a repeated hand-off): whoever holds it runs it.
-            local.cancelReservation()
-            return
-        }
-        local.deliver(
-            ClaimedMessage(
-                id: entry.id, route: entry.route, message: entry.message, attempt: 1,
-                failure: nil, acceptedAt: Date()))
-    }
-
-    /// True when the row was written here, leased to `handOff`.
-    private func commit(_ pending: Pending) async throws(StoreError) -> Bool {
-        try await committer.submit(pending, watch: { [watchdog] in watchdog.watch($0) }) {
-            (batch) throws(StoreError) in
-            let handedOver = try await self.insert(batch)
-            self.commits.withLock { $0 += 1 }
-            return batch.map { handedOver.contains($0.entry.id) }
+        switch written {
+        case .replay:
+            local?.cancelReservation()
+            return .replay
+        case .stored(let handedOver):
+            guard let local else { return .stored }
+            guard handedOver else {
+                // The id was journaled before (a repeated hand-off): whoever holds it runs
+                // it.
+                local.cancelReservation()
+                return .stored
+            }
+            local.deliver(
+                ClaimedMessage(
+                    id: entry.id, route: entry.route, message: entry.message, attempt: 1,
+                    failure: nil, acceptedAt: Date()))
+            return .stored
         }
     }
 
-    /// One INSERT for the whole batch, from parallel arrays; returns the ids written
-    /// leased to a local worker. Returns only with proof that every id of the batch is
-    /// committed, else throws ``StoreError/unavailable(_:)``.
+    /// One INSERT for the whole batch, from parallel arrays; returns what it did with each
+    /// pending message. Returns only with proof that every message of the batch that is
+    /// not a replay is committed, else throws ``StoreError/unavailable(_:)``.
     ///
     /// The proof is a second statement on the same connection. An INSERT outside a
     /// transaction commits when the server processes the `Sync` after it, but PostgresNIO
@@ -165,7 +211,15 @@ public final class Journal: Sendable {
     /// server answers the next statement only after the commit, so its answer is the proof
     /// — and it reads back the ids the INSERT skipped as already journaled, so that every
     /// id is accounted for.
-    func insert(_ batch: [Pending]) async throws(StoreError) -> Set<UUID> {
+    func insert(_ batch: [Pending]) async throws(StoreError) -> [Written] {
+        // A signature twice in one batch: the second is a replay of the first (and one
+        // INSERT … ON CONFLICT DO UPDATE may not touch a row twice).
+        var signatures = Set<[String]>()
+        let replays = batch.map { p in
+            p.entry.signature.map { !signatures.insert($0.key).inserted } ?? false
+        }
+        let sent = zip(batch, replays).filter { !$0.1 }.map(\.0)
+        let signed = !signatures.isEmpty
         var ids: [UUID] = []
         var routes: [String] = []
         var consumers: [String] = []
@@ -174,7 +228,10 @@ public final class Journal: Sendable {
         var types: [String] = []
         var owners: [String] = []
         var leases: [Int] = []
-        for p in batch {
+        var policies: [String] = []
+        var keys: [String] = []
+        var untils: [Date] = []
+        for p in sent {
             let e = p.entry
             owners.append(p.handOff?.owner ?? "")
             leases.append(p.handOff?.lease.milliseconds ?? 0)
@@ -184,8 +241,11 @@ public final class Journal: Sendable {
             headers.append(JSONWriter().string(e.message.headers.document))
             bodies.append(ByteBuffer(bytes: e.message.body.bytes))
             types.append(e.message.contentType?.description ?? "")
+            policies.append(e.signature?.policy ?? "")
+            keys.append(e.signature?.signature ?? "")
+            untils.append(e.signature?.until ?? Date(timeIntervalSince1970: 0))
         }
-        var bindings = PostgresBindings(capacity: 8)
+        var bindings = PostgresBindings(capacity: signed ? 11 : 8)
         bindings.append(ids)
         bindings.append(routes)
         bindings.append(consumers)
@@ -194,32 +254,49 @@ public final class Journal: Sendable {
         bindings.append(types)
         bindings.append(owners)
         bindings.append(leases)
-        let (insertStatement, proofStatement, logger) = (insertStatement, proofStatement, logger)
+        if signed {
+            bindings.append(policies)
+            bindings.append(keys)
+            bindings.append(untils)
+        }
+        let statement = signed ? signedInsertStatement : insertStatement
+        let (proofStatement, logger) = (proofStatement, logger)
+        // A message whose signature the INSERT could not claim is a replay, not written.
+        func refused(_ p: Pending, _ claimed: Set<[String]>) -> Bool {
+            p.entry.signature.map { !claimed.contains($0.key) } ?? false
+        }
         // No StatementGuard: the group committer's deadline covers the flush.
-        let (written, handedOver, found) = try await withStoreErrors {
+        let (written, handedOver, claimed, found) = try await withStoreErrors {
             try await client.withConnection { connection in
                 var written = Set<UUID>()
                 var handedOver = Set<UUID>()
+                var claimed = Set<[String]>()
                 for try await row in try await connection.execute(
-                    insertStatement, bindings, logger: logger)
+                    statement, bindings, logger: logger)
                 {
-                    let (id, local) = try row.decode((UUID?, Bool).self)
+                    let (id, local, policy, signature) = try row.decode(
+                        (UUID?, Bool, String?, String?).self)
+                    if let policy, let signature { claimed.insert([policy, signature]) }
                     guard let id else { continue }
                     written.insert(id)
                     if local { handedOver.insert(id) }
                 }
                 var skipped = PostgresBindings(capacity: 1)
-                skipped.append(ids.filter { !written.contains($0) })
+                skipped.append(
+                    sent.filter { !written.contains($0.entry.id) && !refused($0, claimed) }
+                        .map(\.entry.id))
                 var found = Set<UUID>()
                 for try await row in try await connection.execute(
                     proofStatement, skipped, logger: logger)
                 {
                     found.insert(try row.decode(UUID.self))
                 }
-                return (written, handedOver, found)
+                return (written, handedOver, claimed, found)
             }
         }
-        let unproven = ids.filter { !written.contains($0) && !found.contains($0) }
+        let unproven = sent.filter {
+            !written.contains($0.entry.id) && !found.contains($0.entry.id) && !refused($0, claimed)
+        }.map(\.entry.id)
         if !unproven.isEmpty {
             logger.error(
                 "the journal could not confirm a batch: ids neither written nor found",
@@ -228,6 +305,12 @@ public final class Journal: Sendable {
                 "PostgreSQL did not confirm \(unproven.count) of \(ids.count) messages; nothing of the batch is acknowledged"
             )
         }
-        return handedOver
+        // Only the first of the batch's messages with one id was handed over.
+        var delivered = Set<UUID>()
+        return zip(batch, replays).map { p, repeated in
+            if repeated || refused(p, claimed) { return .replay }
+            let local = handedOver.contains(p.entry.id) && delivered.insert(p.entry.id).inserted
+            return .stored(handedOver: local)
+        }
     }
 }

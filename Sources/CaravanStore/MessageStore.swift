@@ -29,7 +29,7 @@ public struct MessageStore: Sendable {
     /// The statements with the schema's table names, spliced once.
     let queries: MessageQueries.ForSchema
     /// Completions of concurrent workers share one UPDATE.
-    let completions: GroupCommitter<(ids: [UUID], owner: String)>
+    let completions: GroupCommitter<(ids: [UUID], owner: String), Bool>
     /// Fails a statement that has no answer within the statement timeout.
     let statements: StatementGuard
     /// Renews the leases of the batches workers are running.

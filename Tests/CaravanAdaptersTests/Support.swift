@@ -22,9 +22,9 @@ final class RecordingIntake: Intake {
     /// How many times a message was offered (stored or not).
     let offers = Mutex(0)
 
-    func accept(_ message: Message, route: String, consumer: String, id: UUID?)
-        async throws(IntakeError) -> UUID
-    {
+    func accept(
+        _ message: Message, route: String, consumer: String, id: UUID?, signature: ReplayClaim?
+    ) async throws(IntakeError) -> UUID {
         offers.withLock { $0 += 1 }
         if failing.withLock({ $0 }) {
             refused.withLock { $0 += 1 }

@@ -135,6 +135,42 @@ import Testing
         #expect(stored == ["hooks", "hooks"])
     }
 
+    /// A route that answers from the route stores nothing, so its replay check is a claim
+    /// of its own: the same signed request again is refused there too, on any node.
+    @Test func aSignedRequestToARouteThatAnswersIsRefusedAsAReplayToo() async throws {
+        let raw = Array("0123456789abcdef0123456789abcdef".utf8)
+        let properties = [
+            "caravan.auth.policies.hooks.type": "hmac",
+            "caravan.auth.policies.hooks.scheme": "standard-webhooks",
+            "caravan.auth.policies.hooks.secrets": "whsec_" + Data(raw).base64EncodedString(),
+        ]
+        let yaml = """
+            - route:
+                id: quote
+                from:
+                  uri: "platform-http:/quote?exchangePattern=InOut&authPolicy=hooks"
+                  steps: [{setBody: {constant: "ok"}}]
+            """
+        let node = try await node(yaml, properties)
+        let body = #"{"n":1}"#
+        let now = Int(Date().timeIntervalSince1970)
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: Array("msg_1.\(now).\(body)".utf8), using: SymmetricKey(data: raw))
+        let signed = [
+            ("webhook-id", "msg_1"), ("webhook-timestamp", "\(now)"),
+            ("webhook-signature", "v1," + Data(mac).base64EncodedString()),
+        ]
+        let url = "http://127.0.0.1:\(node.port)/quote"
+        let first = try await HTTP.send(url, body, contentType: "application/json", headers: signed)
+        let replay = try await HTTP.send(
+            url, body, contentType: "application/json", headers: signed)
+        try await node.stop()
+        #expect(first.status == 200)
+        #expect(first.body == "ok")
+        #expect(replay.status == 401)
+        #expect(replay.body.contains("replay"))
+    }
+
     /// PostgreSQL away while a signed request arrives: 503, nothing remembered — so the
     /// same signed request, sent again once the database is back, is taken.
     @Test func aSignedRequestWhileTheDatabaseIsAwayGets503AndCanBeSentAgain() async throws {

@@ -11,9 +11,10 @@ import Testing
     /// The journal as a file consumer's intake, as the server has it.
     struct JournalIntake: Intake {
         let journal: Journal
-        func accept(_ message: Message, route: String, consumer: String, id: UUID?)
-            async throws(IntakeError) -> UUID
-        {
+        func accept(
+            _ message: Message, route: String, consumer: String, id: UUID?,
+            signature: ReplayClaim?
+        ) async throws(IntakeError) -> UUID {
             let entry = JournalEntry(
                 id: id ?? UUID(), route: route, consumer: consumer, message: message)
             do { try await journal.append(entry) } catch { throw IntakeError("\(error)") }

@@ -150,10 +150,10 @@ import Testing
     /// never answers. The batch fails at the deadline and the committer goes on.
     @Test(.timeLimit(.minutes(1)))
     func aFlushThatNeverEndsFailsItsItemsAndTheNextBatchIsFlushed() async throws {
-        let committer = GroupCommitter<String>(
+        let committer = GroupCommitter<String, Bool>(
             maxBatch: 10, flushTimeout: .milliseconds(200), timeoutMessage: "lost")
         let stuck = Mutex<CheckedContinuation<Void, Never>?>(nil)
-        let flush: GroupCommitter<String>.Flush = { items in
+        let flush: GroupCommitter<String, Bool>.Flush = { items in
             if items.contains("lost") {
                 await withCheckedContinuation { c in stuck.withLock { $0 = c } }
             }
@@ -179,5 +179,105 @@ import Testing
         // The lost statement answering late changes nothing: the next item still goes.
         stuck.withLock { $0 }?.resume()
         #expect(try await committer.submit("after", flush: flush))
+    }
+}
+
+@Suite struct JournalSignatureTests {
+    func entry(_ i: Int, signature: String?, id: UUID = .timeOrdered()) -> JournalEntry {
+        let message = Message(body: Body(bytes: Array("\(i)".utf8), contentType: .text))
+        return JournalEntry(
+            id: id, route: "hooks", consumer: "platform-http:/hooks", message: message,
+            signature: signature.map {
+                SignatureClaim(policy: "hooks", signature: $0, until: Date() + 300)
+            })
+    }
+
+    func count(_ client: PostgresClient, _ schema: StoreSchema, _ table: String) async throws
+        -> Int
+    {
+        let rows = try await client.query(
+            PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(schema.table(table))"))
+        for try await n in rows.decode(Int.self) { return n }
+        return 0
+    }
+
+    /// 30 appends at once, sharing batches: 10 carry one signature, 10 their own, 10 none.
+    /// The signature's first request is stored, its nine copies are replays, and every
+    /// claim is in the table with the messages — one commit for both.
+    @Test func concurrentSignedAppendsStoreEachSignatureOnceInTheMessagesCommit() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let journal = Journal(client: client, schema: schema)
+            let outcomes = try await withThrowingTaskGroup(of: (Int, Appended).self) { group in
+                for i in 0..<30 {
+                    let signature = i < 10 ? "same" : i < 20 ? "own-\(i)" : nil
+                    group.addTask {
+                        (i, try await journal.append(entry(i, signature: signature)))
+                    }
+                }
+                return try await group.reduce(into: [Int: Appended]()) { $0[$1.0] = $1.1 }
+            }
+            #expect((0..<10).filter { outcomes[$0] == .stored }.count == 1)
+            #expect((10..<30).allSatisfy { outcomes[$0] == .stored })
+            #expect(try await count(client, schema, "messages") == 21)
+            #expect(try await count(client, schema, "seen_signatures") == 11)
+            #expect(journal.commitCount < 30)
+            // The same signature later, on another journal (another node): a replay.
+            let other = Journal(client: client, schema: schema)
+            let replayed = try await other.append(entry(99, signature: "own-12"))
+            #expect(replayed == .replay)
+            #expect(try await count(client, schema, "messages") == 21)
+        }
+    }
+
+    /// A sender's retry is signed anew and carries the delivery's id: stored once, and
+    /// both answered as stored.
+    @Test func aResignedRetryOfAStoredDeliveryIsStoredOnceAndAnsweredStored() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let journal = Journal(client: client, schema: schema)
+            let id = UUID.timeOrdered()
+            let first = try await journal.append(entry(1, signature: "first", id: id))
+            #expect(first == .stored)
+            let retry = try await journal.append(entry(1, signature: "retry", id: id))
+            #expect(retry == .stored)
+            let again = try await journal.append(entry(1, signature: "retry", id: id))
+            #expect(again == .replay)
+            #expect(try await count(client, schema, "messages") == 1)
+            #expect(try await count(client, schema, "seen_signatures") == 2)
+        }
+    }
+
+    /// A claim and its message commit together: when the message's commit fails, the
+    /// signature is not remembered, and the same signed request can be sent again.
+    @Test func aSignedAppendWhoseCommitFailsLeavesNoClaim() async throws {
+        try await TestDatabase.withStore { client, schema in
+            // The first commit fails (a sequence is not rolled back with it), as a
+            // server killed between the INSERT's answer and its commit would lose it.
+            let function = "\"\(schema.name)\".refuse_once"
+            let attempts = "\"\(schema.name)\".attempts"
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE SEQUENCE \(attempts)"))
+            try await client.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE FUNCTION \(function)() RETURNS trigger LANGUAGE plpgsql AS $$
+                        BEGIN
+                            IF nextval('\(attempts)') = 1 THEN RAISE EXCEPTION 'refused'; END IF;
+                            RETURN NEW;
+                        END $$
+                        """))
+            try await client.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        CREATE CONSTRAINT TRIGGER refuse AFTER INSERT ON \(schema.table("messages"))
+                        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION \(function)()
+                        """))
+            let journal = Journal(client: client, schema: schema)
+            await #expect(throws: StoreError.self) {
+                try await journal.append(entry(1, signature: "s"))
+            }
+            #expect(try await count(client, schema, "seen_signatures") == 0)
+            let resent = try await journal.append(entry(1, signature: "s"))
+            #expect(resent == .stored)
+            #expect(try await count(client, schema, "messages") == 1)
+        }
     }
 }

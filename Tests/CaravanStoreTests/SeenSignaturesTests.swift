@@ -15,7 +15,7 @@ import Testing
                         (
                             signature,
                             try await signatures.claim(
-                                policy: "hooks", signature: signature, until: until)
+                                SignatureClaim(policy: "hooks", signature: signature, until: until))
                         )
                     }
                 }
@@ -24,8 +24,11 @@ import Testing
             #expect(results.filter { $0.0 == "same" && $0.1 }.count == 1)
             #expect(results.filter { $0.0 != "same" }.allSatisfy { $0.1 })
             // Another policy's identical signature is its own.
-            #expect(try await signatures.claim(policy: "other", signature: "same", until: until))
-            let again = try await signatures.claim(policy: "hooks", signature: "same", until: until)
+            #expect(
+                try await signatures.claim(
+                    SignatureClaim(policy: "other", signature: "same", until: until)))
+            let again = try await signatures.claim(
+                SignatureClaim(policy: "hooks", signature: "same", until: until))
             #expect(!again)
         }
     }
@@ -34,12 +37,16 @@ import Testing
         try await TestDatabase.withStore { client, schema in
             let signatures = SeenSignatures(client: client, schema: schema)
             let past = Date().addingTimeInterval(-1)
-            #expect(try await signatures.claim(policy: "hooks", signature: "s", until: past))
             #expect(
                 try await signatures.claim(
-                    policy: "hooks", signature: "s", until: Date().addingTimeInterval(300)))
+                    SignatureClaim(policy: "hooks", signature: "s", until: past)))
+            #expect(
+                try await signatures.claim(
+                    SignatureClaim(
+                        policy: "hooks", signature: "s", until: Date().addingTimeInterval(300))))
             let again = try await signatures.claim(
-                policy: "hooks", signature: "s", until: Date().addingTimeInterval(300))
+                SignatureClaim(
+                    policy: "hooks", signature: "s", until: Date().addingTimeInterval(300)))
             #expect(!again)
         }
     }

@@ -240,7 +240,7 @@ public final class PlatformHTTPServer: Sendable {
                 .badRequest, "the body could not be read: \(error)",
                 hint: "send the body whole, with a correct Content-Length or chunked encoding")
         }
-        switch await guards.after(body: body, pass) {
+        switch await guards.after(body: body, pass, claimNow: entry.pattern == .inOut) {
         case .success(let p): pass = p
         case .failure(let refusal):
             stage = .refused(route: entry.routeId, refusal.reason)
@@ -300,7 +300,8 @@ public final class PlatformHTTPServer: Sendable {
         }
         do {
             let id = try await intake.accept(
-                message, route: entry.routeId, consumer: entry.consumer, id: id)
+                message, route: entry.routeId, consumer: entry.consumer, id: id,
+                signature: pass.replayClaim)
             var response = Self.json(
                 .accepted,
                 ["id": .string(id.lowercasedText), "route": .string(entry.routeId)])
@@ -308,8 +309,12 @@ public final class PlatformHTTPServer: Sendable {
                 response.headers[HTTPField.Name(name)!] = value
             }
             return response
+        } catch  where error.isReplay {
+            let refusal = pass.signature.map { IngestGuard.replayRefusal($0.check) }
+            stage = .refused(route: entry.routeId, .unauthorized)
+            return refusal?.response
+                ?? Self.problem(.unauthorized, error.description, hint: "sign each delivery anew")
         } catch  where error.retryable {
-            await guards.notStored(pass)
             logger.warning(
                 "refused a message: the store is unavailable",
                 metadata: ["route": "\(entry.routeId)", "error": "\(error)"])
@@ -321,7 +326,6 @@ public final class PlatformHTTPServer: Sendable {
             response.headers[.retryAfter] = "5"
             return response
         } catch {
-            await guards.notStored(pass)
             logger.error(
                 "refused a message: the store failed to take it",
                 metadata: ["route": "\(entry.routeId)", "error": "\(error)"])

@@ -6,8 +6,8 @@ import Logging
 
 /// The security steps of a request to a route, around the reading of its body:
 /// before — the client's address, the rate limit by address, the endpoint's policy, the
-/// rate limit by principal; after — a signature over the raw bytes and the replay check
-/// (which remembers the signature).
+/// rate limit by principal; after — a signature over the raw bytes and (for a route that
+/// stores nothing) the replay check.
 struct IngestGuard: Sendable {
     let security: HTTPSecurity
     let limiters: [String: RateLimiter]
@@ -28,6 +28,12 @@ struct IngestGuard: Sendable {
         /// The policy whose signature the body must carry.
         var signature: (policy: String, check: SignatureCheck)?
         var verified: SignatureCheck.Verified?
+        /// The verified signature to remember (when the replay check applies to it).
+        var replayClaim: ReplayClaim? {
+            guard let (policy, _) = signature, let verified, let key = verified.replayKey
+            else { return nil }
+            return ReplayClaim(policy: policy, signature: key, until: verified.rememberUntil)
+        }
         var limiter: RateLimiter?
         /// The `RateLimit` fields for the answer.
         var rateFields: [(String, String)] = []
@@ -83,29 +89,21 @@ struct IngestGuard: Sendable {
     }
 
     /// The signature over the body (when the policy is `hmac`), checked before anything
-    /// parses the body, and the replay check.
-    func after(body: [UInt8], _ pass: Pass) async -> Result<Pass, Refusal> {
+    /// parses the body, and — with `claimNow`, for a route that stores nothing — the
+    /// replay check. A durable route's request claims its signature with the message
+    /// instead (``Pass/replayClaim``), in one commit: a message the store did not take
+    /// leaves no claim behind, and the replay check costs no statement of its own.
+    func after(body: [UInt8], _ pass: Pass, claimNow: Bool) async -> Result<Pass, Refusal> {
         guard let (policy, check) = pass.signature else { return .success(pass) }
         var pass = pass
         switch check.verify(pass.request, body: body) {
         case .failure(let refusal): return .failure(Self.refusal(refusal))
         case .success(let verified):
-            if let key = verified.replayKey, let ledger {
+            pass.verified = verified
+            pass.principal = policy
+            if claimNow, let claim = pass.replayClaim, let ledger {
                 do {
-                    // Claimed now, before the message is stored: a request refused later
-                    // (a body that does not parse, a store that is away) cannot be sent
-                    // again as is — senders sign each retry anew, with a new timestamp.
-                    let claimed = try await ledger.claim(
-                        policy: policy, signature: key, until: verified.rememberUntil)
-                    if !claimed {
-                        return .failure(
-                            Self.refusal(
-                                check.refusal(
-                                    "this signed request was accepted before (a replay)",
-                                    hint:
-                                        "sign each delivery anew: a retry with a new timestamp is taken, and stored once per delivery id"
-                                )))
-                    }
+                    if try await !ledger.claim(claim) { return .failure(Self.replayRefusal(check)) }
                 } catch {
                     var response = PlatformHTTPServer.problem(
                         .serviceUnavailable, "the signature could not be checked: \(error)",
@@ -114,8 +112,6 @@ struct IngestGuard: Sendable {
                     return .failure(Refusal(response: response, reason: .unavailable))
                 }
             }
-            pass.verified = verified
-            pass.principal = policy
         }
         if let limiter = pass.limiter, limiter.policy.key == .principal {
             if let refused = limit(limiter, key: "p:" + policy, &pass) { return .failure(refused) }
@@ -123,17 +119,14 @@ struct IngestGuard: Sendable {
         return .success(pass)
     }
 
-    /// The store did not take the message: its signature's claim is given back, so the
-    /// sender may send the same signed request again (one the store took late is still
-    /// stored once, by its delivery id).
-    func notStored(_ pass: Pass) async {
-        guard let ledger, let (policy, _) = pass.signature, let key = pass.verified?.replayKey
-        else { return }
-        do { try await ledger.release(policy: policy, signature: key) } catch {
-            logger.warning(
-                "could not give back the claim of a signature whose message was not stored; the same signed request will be refused as a replay",
-                metadata: ["policy": "\(policy)", "error": "\(error)"])
-        }
+    /// The answer to a signed request whose signature was claimed before.
+    static func replayRefusal(_ check: SignatureCheck) -> Refusal {
+        refusal(
+            check.refusal(
+                "this signed request was accepted before (a replay)",
+                hint:
+                    "sign each delivery anew: a retry with a new timestamp is taken, and stored once per delivery id"
+            ))
     }
 
     /// An IPv4 address, or an IPv6 address's /64: one host holds a whole /64, so keying by
