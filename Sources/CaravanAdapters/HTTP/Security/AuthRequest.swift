@@ -27,6 +27,8 @@ public struct AuthRefusal: Error, Sendable, CustomStringConvertible {
     public let challenge: String?
     public let error: String
     public let hint: String
+    /// Seconds for `Retry-After` (503: the node is too busy to check now).
+    public var retryAfter: Int? = nil
 
     public var description: String { error }
 

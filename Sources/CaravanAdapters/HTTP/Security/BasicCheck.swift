@@ -2,14 +2,14 @@ import Crypto
 import Foundation
 import HummingbirdBcrypt
 import Logging
-import NIOPosix
 import Synchronization
 
 /// `type=basic`: HTTP Basic authentication against a users file of bcrypt hashes
 /// (`usersFile`, as `htpasswd -B` writes it), re-read when it changes.
 ///
-/// bcrypt is slow on purpose (tens of milliseconds a check), so each check runs on NIO's
-/// thread pool, and a name and password that passed are remembered for a few minutes —
+/// bcrypt is slow on purpose (tens of milliseconds a check), so each check runs on threads
+/// of its own, as many at once as ``PasswordCheckGate`` lets (beyond, 503), and a name and
+/// password that passed are remembered for a few minutes —
 /// keyed by an HMAC under a key that lives only in this process, so nothing a client can
 /// compute or this memory reveals is the password. An unknown name costs a bcrypt too,
 /// so the time does not tell which names exist.
@@ -25,16 +25,20 @@ final class BasicCheck: Sendable {
     private let loaded: Mutex<Loaded>
     private let passed = Mutex<[Data: ContinuousClock.Instant]>([:])
     private let cacheKey = SymmetricKey(size: .bits256)
+    private let gate: PasswordCheckGate
     /// How long a name and password that passed are taken without bcrypt.
     static let remembered: Duration = .seconds(300)
     static let maxRemembered = 10_000
     /// Compared against when the name is unknown (a hash of a random password).
     private static let decoy = Bcrypt.hash(UUID().uuidString, cost: 10)
 
-    init(file: String, realm: String, logger: Logger) throws(SecurityError) {
+    init(
+        file: String, realm: String, logger: Logger, gate: PasswordCheckGate = .shared
+    ) throws(SecurityError) {
         self.file = file
         self.realm = realm
         self.logger = logger
+        self.gate = gate
         let (users, modified) = try Self.read(file)
         loaded = Mutex(Loaded(users: users, modified: modified, checked: .now))
     }
@@ -127,10 +131,13 @@ final class BasicCheck: Sendable {
         // hummingbird-auth's bcrypt compares the two hashes with memcmp, not in constant
         // time; the bcrypt before it takes milliseconds and the salt is unknown to the
         // client, so what that comparison's timing could tell is lost in the noise.
-        let valid =
-            (try? await NIOThreadPool.singleton.runIfActive {
-                Bcrypt.verify(password, hash: target)
-            }) ?? false
+        guard let valid = await gate.run({ Bcrypt.verify(password, hash: target) }) else {
+            return .refused(
+                AuthRefusal(
+                    status: .serviceUnavailable, challenge: nil,
+                    error: "too many password checks are waiting", hint: "retry later",
+                    retryAfter: 1))
+        }
         guard valid, hash != nil else {
             return .refused(
                 .unauthorized(

@@ -156,6 +156,10 @@ struct IngestGuard: Sendable {
         var response = PlatformHTTPServer.problem(
             refusal.status, refusal.error, hint: refusal.hint)
         if let challenge = refusal.challenge { response.headers[.wwwAuthenticate] = challenge }
+        if let seconds = refusal.retryAfter {
+            response.headers[.retryAfter] = "\(seconds)"
+            return Refusal(response: response, reason: .overloaded)
+        }
         return Refusal(response: response, reason: .unauthorized)
     }
 }
