@@ -107,15 +107,21 @@ enum RouteFiles {
         let lines =
             file.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }?
             .split(separator: "\n", omittingEmptySubsequences: false) ?? []
-        func diagnostic(_ error: SecurityError, _ severity: Diagnostic.Severity) -> Diagnostic {
+        func diagnostic(
+            key: String?, _ message: String, hint: String, _ severity: Diagnostic.Severity
+        ) -> Diagnostic {
             let line =
-                error.key.flatMap { key in
+                key.flatMap { key in
                     lines.firstIndex { $0.trimmingCharacters(in: .whitespaces).hasPrefix(key) }
                 }.map { $0 + 1 } ?? 1
             return Diagnostic(
                 SourceLocation(file: file ?? "application.properties", line: line, column: 1),
-                (error.key.map { "\($0): " } ?? "") + error.message, hint: error.hint,
-                severity: severity)
+                message, hint: hint, severity: severity)
+        }
+        func diagnostic(_ error: SecurityError, _ severity: Diagnostic.Severity) -> Diagnostic {
+            diagnostic(
+                key: error.key, (error.key.map { "\($0): " } ?? "") + error.message,
+                hint: error.hint, severity)
         }
         do {
             let security = try HTTPSecurity(
@@ -129,18 +135,10 @@ enum RouteFiles {
             settings.management = NodeSettings.Management()
             do {
                 try settings.apply(
-                    properties: placeholders.properties, resolve: securityResolver(placeholders))
+                    properties: placeholders.properties, security: security,
+                    resolve: securityResolver(placeholders))
             } catch {
-                // NodeError's text starts with the key it is about, when one.
-                let text = error.description
-                let prefix = String(text.prefix { $0 != ":" && $0 != "=" && $0 != " " })
-                let key = prefix.hasPrefix("caravan.") ? prefix : nil
-                let message = key == nil ? text : String(text.dropFirst(prefix.count + 1))
-                found.append(
-                    diagnostic(
-                        SecurityError(
-                            message.trimmingCharacters(in: .whitespaces), hint: "", key: key),
-                        .error))
+                found.append(diagnostic(key: error.key, error.description, hint: "", .error))
             }
             return found
         } catch {

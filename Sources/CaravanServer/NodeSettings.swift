@@ -126,7 +126,7 @@ public struct NodeSettings: Sendable {
         _ key: String, _ change: (inout HTTP) -> Void
     ) throws(NodeError) -> HTTP {
         guard var http else {
-            throw NodeError("\(key): this node runs no HTTP server")
+            throw NodeError("\(key): this node runs no HTTP server", key: key)
         }
         change(&http)
         return http
@@ -138,22 +138,29 @@ public struct NodeSettings: Sendable {
         _ key: String, _ change: (inout Management) -> Void
     ) throws(NodeError) -> Management {
         guard var management else {
-            throw NodeError("\(key): this node runs no management listener")
+            throw NodeError("\(key): this node runs no management listener", key: key)
         }
         change(&management)
         return management
     }
 
     /// Applies the `caravan.*` keys of `properties` (unknown `caravan.*` keys are errors,
-    /// so a misspelt setting is not silently ignored).
+    /// so a misspelt setting is not silently ignored). `security` is the security settings
+    /// already read from the same properties, if they were.
     public mutating func apply(
-        properties: [String: String], logger: Logger = Logger(label: "caravan"),
+        properties: [String: String], security: HTTPSecurity? = nil,
+        logger: Logger = Logger(label: "caravan"),
         resolve: (String) throws(SecurityError) -> String = { $0 }
     ) throws(NodeError) {
-        do {
-            security = try HTTPSecurity(properties: properties, logger: logger, resolve: resolve)
-        } catch {
-            throw NodeError(error.description)
+        if let security {
+            self.security = security
+        } else {
+            do {
+                self.security = try HTTPSecurity(
+                    properties: properties, logger: logger, resolve: resolve)
+            } catch {
+                throw NodeError(error)
+            }
         }
         try applyTLS(properties, resolve: resolve)
         for (key, value) in properties.sorted(by: { $0.key < $1.key })
@@ -162,7 +169,8 @@ public struct NodeSettings: Sendable {
             if parts.count == 4, parts[1] == "routes", parts[3] == "workers" {
                 guard let n = Int(value), n >= 1 else {
                     throw NodeError(
-                        "\(key)=\(value): the number of workers must be a whole number of 1 or more"
+                        "\(key)=\(value): the number of workers must be a whole number of 1 or more",
+                        key: key
                     )
                 }
                 routeWorkers[parts[2]] = n
@@ -170,13 +178,13 @@ public struct NodeSettings: Sendable {
             }
             func seconds() throws(NodeError) -> Duration {
                 guard let s = Double(value), s > 0 else {
-                    throw NodeError("\(key)=\(value): give a number of seconds above 0")
+                    throw NodeError("\(key)=\(value): give a number of seconds above 0", key: key)
                 }
                 return .milliseconds(Int64(s * 1000))
             }
             func atLeastOne() throws(NodeError) -> Int {
                 guard let n = Int(value), n >= 1 else {
-                    throw NodeError("\(key)=\(value): give a whole number of 1 or more")
+                    throw NodeError("\(key)=\(value): give a whole number of 1 or more", key: key)
                 }
                 return n
             }
@@ -202,7 +210,8 @@ public struct NodeSettings: Sendable {
                     })
                 else {
                     throw NodeError(
-                        "\(key)=\(value): give a header name (letters, digits, '-' and '_')")
+                        "\(key)=\(value): give a header name (letters, digits, '-' and '_')",
+                        key: key)
                 }
                 http = try settingHTTP(key) { $0.idempotencyHeader = value }
             case "caravan.server.maxRequests":
@@ -219,12 +228,12 @@ public struct NodeSettings: Sendable {
                 http = try settingHTTP(key) { $0.maxHeaders = n }
             case "caravan.management.host":
                 guard !value.isEmpty else {
-                    throw NodeError("\(key): give an address to listen on")
+                    throw NodeError("\(key): give an address to listen on", key: key)
                 }
                 management = try settingManagement(key) { $0.host = value }
             case "caravan.management.port":
                 guard let port = Int(value), (0...65535).contains(port) else {
-                    throw NodeError("\(key)=\(value): give a port number from 0 to 65535")
+                    throw NodeError("\(key)=\(value): give a port number from 0 to 65535", key: key)
                 }
                 management = try settingManagement(key) { $0.port = port }
             case "caravan.management.sampleInterval":
@@ -232,7 +241,7 @@ public struct NodeSettings: Sendable {
                 management = try settingManagement(key) { $0.sampleInterval = interval }
             case "caravan.management.metricsAuth":
                 guard let on = Bool(value) else {
-                    throw NodeError("\(key)=\(value): give true or false")
+                    throw NodeError("\(key)=\(value): give true or false", key: key)
                 }
                 management = try settingManagement(key) { $0.metricsAuth = on }
             case "caravan.secrets.directory":
@@ -240,13 +249,14 @@ public struct NodeSettings: Sendable {
             case "caravan.http.trustedCertificates":
                 guard FileManager.default.fileExists(atPath: value) else {
                     throw NodeError(
-                        "\(key)=\(value): no such file — give a PEM file of CA certificates")
+                        "\(key)=\(value): no such file — give a PEM file of CA certificates",
+                        key: key)
                 }
                 trustedCertificates = value
             default:
                 throw NodeError(
-                    "unknown setting '\(key)' — the caravan.* settings are caravan.workers, caravan.routes.<route id>.workers, caravan.lease, caravan.maxExpiredLeases, caravan.pollInterval, caravan.drainTimeout, caravan.retention, caravan.housekeepingInterval (seconds), caravan.server.bodyTimeout, caravan.server.idleTimeout (seconds), caravan.server.idempotencyHeader, caravan.server.maxRequests, caravan.server.maxRequestBytes, caravan.server.maxHeaderBytes, caravan.server.maxHeaders, caravan.server.tls.*, caravan.management.host, caravan.management.port, caravan.management.metricsAuth, caravan.management.sampleInterval (seconds), caravan.management.tls.*, caravan.http.trustedCertificates, caravan.http.clientCertificate, caravan.http.clientKey (PEM files), and the security settings caravan.auth.*, caravan.rateLimit.*, caravan.server.trustedProxies"
-                )
+                    "unknown setting '\(key)' — the caravan.* settings are caravan.workers, caravan.routes.<route id>.workers, caravan.lease, caravan.maxExpiredLeases, caravan.pollInterval, caravan.drainTimeout, caravan.retention, caravan.housekeepingInterval (seconds), caravan.server.bodyTimeout, caravan.server.idleTimeout (seconds), caravan.server.idempotencyHeader, caravan.server.maxRequests, caravan.server.maxRequestBytes, caravan.server.maxHeaderBytes, caravan.server.maxHeaders, caravan.server.tls.*, caravan.management.host, caravan.management.port, caravan.management.metricsAuth, caravan.management.sampleInterval (seconds), caravan.management.tls.*, caravan.http.trustedCertificates, caravan.http.clientCertificate, caravan.http.clientKey (PEM files), and the security settings caravan.auth.*, caravan.rateLimit.*, caravan.server.trustedProxies",
+                    key: key)
             }
         }
     }
@@ -269,12 +279,12 @@ extension NodeSettings {
             do { resolved[key] = try resolve(value) } catch {
                 var e = error
                 e.key = key
-                throw NodeError(e.description)
+                throw NodeError(e)
             }
         }
         func files(_ prefix: String) throws(NodeError) -> TLSFiles? {
             do { return try TLSFiles.read(resolved, prefix: prefix) } catch {
-                throw NodeError(error.description)
+                throw NodeError(error)
             }
         }
         let server = try files("caravan.server.tls")
@@ -289,22 +299,24 @@ extension NodeSettings {
         case (nil, nil): break
         case (let chain?, let key?):
             do { clientCertificate = try ClientCertificate(chain: chain, key: key) } catch {
-                throw NodeError("caravan.http.clientCertificate: \(error)")
+                throw NodeError(
+                    "caravan.http.clientCertificate: \(error)",
+                    key: "caravan.http.clientCertificate")
             }
         case (nil, _):
             throw NodeError(
-                "caravan.http.clientKey is set without caravan.http.clientCertificate — give both PEM files, or neither"
-            )
+                "caravan.http.clientKey is set without caravan.http.clientCertificate — give both PEM files, or neither",
+                key: "caravan.http.clientKey")
         case (_, nil):
             throw NodeError(
-                "caravan.http.clientCertificate is set without caravan.http.clientKey — give both PEM files, or neither"
-            )
+                "caravan.http.clientCertificate is set without caravan.http.clientKey — give both PEM files, or neither",
+                key: "caravan.http.clientCertificate")
         }
         for name in security.certificatePolicies {
             guard let tls = http?.tls, tls.clientAuth != .none else {
                 throw NodeError(
-                    "caravan.auth.policies.\(name).type: an mtls policy needs client certificates — set caravan.server.tls.clientCA and caravan.server.tls.clientAuth=optional or require"
-                )
+                    "caravan.auth.policies.\(name).type: an mtls policy needs client certificates — set caravan.server.tls.clientCA and caravan.server.tls.clientAuth=optional or require",
+                    key: "caravan.auth.policies.\(name).type")
             }
         }
     }
@@ -313,7 +325,15 @@ extension NodeSettings {
 /// A node cannot start: what is wrong and how to fix it.
 public struct NodeError: Error, Sendable, CustomStringConvertible {
     public let description: String
-    public init(_ description: String) { self.description = description }
+    /// The `caravan.*` setting it is about, when one (`validate` shows its line).
+    public let key: String?
+
+    public init(_ description: String, key: String? = nil) {
+        self.description = description
+        self.key = key
+    }
+
+    init(_ error: SecurityError) { self.init(error.description, key: error.key) }
 }
 
 /// Hot reload: what to watch and how to load.
