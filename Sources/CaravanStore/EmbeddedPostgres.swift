@@ -144,13 +144,16 @@ public final class EmbeddedPostgres: Sendable {
     }
 
     /// Stops abruptly (as a crash would), keeping the folder: for restart tests.
-    public func kill() throws {
-        try run("pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "stop"])
+    public func kill() async throws {
+        try await runOffPool("pg_ctl", ["-D", dataDirectory, "-m", "immediate", "-w", "stop"])
     }
 
-    /// Starts a stopped cluster again in the same folder and socket.
-    public func restart() throws {
-        try run(
+    /// Starts a stopped cluster again in the same folder and socket. Off the task pool:
+    /// `pg_ctl -w` waits for the server to accept connections, about a second, and two
+    /// tests restarting at once held both of a 2-core machine's pool threads — every other
+    /// test's statements then timed out.
+    public func restart() async throws {
+        try await runOffPool(
             "pg_ctl",
             [
                 "-D", dataDirectory, "-l", directory + "/postgres.log", "-w", "-t", "60", "-o",

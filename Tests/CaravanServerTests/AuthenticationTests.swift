@@ -199,10 +199,10 @@ import Testing
             ("webhook-signature", "v1," + Data(mac).base64EncodedString()),
         ]
         let url = "http://127.0.0.1:\(node.port)/hooks"
-        try cluster.kill()
+        try await cluster.kill()
         let away = try await HTTP.send(
             url, body, contentType: "application/json", headers: headers)
-        try cluster.restart()
+        try await cluster.restart()
         var back = away
         let deadline = ContinuousClock.now + .seconds(20)
         while back.status == 503, ContinuousClock.now < deadline {

@@ -245,13 +245,13 @@ import Testing
                 from: {uri: "platform-http:/orders", steps: [{to: "log:orders"}]}
             """, cluster: cluster)
         #expect(try await node.send("/orders", "{}").status == 202)
-        try cluster.kill()
+        try await cluster.kill()
         let refused = try await node.send("/orders", "{}")
         #expect(refused.status == 503)
         #expect(refused.headers["retry-after"] == "5")
         #expect(try await node.send("/health/ready", method: "GET").status == 503)
         #expect(try await node.send("/health/live", method: "GET").status == 200)
-        try cluster.restart()
+        try await cluster.restart()
         node.task.cancel()
         _ = try? await node.task.value
     }

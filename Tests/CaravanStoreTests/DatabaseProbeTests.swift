@@ -10,10 +10,10 @@ import Testing
         defer { try? cluster.stop() }
         let url = try DatabaseURL(
             "postgres://postgres@localhost:\(cluster.port)/postgres?host=\(cluster.directory)")
-        try cluster.kill()
+        try await cluster.kill()
         let restart = Task {
             try await Task.sleep(for: .milliseconds(500))  // the server starting later
-            try cluster.restart()
+            try await cluster.restart()
         }
         try await url.probe(waiting: .seconds(50), logger: TestDatabase.logger)
         try await restart.value

@@ -32,7 +32,7 @@ import Testing
                 route: "r", consumer: "direct:r", message: Message(body: Body(text: "before")))
             try await journal.append(first)
 
-            try cluster.kill()
+            try await cluster.kill()
             let started = ContinuousClock.now
             let error = await #expect(throws: StoreError.self) {
                 try await journal.append(
@@ -46,7 +46,7 @@ import Testing
                 Issue.record("expected unavailable, got \(String(describing: error))")
             }
 
-            try cluster.restart()
+            try await cluster.restart()
             var appended = false
             for _ in 0..<150 where !appended {  // bounded: 15 s for the pool to reconnect
                 // The pool reconnects on its own; the first attempts may still see the old connections.
@@ -90,8 +90,8 @@ import Testing
             let running = Task { [workers] in await workers.run() }
             defer { running.cancel() }
             #expect(await engine.mock("ok").waitForCount(20, timeout: .seconds(20)))
-            try cluster.kill()
-            try cluster.restart()
+            try await cluster.kill()
+            try await cluster.restart()
             // Every message ends done (some twice delivered: a batch whose completion was
             // lost is run again after its lease — at least once, never lost).
             var done = 0
