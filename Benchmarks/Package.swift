@@ -1,7 +1,12 @@
 // swift-tools-version: 6.1
 // Benchmarks live in their own package so `swift test` in the main package stays fast.
 // Run: cd Benchmarks && swift package benchmark
+import Foundation
 import PackageDescription
+
+// A package at a path is known by its folder's name (`main`, `caravan`, a CI clone's).
+let caravan = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+    .deletingLastPathComponent().lastPathComponent
 
 let package = Package(
     name: "CaravanBenchmarks",
@@ -21,7 +26,7 @@ let package = Package(
         .executableTarget(
             name: "CaravanBenchmarks",
             dependencies: [
-                .product(name: "Caravan", package: "main"),
+                .product(name: "Caravan", package: caravan),
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "CSV", package: "CSV.swift"),
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
@@ -34,8 +39,8 @@ let package = Package(
         .executableTarget(
             name: "StoreBench",
             dependencies: [
-                .product(name: "Caravan", package: "main"),
-                .product(name: "CaravanStore", package: "main"),
+                .product(name: "Caravan", package: caravan),
+                .product(name: "CaravanStore", package: caravan),
             ],
             path: "StoreBench"
         ),
