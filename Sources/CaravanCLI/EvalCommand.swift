@@ -16,7 +16,8 @@ struct EvalCommand: AsyncParsableCommand {
     @Option(help: "The expression language: simple, jsonpath, xpath, constant or header.")
     var language: Language
 
-    @Option(help: "The expression.")
+    // Unconditional: an expression may start with '-' (`-1 div 0`, `-$x`).
+    @Option(parsing: .unconditional, help: "The expression.")
     var expression: String
 
     @Option(help: "The message body: read this file instead of standard input.")

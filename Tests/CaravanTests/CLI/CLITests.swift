@@ -114,6 +114,11 @@ struct CLIMissing: Error, CustomStringConvertible {
                 ["eval", "--language", "xpath", "--expression", "/a/b = 2"], stdin: xml
             )
             .stdout == "true\n")
+        // An expression may start with '-'.
+        let negative = try await caravan(
+            ["eval", "--language", "xpath", "--expression", "-1 div 0"], stdin: xml)
+        #expect(negative.status == 0, "\(negative.stderr)")
+        #expect(negative.stdout.contains("-Infinity"))
     }
 
     @Test func evalSimpleWithHeadersAndContentType() async throws {

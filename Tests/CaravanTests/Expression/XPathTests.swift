@@ -34,6 +34,32 @@ import Testing
         #expect(error.position == 13)
     }
 
+    /// Camel evaluates against the Document, so the context node is the document node.
+    @Test func relativePathsStartAtTheDocumentNode() throws {
+        let tree = try XMLTree.parse(Array("<a><b>x</b><c>y</c></a>".utf8))
+        #expect(try XPath(".").evaluate(tree) == .nodes(["xy"]))
+        #expect(try XPath("*").evaluate(tree) == .nodes(["xy"]))
+        #expect(try XPath("child::node()").evaluate(tree) == .nodes(["xy"]))
+        #expect(try XPath("a/b").evaluate(tree) == .nodes(["x"]))
+        #expect(try XPath("b").evaluate(tree) == .nodes([]))
+        #expect(try XPath("count(a/*)").evaluate(tree) == .number(2))
+        #expect(try XPath("name(*)").evaluate(tree) == .string("a"))
+    }
+
+    @Test func aLoneMinusSignIsNotANumber() throws {
+        let tree = try XMLTree.parse(Array("<a><b> - </b><c>-2</c></a>".utf8))
+        for nan in ["number('-')", "number(' - ')", "number(/a/b)", "number('-x')"] {
+            guard case .number(let n) = try XPath(nan).evaluate(tree) else {
+                Issue.record("\(nan) is not a number")
+                continue
+            }
+            #expect(n.isNaN, "\(nan) → \(n)")
+        }
+        #expect(try XPath("number(/a/c)").evaluate(tree) == .number(-2))
+        #expect(try XPath("number('-1.5')").evaluate(tree) == .number(-1.5))
+        #expect(try XPath("-1 div 0").evaluate(tree) == .number(-.infinity))
+    }
+
     @Test func numbersPrintAsXPathDoes() {
         #expect(XPathResult.text(of: 3) == "3")
         #expect(XPathResult.text(of: 2.5) == "2.5")

@@ -161,11 +161,17 @@ extension XPath {
             throw EvaluationError("out of memory evaluating XPath")
         }
         defer { xmlXPathFreeContext(context) }
+        // The context node is the document node, as in Camel (JAXP evaluates against the
+        // Document): a relative path (`.`, `*`, `order/id`) starts there. libxml2's new
+        // context has no node, and a relative path then selects nothing.
+        context.pointee.node = xmlNodePtr(OpaquePointer(tree.doc))
         let errors = XPathErrors()
         let box = Unmanaged.passRetained(errors)
         defer { box.release() }
         context.pointee.userData = box.toOpaque()
         context.pointee.error = xpathErrorHandler
+        xmlXPathRegisterFunc(context, "number", nil)
+        xmlXPathRegisterFunc(context, "number", xpathNumber)
         var ns = tree.root?.pointee.nsDef
         while let n = ns {
             if let prefix = n.pointee.prefix, let href = n.pointee.href {
@@ -205,4 +211,26 @@ extension XPath {
         }
         return parts
     }
+}
+
+/// XPath's `number()`, with libxml2's one wrong answer corrected: a string that is only a
+/// minus sign (with whitespace) is NaN, not -0 (XPath 1.0 §4.4: anything that is not a
+/// Number is NaN). Everything else goes to libxml2's own function. Implicit conversions
+/// inside libxml2 (`'-' + 1`) keep its answer.
+private let xpathNumber: xmlXPathFunction = { parser, nargs in
+    guard let parser, nargs == 1, let top = parser.pointee.value,
+        top.pointee.type == XPATH_STRING || top.pointee.type == XPATH_NODESET,
+        let raw = xmlXPathCastToString(top)
+    else {
+        xmlXPathNumberFunction(parser, nargs)
+        return
+    }
+    let text = String(cString: raw)
+    free(raw)
+    guard text.filter({ !" \t\n\r".contains($0) }) == "-" else {
+        xmlXPathNumberFunction(parser, nargs)
+        return
+    }
+    xmlXPathFreeObject(valuePop(parser))
+    valuePush(parser, xmlXPathNewFloat(.nan))
 }
