@@ -13,14 +13,18 @@ extension LoadContext {
     ]
 
     mutating func errorHandler(_ node: YAMLNode) -> ErrorHandlerDefinition? {
-        guard case .mapping(let pairs, _) = node, pairs.count == 1 else {
+        // `id` and `description` may sit beside the handler; they do not change it.
+        guard case .mapping(let all, _) = node,
+            case let pairs = all.filter({ !MappingReader.metadataKeys.contains($0.key.text) }),
+            pairs.count == 1
+        else {
             error(
                 node.location,
                 "'errorHandler' needs exactly one of deadLetterChannel, defaultErrorHandler, noErrorHandler"
             )
             return nil
         }
-        let key = pairs[0].key
+        let key = dslKey(pairs[0].key)
         let location = key.location
         switch key.text {
         case "deadLetterChannel":

@@ -16,6 +16,11 @@ struct LoadContext {
         MappingReader(node, name: name, placeholders: placeholders, diagnostics: &diagnostics)
     }
 
+    /// `key` in the DSL's current spelling (see ``MappingReader/dslKey(_:_:)``).
+    mutating func dslKey(_ key: YAMLScalar) -> YAMLScalar {
+        MappingReader.dslKey(key, &diagnostics)
+    }
+
     /// Moves a reader's diagnostics into the context.
     mutating func absorb(_ reader: inout MappingReader) {
         diagnostics += reader.diagnostics

@@ -14,7 +14,7 @@ struct MappingReader {
     ) {
         switch node {
         case .mapping(let pairs, let location):
-            self.pairs = pairs
+            self.pairs = pairs.map { (Self.dslKey($0.key, &diagnostics), $0.value) }
             self.location = location
         case .scalar(let s) where s.isNull:
             self.pairs = []
@@ -104,9 +104,13 @@ struct MappingReader {
         }
     }
 
-    /// Reports keys outside `allowed`, with a suggestion.
+    /// Keys that Camel's YAML DSL allows on any element and that never change what it is.
+    static let metadataKeys: Set<String> = ["id", "description", "note"]
+
+    /// Reports keys outside `allowed` (and ``metadataKeys``), with a suggestion.
     mutating func rejectUnknownKeys(_ allowed: [String]) {
-        for pair in pairs where !allowed.contains(pair.key.text) {
+        for pair in pairs
+        where !allowed.contains(pair.key.text) && !Self.metadataKeys.contains(pair.key.text) {
             let key = pair.key.text
             diagnostics.append(
                 Diagnostic(
@@ -114,5 +118,38 @@ struct MappingReader {
                     "unknown key '\(key)' in '\(name)'\(didYouMean(key, among: allowed))",
                     hint: "the keys of '\(name)' are: \(allowed.joined(separator: ", "))"))
         }
+    }
+}
+
+extension MappingReader {
+    /// A key of the DSL in its current spelling: Camel 3 and Camel K files write keys and
+    /// step names in kebab case (`set-body`, `dead-letter-uri`, `to-d`), which Camel 4
+    /// still reads; they are taken as their camel-case names, with a warning.
+    static func dslKey(_ key: YAMLScalar, _ diagnostics: inout [Diagnostic]) -> YAMLScalar {
+        guard let camel = camelCase(kebab: key.text) else { return key }
+        diagnostics.append(
+            Diagnostic(
+                key.location, "'\(key.text)' is the kebab-case spelling of '\(camel)'",
+                hint: "write '\(camel)', the spelling of Camel 4's YAML DSL", severity: .warning))
+        var renamed = key
+        renamed.text = camel
+        return renamed
+    }
+
+    /// `set-body` → `setBody`; nil for a text that is not lowercase words joined by `-`.
+    static func camelCase(kebab text: String) -> String? {
+        let words = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard words.count > 1,
+            words.allSatisfy({ word in
+                !word.isEmpty
+                    && word.unicodeScalars.allSatisfy {
+                        ("a"..."z").contains($0) || ("0"..."9").contains($0)
+                    }
+            }),
+            let first = words.first, first.first.map({ ("a"..."z").contains($0) }) == true
+        else { return nil }
+        return String(first)
+            + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }
+            .joined()
     }
 }

@@ -100,7 +100,7 @@ public struct RouteLoader: Sendable {
                     hint: "items are \(StepCatalog.items.joined(separator: ", "))")
                 continue
             }
-            let key = pairs[0].key
+            let key = context.dslKey(pairs[0].key)
             let value = pairs[0].value
             switch key.text {
             case "route":

@@ -171,7 +171,7 @@ public enum RouteSchema {
 
     static func whenItem(_ scalar: Document) -> Document {
         var props = DocumentObject()
-        for key in ["id", "description"] { props.append(key: key, value: scalar) }
+        for key in ["id", "description", "note"] { props.append(key: key, value: scalar) }
         props.append(key: "steps", value: ref("steps"))
         props.append(key: "expression", value: ref("expression"))
         for language in StepCatalog.languages {

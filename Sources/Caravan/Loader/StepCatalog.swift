@@ -3,7 +3,7 @@
 /// One table serves the loader (unknown keys, "did you mean"), and `caravan schema`.
 enum StepCatalog {
     /// Keys every step accepts.
-    static let commonKeys = ["id", "description", "disabled"]
+    static let commonKeys = ["id", "description", "note", "disabled"]
 
     /// The expression languages (as step keys and inside `expression:`).
     static let languages = [
@@ -59,7 +59,9 @@ enum StepCatalog {
         "aggregate": (
             [
                 "correlationExpression", "aggregationStrategy", "completionSize",
-                "completionTimeout", "completionPredicate",
+                "completionTimeout", "completionPredicate", "completionSizeExpression",
+                "completionTimeoutExpression", "discardOnCompletionTimeout",
+                "closeCorrelationKeyOnCompletion",
                 "eagerCheckCompletion", "ignoreInvalidCorrelationKeys", "steps",
             ], false
         ),

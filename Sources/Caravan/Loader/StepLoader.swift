@@ -16,21 +16,22 @@ extension LoadContext {
                     hint: "e.g. `- to: direct:next`; check the indentation of the step's options")
                 continue
             }
+            let name = dslKey(pairs[0].key)
             // The flow form: a `split` without `steps` takes the steps that follow it.
-            if pairs[0].key.text == "split",
+            if name.text == "split",
                 case .mapping(let options, let location) = pairs[0].value,
                 !options.contains(where: { $0.key.text == "steps" })
             {
                 let rest = YAMLNode.sequence(Array(items[(index + 1)...]), location)
                 let key = YAMLScalar(text: "steps", plain: true, location: location)
                 if let step = step(
-                    pairs[0].key, .mapping(options + [(key: key, value: rest)], location))
+                    name, .mapping(options + [(key: key, value: rest)], location))
                 {
                     result.append(step)
                 }
                 break
             }
-            if let step = step(pairs[0].key, pairs[0].value) { result.append(step) }
+            if let step = step(name, pairs[0].value) { result.append(step) }
         }
         return result
     }
@@ -300,13 +301,17 @@ extension LoadContext {
     }
 
     mutating func convertType(_ type: String, at location: SourceLocation) -> StepKind? {
+        // As Camel's type converters take them: simple or fully qualified names, and the
+        // primitives (`int`, `double`, `boolean`), besides the byte and DOM forms.
         let known = [
-            "String", "java.lang.String", "byte[]", "[B", "Integer", "java.lang.Integer", "Long",
-            "java.lang.Long", "Double", "java.lang.Double", "BigDecimal", "java.math.BigDecimal",
-            "Boolean", "java.lang.Boolean", "Map", "java.util.Map", "List", "java.util.List",
+            "String", "java.lang.String", "byte[]", "[B", "Integer", "java.lang.Integer", "int",
+            "Long", "java.lang.Long", "long", "Double", "java.lang.Double", "double",
+            "BigDecimal", "java.math.BigDecimal", "Boolean", "java.lang.Boolean", "boolean",
+            "Map", "java.util.Map", "List", "java.util.List",
             "org.w3c.dom.Document", "java.io.InputStream", "InputStream",
         ]
-        guard known.contains(type) else {
+        guard known.contains(type) || (type != "Object" && SimpleType(javaName: type) != nil)
+        else {
             error(
                 location,
                 "convertBodyTo type '\(type)' is not supported\(didYouMean(type, among: known))",
@@ -463,19 +468,34 @@ extension LoadContext {
         }
         let size = r.int("completionSize", default: nil)
         let timeout = r.int("completionTimeout", default: nil)
-        if size == nil, timeout == nil, predicate == nil {
+        let sizeExpression = r.node("completionSizeExpression").flatMap {
+            conditionBlock($0, name: "completionSizeExpression", predicate: false)
+        }
+        let timeoutExpression = r.node("completionTimeoutExpression").flatMap {
+            conditionBlock($0, name: "completionTimeoutExpression", predicate: false)
+        }
+        if size == nil, timeout == nil, predicate == nil, sizeExpression == nil,
+            timeoutExpression == nil
+        {
             error(
                 r.location, "'aggregate' needs a completion condition",
-                hint: "set completionSize, completionTimeout or completionPredicate")
+                hint:
+                    "set completionSize, completionTimeout, completionPredicate, completionSizeExpression or completionTimeoutExpression"
+            )
         }
         let strategy = aggregationStrategy(&r) ?? .groupedBody
-        let definition = AggregateDefinition(
+        var definition = AggregateDefinition(
             correlation: correlation ?? ExpressionDefinition(.constant, "", location: r.location),
             strategy: strategy, completionSize: size,
             completionTimeout: timeout, completionPredicate: predicate,
             eagerCheckCompletion: r.bool("eagerCheckCompletion", default: false),
             ignoreInvalidCorrelationKeys: r.bool("ignoreInvalidCorrelationKeys", default: false),
             steps: nestedSteps(r))
+        definition.completionSizeExpression = sizeExpression
+        definition.completionTimeoutExpression = timeoutExpression
+        definition.discardOnCompletionTimeout = r.bool("discardOnCompletionTimeout", default: false)
+        definition.closeCorrelationKeyOnCompletion = r.int(
+            "closeCorrelationKeyOnCompletion", default: nil)
         return correlation == nil ? nil : .aggregate(definition)
     }
 

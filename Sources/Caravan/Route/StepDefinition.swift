@@ -194,6 +194,17 @@ public struct AggregateDefinition: Sendable, Hashable, Codable {
     public var eagerCheckCompletion: Bool
     public var ignoreInvalidCorrelationKeys: Bool
     public var steps: [StepDefinition]
+    /// The completion size from each incoming message (besides `completionSize`).
+    public var completionSizeExpression: ExpressionDefinition? = nil
+    /// The completion timeout (ms) from each incoming message; wins over
+    /// `completionTimeout` when it gives one above 0.
+    public var completionTimeoutExpression: ExpressionDefinition? = nil
+    /// A group that times out is dropped, not sent through the steps.
+    public var discardOnCompletionTimeout = false
+    /// Once a key's group completed, later messages with that key fail with
+    /// `ClosedCorrelationKeyException`; the number is how many closed keys are kept
+    /// (0: all).
+    public var closeCorrelationKeyOnCompletion: Int? = nil
 }
 
 /// `circuitBreaker`: stops calling what keeps failing and uses the fallback instead.

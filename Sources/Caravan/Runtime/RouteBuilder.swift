@@ -159,6 +159,16 @@ struct RouteBuilder {
                 },
                 eagerCheckCompletion: a.eagerCheckCompletion,
                 ignoreInvalidCorrelationKeys: a.ignoreInvalidCorrelationKeys,
+                completionSizeExpression: try a.completionSizeExpression.map {
+                    (e) throws(Diagnostic) in try compile(e)
+                },
+                completionTimeoutExpression: try a.completionTimeoutExpression.map {
+                    (e) throws(Diagnostic) in try compile(e)
+                },
+                discardOnCompletionTimeout: a.discardOnCompletionTimeout,
+                closedKeys: a.closeCorrelationKeyOnCompletion.map {
+                    ClosedCorrelationKeys(capacity: $0)
+                },
                 steps: try pipeline(a.steps),
                 repository: aggregations.repositories.repository(named: name), name: name)
             aggregations.register(aggregate)

@@ -50,6 +50,69 @@ func load(_ yaml: String, properties: [String: String] = [:], environment: [Stri
         if case .to(let x) = a[1], case .to(let y) = b[1] { #expect(x == y) }
     }
 
+    /// Camel 3 and Camel K files spell steps and keys in kebab case; Camel 4 reads them.
+    @Test func kebabCaseStepsAndKeysLoadAsTheirCamelCaseNamesWithAWarning() throws {
+        let kebab = load(
+            """
+            - error-handler:
+                dead-letter-channel:
+                  dead-letter-uri: mock:dead
+                  redelivery-policy: {maximum-redeliveries: 2}
+            - route:
+                id: r
+                from:
+                  uri: direct:in
+                  steps:
+                    - set-header: {name: tier, simple: gold}
+                    - set-body: {constant: done}
+                    - to-d: "mock:${header.tier}"
+            """)
+        #expect(kebab.errors.isEmpty, "\(kebab.diagnostics)")
+        let warnings = kebab.diagnostics.filter { $0.severity == .warning }
+        #expect(warnings.count == 8, "\(warnings)")
+        #expect(
+            warnings.contains { $0.message == "'set-body' is the kebab-case spelling of 'setBody'" }
+        )
+        #expect(warnings.contains { $0.location.line == 3 && $0.location.column == 7 })
+        let steps = try #require(kebab.routes.route("r")).steps.map(\.kind.name)
+        #expect(steps == ["setHeader", "setBody", "toD"])
+        #expect(kebab.routes.errorHandler?.redeliveryPolicy.maximumRedeliveries == 2)
+        // Camel's names that are not kebab case stay as they are.
+        #expect(MappingReader.camelCase(kebab: "setBody") == nil)
+        #expect(MappingReader.camelCase(kebab: "X-Api-Key") == nil)
+        #expect(MappingReader.camelCase(kebab: "a--b") == nil)
+    }
+
+    /// `id`, `description` and `note` may sit on any element without changing it.
+    @Test func idDescriptionAndNoteAreAcceptedOnEveryElement() throws {
+        let result = load(
+            """
+            - errorHandler:
+                id: dlc
+                description: the dead letters
+                deadLetterChannel:
+                  id: inner
+                  deadLetterUri: mock:dead
+                  redeliveryPolicy: {id: policy, note: three tries, maximumRedeliveries: 3}
+            - route:
+                id: r
+                note: the orders
+                from:
+                  uri: direct:in
+                  note: entry
+                  steps:
+                    - log: {message: hi, note: greeting}
+            """)
+        #expect(result.errors.isEmpty, "\(result.diagnostics)")
+        #expect(result.routes.errorHandler?.redeliveryPolicy.maximumRedeliveries == 3)
+        if case .deadLetterChannel(let uri)? = result.routes.errorHandler?.kind {
+            #expect(uri.description == "mock:dead")
+        } else {
+            Issue.record(
+                "not a dead letter channel: \(String(describing: result.routes.errorHandler))")
+        }
+    }
+
     @Test func uriAndParametersMergeAsInCamel() throws {
         let result = load(
             """

@@ -8,8 +8,11 @@ import Testing
 final class Gate: Sendable {
     let waiting = Mutex<[CheckedContinuation<Void, Never>]>([])
     let count = Mutex(0)
+    /// What each sleep asked for.
+    let asked = Mutex<[Duration]>([])
 
     func sleep(_ d: Duration) async {
+        asked.withLock { $0.append(d) }
         await withCheckedContinuation { c in
             waiting.withLock { $0.append(c) }
             count.withLock { $0 += 1 }
@@ -90,6 +93,115 @@ final class Gate: Sendable {
         await engine.waitUntilIdle()
         // Only the timer of the latest message completed the group.
         #expect(engine.mock("aggregated").received.map(\.body.text) == ["ab"])
+    }
+
+    /// The size and timeout can come from each message, as Camel's expressions do.
+    @Test func completionSizeAndTimeoutExpressionsAreEvaluatedPerMessage() async throws {
+        let routes = try await TestRoutes(
+            """
+            - from:
+                uri: direct:in
+                steps:
+                  - aggregate:
+                      correlationExpression: {header: order}
+                      aggregationStrategy: StringAggregationStrategy
+                      completionSizeExpression: {header: expected}
+                      completionTimeoutExpression: {header: wait}
+                      steps: [{to: mock:aggregated}]
+            """)
+        for body in ["a", "b"] {
+            _ = await routes.run(
+                body, contentType: nil, headers: [("order", "1"), ("expected", "2")])
+        }
+        #expect(routes.bodies("aggregated") == ["ab"])
+        let gate = Gate()
+        let timed = try RouteEngine(
+            routes: RouteLoader().load([
+                RouteFile(
+                    path: "t.yaml",
+                    text: """
+                        - from:
+                            uri: direct:in
+                            steps:
+                              - aggregate:
+                                  correlationExpression: {header: order}
+                                  aggregationStrategy: StringAggregationStrategy
+                                  completionTimeout: 60000
+                                  completionTimeoutExpression: {header: wait}
+                                  steps: [{to: mock:aggregated}]
+                        """)
+            ]).routes,
+            settings: ProcessContext.Settings(sleep: { await gate.sleep($0) }))
+        _ = await timed.run(
+            timed.routeIds[0],
+            Exchange(
+                message: Message(
+                    headers: Headers([("order", "1"), ("wait", "250")]), body: Body(text: "x"))))
+        while gate.count.withLock({ $0 }) < 1 { await Task.yield() }
+        gate.open()
+        await timed.waitUntilIdle()
+        #expect(timed.mock("aggregated").received.map(\.body.text) == ["x"])
+        #expect(gate.asked.withLock { $0 } == [.milliseconds(250)], "the message's timeout wins")
+    }
+
+    @Test func aClosedCorrelationKeyRefusesLaterMessagesAndATimeoutCanDiscard() async throws {
+        let routes = try await TestRoutes(
+            """
+            - from:
+                uri: direct:in
+                steps:
+                  - aggregate:
+                      correlationExpression: {header: order}
+                      aggregationStrategy: StringAggregationStrategy
+                      completionSize: 2
+                      closeCorrelationKeyOnCompletion: 100
+                      steps: [{to: mock:aggregated}]
+            """)
+        for body in ["a", "b"] {
+            _ = await routes.run(body, contentType: nil, headers: [("order", "1")])
+        }
+        let late = await routes.run("c", contentType: nil, headers: [("order", "1")])
+        let other = await routes.run("d", contentType: nil, headers: [("order", "2")])
+        #expect(routes.bodies("aggregated") == ["ab"])
+        #expect(
+            late.error?.kind
+                == ErrorKind("org.apache.camel.processor.aggregate.ClosedCorrelationKeyException"))
+        #expect(late.error?.message == "the correlation key '1' has been closed")
+        #expect(other.error == nil)
+
+        let gate = Gate()
+        let discarding = try RouteEngine(
+            routes: RouteLoader().load([
+                RouteFile(
+                    path: "t.yaml",
+                    text: """
+                        - from:
+                            uri: direct:in
+                            steps:
+                              - aggregate:
+                                  correlationExpression: {header: order}
+                                  aggregationStrategy: StringAggregationStrategy
+                                  completionTimeout: 1000
+                                  discardOnCompletionTimeout: true
+                                  steps: [{to: mock:aggregated}]
+                        """)
+            ]).routes,
+            settings: ProcessContext.Settings(sleep: { await gate.sleep($0) }))
+        _ = await discarding.run(
+            discarding.routeIds[0],
+            Exchange(message: Message(headers: Headers([("order", "1")]), body: Body(text: "x"))))
+        while gate.count.withLock({ $0 }) < 1 { await Task.yield() }
+        gate.open()
+        await discarding.waitUntilIdle()
+        #expect(discarding.mock("aggregated").received.isEmpty)
+        // The discarded group is gone: the key starts a new group.
+        _ = await discarding.run(
+            discarding.routeIds[0],
+            Exchange(message: Message(headers: Headers([("order", "1")]), body: Body(text: "y"))))
+        while gate.count.withLock({ $0 }) < 2 { await Task.yield() }
+        gate.open()
+        await discarding.waitUntilIdle()
+        #expect(discarding.mock("aggregated").received.isEmpty)
     }
 
     @Test func aMissingCorrelationKeyFails() async throws {

@@ -59,7 +59,10 @@ import Testing
         _ = await routes.run(#"{"id": 7}"#, headers: [("h", "v")])
         let lines = routes.log.lines.withLock { $0 }
         #expect(lines[0].0 == .WARN && lines[0].1 == "orders" && lines[0].2 == "got 7")
-        #expect(lines[1].2 == #"Exchange[Headers: {"h":"v"}, BodyType: byte[], Body: {"id": 7}]"#)
+        #expect(
+            lines[1].2
+                == #"Exchange[ExchangePattern: InOnly, Headers: {h=v}, BodyType: byte[], Body: {"id": 7}]"#
+        )
     }
 
     @Test func convertBodyToFailsWithInvalidPayload() async throws {
@@ -75,6 +78,33 @@ import Testing
         let failed = await routes.run("forty-two", contentType: nil)
         #expect(failed.error?.kind == .invalidPayload)
         #expect(failed.error?.path == StepPath([.step(0)]))
+    }
+
+    /// Camel takes primitives and fully qualified names wherever a type is named.
+    @Test func convertBodyToTakesPrimitiveAndQualifiedTypeNames() async throws {
+        let cases: [(String, String, Document)] = [
+            ("int", "42", 42), ("java.lang.Integer", "42", 42), ("long", "7", 7),
+            ("double", "2.5", Document.number(DecimalText(validating: "2.5")!)),
+            ("boolean", "true", true),
+            ("java.lang.Boolean", "false", false), ("java.util.Map", #"{"a": 1}"#, ["a": 1]),
+        ]
+        for (type, body, expected) in cases {
+            let routes = try await TestRoutes(
+                """
+                - from:
+                    uri: direct:in
+                    steps:
+                      - convertBodyTo: "\(type)"
+                """)
+            let result = await routes.run(
+                body, contentType: type == "java.util.Map" ? MediaType.json : nil)
+            #expect(result.exchange.message.body == Body(document: expected), "\(type)")
+        }
+        let text = try await TestRoutes(
+            """
+            - from: {uri: direct:in, steps: [{convertBodyTo: java.lang.String}]}
+            """)
+        #expect(await text.run("42", contentType: nil).exchange.message.body.text == "42")
     }
 }
 

@@ -11,8 +11,12 @@ import Foundation
 ///     completionTimeout: 5000
 ///     steps: [{to: "direct:complete-orders"}]
 /// ```
-/// A group completes by size, by predicate (on the aggregate, or on the incoming message
-/// with `eagerCheckCompletion`), or after `completionTimeout` ms without a new message.
+/// A group completes by size (`completionSize`, or `completionSizeExpression` on each
+/// incoming message), by predicate (on the aggregate, or on the incoming message with
+/// `eagerCheckCompletion`), or after `completionTimeout` ms without a new message (or
+/// the `completionTimeoutExpression`'s, which wins). `discardOnCompletionTimeout` drops
+/// a group that times out; `closeCorrelationKeyOnCompletion` refuses later messages of a
+/// completed key with `ClosedCorrelationKeyException`.
 /// The aggregate carries `CamelAggregatedSize`, `CamelAggregatedCompletedBy` and
 /// `CamelAggregatedCorrelationKey`. Incoming exchanges continue after the step unchanged.
 ///
@@ -30,6 +34,12 @@ struct AggregateProcessor: Processor {
     let completionPredicate: CompiledExpression?
     let eagerCheckCompletion: Bool
     let ignoreInvalidCorrelationKeys: Bool
+    var completionSizeExpression: CompiledExpression? = nil
+    var completionTimeoutExpression: CompiledExpression? = nil
+    var discardOnCompletionTimeout = false
+    /// The keys of completed groups (`closeCorrelationKeyOnCompletion`), kept in memory as
+    /// Camel keeps them.
+    var closedKeys: ClosedCorrelationKeys? = nil
     let steps: Pipeline
     let repository: any AggregationRepository
     /// The repository's name (for logs).
@@ -47,17 +57,32 @@ struct AggregateProcessor: Processor {
                 ErrorKind("org.apache.camel.CamelExchangeException"),
                 "invalid correlation key: the correlation expression gave no value")
         }
+        let owner = context.origin?.exchangeId ?? exchange.id
+        if let closedKeys, closedKeys.isClosed(key, except: owner) {
+            throw ProcessingError(
+                ErrorKind("org.apache.camel.processor.aggregate.ClosedCorrelationKeyException"),
+                "the correlation key '\(key)' has been closed")
+        }
         var eager = false
         if eagerCheckCompletion, let predicate = completionPredicate {
             eager = try context.matches(predicate, exchange)
         }
-        let owner = context.origin?.exchangeId ?? exchange.id
-        let group = try await repository.add(
-            exchange, key: key, owner: owner, timeout: completionTimeout)
+        // Camel evaluates both expressions on each incoming message.
+        let sizeFromMessage = try completionSizeExpression.flatMap { (e) throws(ProcessingError) in
+            Self.positive(try context.evaluate(e, exchange))
+        }
+        let timeout =
+            try completionTimeoutExpression.flatMap { (e) throws(ProcessingError) in
+                Self.positive(try context.evaluate(e, exchange)).map { Duration.milliseconds($0) }
+            } ?? completionTimeout
+        let group = try await repository.add(exchange, key: key, owner: owner, timeout: timeout)
         let members = group.members
         var aggregate = strategy.aggregate(original: members[0], results: members)
         var completedBy: String?
-        if let size = completionSize, members.count >= size { completedBy = "size" }
+        if let size = sizeFromMessage, members.count >= size { completedBy = "size" }
+        if completedBy == nil, let size = completionSize, members.count >= size {
+            completedBy = "size"
+        }
         if completedBy == nil, let predicate = completionPredicate {
             if eagerCheckCompletion ? eager : try context.matches(predicate, aggregate) {
                 completedBy = "predicate"
@@ -71,6 +96,7 @@ struct AggregateProcessor: Processor {
             else { return }  // another message joined or completed it first
         }
         if let completedBy {
+            closedKeys?.close(key, by: owner)
             Self.mark(&aggregate, key: key, size: members.count, by: completedBy)
             // A redelivery resumes with the aggregate (whose id is its first member's).
             aggregate.properties[Self.completer] = .string(owner)
@@ -78,9 +104,17 @@ struct AggregateProcessor: Processor {
             try await repository.confirm(key: key, completedBy: owner)
             return
         }
-        if let timeout = completionTimeout {
+        if let timeout {
             startTimer(key: key, members: members, after: timeout, context)
         }
+    }
+
+    /// A whole number above 0 from an expression's value, as Camel converts it; nil for
+    /// anything else (the static setting applies then).
+    static func positive(_ value: Document) -> Int? {
+        guard let text = value.scalarText, let n = Int(text.trimmingXMLWhitespace()), n > 0
+        else { return nil }
+        return n
     }
 
     /// A redelivery inside the steps: the failure point holds the aggregate. It goes on
@@ -127,7 +161,12 @@ struct AggregateProcessor: Processor {
     func completeInBackground(
         key: String, members: [Exchange], owner: String, _ context: ProcessContext
     ) async {
+        closedKeys?.close(key, by: owner)
         do {
+            if discardOnCompletionTimeout {
+                try await repository.confirm(key: key, completedBy: owner)
+                return
+            }
             var aggregate = strategy.aggregate(original: members[0], results: members)
             Self.mark(&aggregate, key: key, size: members.count, by: "timeout")
             aggregate.properties[Self.completer] = .string(owner)
