@@ -187,9 +187,18 @@ enum RouteFiles {
     /// the explicit `--properties` file, with the environment for `{{env:...}}` and the
     /// secrets directory (`caravan.secrets.directory`) for `{{secret:...}}`. The secrets'
     /// values are registered with ``SecretRedactor/shared``.
-    static func placeholders(for paths: [String], propertiesFile: String?) throws
-        -> PlaceholderResolver
-    {
+    static func placeholders(
+        for paths: [String], propertiesFile: String?, systemProperties: [String] = []
+    ) throws -> PlaceholderResolver {
+        var system: [String: String] = [:]
+        for pair in systemProperties {
+            guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
+                throw CLIFailure.invalid(
+                    "--property \(pair): give KEY=VALUE (for example --property orders.url=http://localhost:8080)"
+                )
+            }
+            system[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
         var properties: [String: String] = [:]
         if let file = propertiesPath(for: paths, propertiesFile: propertiesFile) {
             guard let data = FileManager.default.contents(atPath: file),
@@ -207,7 +216,7 @@ enum RouteFiles {
         }
         return PlaceholderResolver(
             properties: properties, environment: ProcessInfo.processInfo.environment,
-            secrets: secrets, secretsDirectory: directory)
+            systemProperties: system, secrets: secrets, secretsDirectory: directory)
     }
 
     /// One secret per file, named by the file (dot files skipped: Kubernetes keeps its

@@ -35,6 +35,13 @@ struct ServeCommand: AsyncParsableCommand {
     )
     var properties: String?
 
+    @Option(
+        name: .customLong("property"),
+        help:
+            "A system property KEY=VALUE for {{KEY}} and {{sys:KEY}}, as Camel's -D (repeatable; the environment wins, application.properties loses)."
+    )
+    var systemProperties: [String] = []
+
     @Option(help: "The address the HTTP server listens on.")
     var host: String = "127.0.0.1"
 
@@ -77,7 +84,8 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = level
         Self.raiseOpenFileLimit(logger: logger)
 
-        let placeholders = try RouteFiles.placeholders(for: [routes], propertiesFile: properties)
+        let placeholders = try RouteFiles.placeholders(
+            for: [routes], propertiesFile: properties, systemProperties: systemProperties)
         let files = try RouteFiles.read(try RouteFiles.find([routes]))
         var loaded = RouteLoader(placeholders: placeholders).load(files)
         loaded.diagnostics += RouteFiles.securityDiagnostics(
@@ -125,13 +133,13 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         if watch {
-            let (routes, properties) = (self.routes, self.properties)
+            let (routes, properties, system) = (self.routes, self.properties, systemProperties)
             settings.reload = RouteReload(
                 fingerprint: { RouteFiles.fingerprint([routes]) },
                 load: {
                     do {
                         let placeholders = try RouteFiles.placeholders(
-                            for: [routes], propertiesFile: properties)
+                            for: [routes], propertiesFile: properties, systemProperties: system)
                         let files = try RouteFiles.read(try RouteFiles.find([routes]))
                         let loaded = RouteLoader(placeholders: placeholders).load(files)
                         return loaded.errors.isEmpty

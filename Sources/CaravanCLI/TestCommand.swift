@@ -18,12 +18,20 @@ struct TestCommand: AsyncParsableCommand {
     )
     var properties: String?
 
+    @Option(
+        name: .customLong("property"),
+        help:
+            "A system property KEY=VALUE for {{KEY}} and {{sys:KEY}}, as Camel's -D (repeatable; the environment wins, application.properties loses)."
+    )
+    var systemProperties: [String] = []
+
     @Flag(help: "Print what log steps write while the tests run.")
     var verbose = false
 
     func run() async throws {
         let roots = paths.isEmpty ? ["routes"] : paths
-        let placeholders = try RouteFiles.placeholders(for: roots, propertiesFile: properties)
+        let placeholders = try RouteFiles.placeholders(
+            for: roots, propertiesFile: properties, systemProperties: systemProperties)
         // Routes come from the folders given (or holding the test files given).
         let routeRoots = roots.map { path -> String in
             var isDirectory: ObjCBool = false

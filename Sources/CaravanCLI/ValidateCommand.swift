@@ -19,13 +19,21 @@ struct ValidateCommand: AsyncParsableCommand {
     )
     var properties: String?
 
+    @Option(
+        name: .customLong("property"),
+        help:
+            "A system property KEY=VALUE for {{KEY}} and {{sys:KEY}}, as Camel's -D (repeatable; the environment wins, application.properties loses)."
+    )
+    var systemProperties: [String] = []
+
     @Option(help: "Output: text (file:line:column: error: ...) or json.")
     var format: Format = .text
 
     func run() async throws {
         let roots = paths.isEmpty ? ["routes"] : paths
         let files = try RouteFiles.read(try RouteFiles.find(roots))
-        let placeholders = try RouteFiles.placeholders(for: roots, propertiesFile: properties)
+        let placeholders = try RouteFiles.placeholders(
+            for: roots, propertiesFile: properties, systemProperties: systemProperties)
         let loader = RouteLoader(placeholders: placeholders)
         var result = loader.load(files)
         result.diagnostics += RouteFiles.securityDiagnostics(

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The state of loading one file: placeholders and the diagnostics found so far. The
 /// step, expression and data-format readers are extensions of it, one file each.
 struct LoadContext {
@@ -27,18 +29,30 @@ struct LoadContext {
         reader.diagnostics = []
     }
 
-    /// A scalar's text with placeholders resolved, or a diagnostic.
-    mutating func scalarText(_ node: YAMLNode, what: String) -> String? {
+    /// A scalar's text with placeholders resolved, or a diagnostic. `absent` is what a
+    /// missing optional placeholder (`{{?key}}`) gives.
+    mutating func scalarText(_ node: YAMLNode, what: String, absent: String = "") -> String? {
         guard case .scalar(let s) = node else {
             error(node.location, "\(what) must be a value, not \(node.kindDescription)")
             return nil
         }
-        switch placeholders.resolve(s.isNull ? "" : s.text) {
+        switch placeholders.resolve(s.isNull ? "" : s.text, absent: absent) {
         case .success(let t): return t
         case .failure(let p):
             error(s.location, p.message, hint: p.hint)
             return nil
         }
+    }
+
+    static func droppingAbsentOptions(_ uri: String) -> String {
+        guard uri.contains(PlaceholderResolver.absent) else { return uri }
+        guard let mark = uri.firstIndex(of: "?") else {
+            return uri.replacingOccurrences(of: PlaceholderResolver.absent, with: "")
+        }
+        let kept = uri[uri.index(after: mark)...].split(separator: "&")
+            .filter { !$0.contains(PlaceholderResolver.absent) }
+        let base = uri[..<mark].replacingOccurrences(of: PlaceholderResolver.absent, with: "")
+        return kept.isEmpty ? base : base + "?" + kept.joined(separator: "&")
     }
 
     // MARK: - Routes
@@ -102,7 +116,11 @@ struct LoadContext {
             error(r.location, "'\(r.name)' needs a 'uri'", hint: "add `uri: scheme:path`")
             return nil
         }
-        guard let text = scalarText(node, what: "the uri") else { return nil }
+        guard let resolved = scalarText(node, what: "the uri", absent: PlaceholderResolver.absent)
+        else { return nil }
+        // An option whose value is a missing optional placeholder is left out, as Camel
+        // does (`file:out?bufferSize={{?size}}` is `file:out` without `size`).
+        let text = Self.droppingAbsentOptions(resolved)
         var uri: EndpointURI
         do {
             uri = try EndpointURI(text)
@@ -113,6 +131,13 @@ struct LoadContext {
         if let parameters = r.node("parameters") {
             if case .mapping(let pairs, _) = parameters {
                 for pair in pairs {
+                    if case .scalar(let raw) = pair.value,
+                        case .success(let v) = placeholders.resolve(
+                            raw.text, absent: PlaceholderResolver.absent),
+                        v.contains(PlaceholderResolver.absent)
+                    {
+                        continue  // a missing optional placeholder: the option is left out
+                    }
                     if let value = r.text(pair.value, key: pair.key.text) {
                         uri.set(pair.key.text, value)
                     }

@@ -13,12 +13,15 @@ enum StepCatalog {
     /// The keys of each step beyond ``commonKeys``; `languages` marks steps that take an
     /// expression (as `expression:` or a language key).
     static let steps: [String: (keys: [String], expression: Bool)] = [
-        "to": (["uri", "parameters", "pattern"], false),
-        "toD": (["uri", "parameters", "pattern"], false),
+        "to": (["uri", "parameters", "pattern", "variableSend", "variableReceive"], false),
+        "toD": (["uri", "parameters", "pattern", "variableSend", "variableReceive"], false),
         "log": (["message", "loggingLevel", "logName", "marker"], false),
         "setBody": ([], true),
         "setHeader": (["name"], true),
         "setProperty": (["name"], true),
+        "setVariable": (["name"], true),
+        "setVariables": (["variables"], false),
+        "removeVariable": (["name"], false),
         "removeHeader": (["name", "headerName"], false),
         "removeHeaders": (["pattern", "excludePattern"], false),
         "removeProperty": (["name", "propertyName"], false),
@@ -86,7 +89,6 @@ enum StepCatalog {
         "onException":
             "onException inside steps is not supported; declare it at the top of the file",
         "setHeaders": "use one setHeader per header",
-        "setVariable": "variables are not supported; use setProperty",
         "policy": "policies are not supported",
         "transacted": "transactions are not supported",
         "claimCheck": "claim checks are not supported",

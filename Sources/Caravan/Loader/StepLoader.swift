@@ -115,6 +115,22 @@ extension LoadContext {
                 default: kind = headerName.map { .setProperty(name: $0, expression) }
                 }
             }
+        case "setVariable":
+            let expression = stepExpression(&r, predicate: false)
+            if let variable = r.string("name", required: true),
+                variableName(variable, at: r.node("name")!.location), let expression
+            {
+                kind = .setVariable(name: variable, expression)
+            }
+        case "setVariables":
+            kind = setVariables(r)
+        case "removeVariable":
+            if let variable = r.string("name", required: true),
+                variableName(variable, at: r.node("name")!.location),
+                checkNamePattern(variable, at: r.node("name")!.location)
+            {
+                kind = .removeVariable(name: variable)
+            }
         case "removeHeader", "removeProperty":
             let alias = name == "removeHeader" ? "headerName" : "propertyName"
             if let n = r.string("name") ?? r.string(alias) {
@@ -197,16 +213,77 @@ extension LoadContext {
         default:
             error(location, "'\(name)' is not supported yet")
         }
+        let send = r.string("variableSend")
+        let receive = r.string("variableReceive")
+        for (key, variable) in [("variableSend", send), ("variableReceive", receive)] {
+            if let variable { _ = variableName(variable, at: r.node(key)!.location) }
+        }
         absorb(&r)
-        return kind.map { StepDefinition($0, id: id, location: location) }
+        return kind.map {
+            var step = StepDefinition($0, id: id, location: location)
+            step.variableSend = send
+            step.variableReceive = receive
+            return step
+        }
+    }
+
+    /// Exchange variables only: Camel's `global:` and `route:` variables live in the
+    /// CamelContext, which a store-backed bus with many nodes does not share.
+    mutating func variableName(_ name: String, at location: SourceLocation) -> Bool {
+        guard !name.isEmpty else {
+            error(location, "a variable needs a name", hint: "write e.g. `name: customer`")
+            return false
+        }
+        for scope in ["global:", "route:"] where name.hasPrefix(scope) {
+            error(
+                location, "'\(scope)' variables are not supported: only exchange variables are",
+                hint:
+                    "drop the '\(scope)' prefix (the variable then lives with the exchange, and is stored with it), or keep shared values in application.properties"
+            )
+            return false
+        }
+        return true
+    }
+
+    /// `setVariables: {variables: [{name: a, simple: ...}, ...]}`.
+    mutating func setVariables(_ r: MappingReader) -> StepKind? {
+        guard let node = r.node("variables") else {
+            error(
+                r.location, "'setVariables' needs 'variables'",
+                hint: "write `variables:` with a list of `- name: ...` and an expression")
+            return nil
+        }
+        guard case .sequence(let items, _) = node else {
+            error(node.location, "'variables' must be a list of {name, expression}")
+            return nil
+        }
+        var named: [NamedExpression] = []
+        for item in items {
+            guard var v = reader(item, name: "variable") else { continue }
+            v.rejectUnknownKeys(
+                ["name", "expression"] + StepCatalog.languages + StepCatalog.refusedLanguages)
+            let expression = stepExpression(&v, predicate: false)
+            if let variable = v.string("name", required: true),
+                variableName(variable, at: v.node("name")!.location), let expression
+            {
+                named.append(NamedExpression(name: variable, expression: expression))
+            }
+            absorb(&v)
+        }
+        return named.isEmpty ? nil : .setVariables(named)
     }
 
     mutating func shorthand(_ name: String, key: YAMLScalar, _ value: YAMLNode) -> StepDefinition? {
-        guard let text = scalarText(value, what: "'\(name)'") else { return nil }
+        let isURI = name == "to" || name == "wireTap"
+        guard
+            let text = scalarText(
+                value, what: "'\(name)'", absent: isURI ? PlaceholderResolver.absent : "")
+        else { return nil }
         let location = key.location
         switch name {
         case "to", "wireTap":
-            guard let uri = endpointURI(text, at: value.location) else { return nil }
+            guard let uri = endpointURI(Self.droppingAbsentOptions(text), at: value.location)
+            else { return nil }
             return StepDefinition(
                 name == "to"
                     ? .to(uri)
@@ -224,6 +301,10 @@ extension LoadContext {
         case "removeHeader": return StepDefinition(.removeHeader(name: text), location: location)
         case "removeProperty":
             return StepDefinition(.removeProperty(name: text), location: location)
+        case "removeVariable":
+            guard variableName(text, at: value.location), checkNamePattern(text, at: value.location)
+            else { return nil }
+            return StepDefinition(.removeVariable(name: text), location: location)
         case "removeHeaders":
             guard checkNamePattern(text, at: value.location) else { return nil }
             return StepDefinition(

@@ -10,6 +10,9 @@ public struct Exchange: Sendable {
     public var message: Message
     /// Exchange properties (`${exchangeProperty.x}`); names are case-sensitive, as in Camel.
     public var properties: [String: Document]
+    /// Exchange variables (`setVariable`, `${variable.x}`): the route's own data, apart
+    /// from the message (Camel 4.4+). Names are case-sensitive.
+    public var variables: [String: Document] = [:]
     /// The route currently processing the exchange (`${routeId}`).
     public var routeId: String?
     /// The error being handled, if any (`${exception.message}`).

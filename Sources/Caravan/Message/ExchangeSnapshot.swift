@@ -7,6 +7,7 @@ import Foundation
 /// {"id": "…", "routeId": "orders",
 ///  "headers": {"Content-Type": "application/json"},
 ///  "properties": {"CamelSplitIndex": 3},
+///  "variables": {"customer": "ACME"},
 ///  "body": {"bytes": "eyJhIjoxfQ==", "contentType": "application/json"},
 ///  "error": {"kind": "java.net.ConnectException", "message": "connection refused"}}
 /// ```
@@ -25,6 +26,15 @@ extension Exchange {
                     properties.sorted { $0.key < $1.key }.map {
                         .init(key: $0.key, value: $0.value)
                     })))
+        if !variables.isEmpty {
+            o.append(
+                key: "variables",
+                value: .object(
+                    DocumentObject(
+                        variables.sorted { $0.key < $1.key }.map {
+                            .init(key: $0.key, value: $0.value)
+                        })))
+        }
         var body = DocumentObject()
         switch message.body.content {
         case .empty: break
@@ -70,6 +80,9 @@ extension Exchange {
         self.init(
             id: id, message: Message(headers: headers, body: body), properties: properties,
             routeId: snapshot["routeId"]?.scalarText)
+        if case .object(let variableObject)? = snapshot["variables"] {
+            for m in variableObject { variables[m.key] = m.value }
+        }
         if case .string(let kind)? = snapshot["error"]?["kind"] {
             error = ExchangeError(
                 kind: kind, message: snapshot["error"]?["message"]?.scalarText ?? "")

@@ -6,6 +6,10 @@ public struct StepDefinition: Sendable, Hashable, Codable {
     public var kind: StepKind
     public var id: String?
     public var location: SourceLocation
+    /// `variableSend`: the body sent is this variable's value (`to`, `toD`).
+    public var variableSend: String? = nil
+    /// `variableReceive`: the reply's body goes to this variable, not to the message.
+    public var variableReceive: String? = nil
 
     public init(_ kind: StepKind, id: String? = nil, location: SourceLocation) {
         self.kind = kind
@@ -25,6 +29,11 @@ public indirect enum StepKind: Sendable, Hashable, Codable {
     case setBody(ExpressionDefinition)
     case setHeader(name: String, ExpressionDefinition)
     case setProperty(name: String, ExpressionDefinition)
+    case setVariable(name: String, ExpressionDefinition)
+    /// `setVariables`: several at once, in order (a later one may read an earlier one).
+    case setVariables([NamedExpression])
+    /// An exact name, `*`, `prefix*`, or a regular expression, as `removeProperties`.
+    case removeVariable(name: String)
     case removeHeader(name: String)
     case removeHeaders(pattern: String, excludePattern: String?)
     case removeProperty(name: String)
@@ -59,6 +68,9 @@ public indirect enum StepKind: Sendable, Hashable, Codable {
         case .setBody: "setBody"
         case .setHeader: "setHeader"
         case .setProperty: "setProperty"
+        case .setVariable: "setVariable"
+        case .setVariables: "setVariables"
+        case .removeVariable: "removeVariable"
         case .removeHeader: "removeHeader"
         case .removeHeaders: "removeHeaders"
         case .removeProperty: "removeProperty"
@@ -228,4 +240,15 @@ public struct CircuitBreakerConfiguration: Sendable, Hashable, Codable {
     public var permittedNumberOfCallsInHalfOpenState = 10
 
     public init() {}
+}
+
+/// A name and the expression that gives its value (`setVariables`).
+public struct NamedExpression: Sendable, Hashable, Codable {
+    public var name: String
+    public var expression: ExpressionDefinition
+
+    public init(name: String, expression: ExpressionDefinition) {
+        self.name = name
+        self.expression = expression
+    }
 }

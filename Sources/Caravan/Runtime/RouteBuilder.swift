@@ -68,7 +68,16 @@ struct RouteBuilder {
             useOriginalMessage: definition.useOriginalMessage, onExceptions: clauses)
     }
 
+    /// The step's processor, inside a ``VariableIOProcessor`` when it sends or receives
+    /// through variables.
     func processor(_ step: StepDefinition) throws(Diagnostic) -> any Processor {
+        let built = try stepProcessor(step)
+        guard step.variableSend != nil || step.variableReceive != nil else { return built }
+        return VariableIOProcessor(
+            inner: built, send: step.variableSend, receive: step.variableReceive)
+    }
+
+    private func stepProcessor(_ step: StepDefinition) throws(Diagnostic) -> any Processor {
         let at = step.location
         switch step.kind {
         case .to(let uri):
@@ -82,6 +91,14 @@ struct RouteBuilder {
             return SetHeaderProcessor(name: name, expression: try compile(e))
         case .setProperty(let name, let e):
             return SetPropertyProcessor(name: name, expression: try compile(e))
+        case .setVariable(let name, let e):
+            return SetVariableProcessor(name: name, expression: try compile(e))
+        case .setVariables(let named):
+            var compiled: [(name: String, expression: CompiledExpression)] = []
+            for n in named { compiled.append((n.name, try compile(n.expression))) }
+            return SetVariablesProcessor(variables: compiled)
+        case .removeVariable(let name):
+            return RemoveVariableProcessor(pattern: NamePattern(name, ignoreCase: false))
         case .removeHeader(let name):
             return RemoveProcessor(
                 target: .headers, pattern: NamePattern(name, ignoreCase: true), exclude: nil)

@@ -151,6 +151,16 @@ struct SimpleEvaluator {
             return try apply(path, to: message.headers.document)
         case .property(let name, let path):
             return try apply(path, to: exchange.properties[name] ?? .null)
+        case .variable(let name, let path):
+            return try apply(path, to: exchange.variables[name] ?? .null)
+        case .variables(let path):
+            return try apply(
+                path,
+                to: .object(
+                    DocumentObject(
+                        exchange.variables.sorted { $0.key < $1.key }.map {
+                            .init(key: $0.key, value: $0.value)
+                        })))
         case .exchangeId: return .string(exchange.id)
         case .routeId: return exchange.routeId.map(Document.string) ?? .null
         case .exceptionMessage: return exchange.error.map { .string($0.message) } ?? .null

@@ -12,6 +12,10 @@ indirect enum SimpleFunction: Sendable {
     case headers(SimplePath)
     /// `${exchangeProperty.name}`, `${exchangeProperty[name]}`.
     case property(String, SimplePath)
+    /// `${variable.name}`, `${variable:name}`, `${variable[name]}`.
+    case variable(String, SimplePath)
+    /// `${variables}`: all variables as an object.
+    case variables(SimplePath)
     case exchangeId
     case routeId
     /// `${exception.message}` (also `${exception}`).

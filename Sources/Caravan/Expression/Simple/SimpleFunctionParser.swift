@@ -38,6 +38,15 @@ struct SimpleFunctionParser {
                 return .header(name, try path(tail, offset: tailOffset))
             }
         }
+        if t == "variables" { return .variables(SimplePath()) }
+        if let rest = t.dropPrefix("variables"), rest.first == "." || rest.first == "[" {
+            return .variables(try path(String(rest), offset: "variables".count))
+        }
+        if let rest = t.dropPrefix("variable"),
+            let (name, tail, tailOffset) = try memberName(rest, offset: "variable".count)
+        {
+            return .variable(name, try path(tail, offset: tailOffset))
+        }
         for prefix in ["exchangeProperty", "exchangeProperties", "property"] {
             if let rest = t.dropPrefix(prefix),
                 let (name, tail, tailOffset) = try memberName(rest, offset: prefix.count)
@@ -131,10 +140,11 @@ struct SimpleFunctionParser {
     }
 
     static let supportedList =
-        "supported: body, header.x, headers, exchangeProperty.x, exchangeId, routeId, exception.message, date:now:pattern, random(a,b), uuid, env.NAME, file:name, jsonpath(...), bodyAs(Type), headerAs(name,Type)"
+        "supported: body, header.x, headers, exchangeProperty.x, variable.x, variables, exchangeId, routeId, exception.message, date:now:pattern, random(a,b), uuid, env.NAME, file:name, jsonpath(...), bodyAs(Type), headerAs(name,Type)"
 
     static let knownNames = [
-        "body", "header", "headers", "exchangeProperty", "exchangeId", "routeId", "exception",
+        "body", "header", "headers", "exchangeProperty", "variable", "variables", "exchangeId",
+        "routeId", "exception",
         "date", "random", "uuid", "env", "file", "jsonpath", "bodyAs", "headerAs",
         "mandatoryBodyAs", "null", "in.body", "in.header",
     ]
