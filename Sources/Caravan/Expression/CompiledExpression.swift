@@ -76,10 +76,9 @@ public struct CompiledExpression: Sendable {
         switch compiled {
         case .simple(let s): return try s.evaluate(exchange, context: context)
         case .jsonpath(let path):
-            let nodes = path.evaluate(try document(of: message.body))
-            // A singular path (names and indexes only) yields its one value, as Camel's
-            // JsonPath does for definite paths; other paths yield the node list.
-            return path.query.isSingular ? (nodes.first ?? .null) : .array(nodes)
+            // A definite path (names and indexes only) yields its one value, as Camel's
+            // JsonPath does; other paths yield the node list.
+            return path.value(of: try document(of: message.body))
         case .xpath(let xpath): return try xpath.evaluate(try xmlTree(of: message.body)).document
         case .constant(let text): return .string(text)
         case .header(let name): return message.headers[name] ?? .null
@@ -103,11 +102,7 @@ public struct CompiledExpression: Sendable {
         switch compiled {
         case .simple(let s): return try s.matches(exchange, context: context)
         case .jsonpath(let path):
-            let nodes = path.evaluate(try document(of: exchange.message.body))
-            if path.query.isSingular, let only = nodes.first {
-                return SimpleEvaluator.truthiness(only)
-            }
-            return !nodes.isEmpty
+            return path.matches(try document(of: exchange.message.body))
         case .xpath(let xpath):
             return try xpath.evaluate(try xmlTree(of: exchange.message.body)).booleanValue
         default: return SimpleEvaluator.truthiness(try evaluate(exchange, context: context))

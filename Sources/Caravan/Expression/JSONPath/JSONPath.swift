@@ -1,4 +1,6 @@
-/// A compiled RFC 9535 JSONPath query.
+/// A compiled JSONPath query: RFC 9535, and — for what the RFC refuses — Jayway
+/// JsonPath's extensions, as Camel's `jsonpath` language has them (``JaywayFunction``,
+/// ``JaywayOperator``).
 ///
 /// Compile once, evaluate many times; the result is the node list in the order the RFC
 /// defines (document order for arrays, member order for objects):
@@ -15,17 +17,62 @@ public struct JSONPath: Sendable {
     /// The query text as written.
     public let expression: String
     let query: JSONPathQuery
+    /// Jayway's function at the end of the path (`$.items.length()`).
+    let tail: JaywayFunction?
 
     public init(_ expression: String) throws(ExpressionError) {
         self.expression = expression
-        var parser = JSONPathParser(expression)
-        self.query = try parser.parseRootQuery()
+        var strict = JSONPathParser(expression)
+        do {
+            self.query = try strict.parseRootQuery()
+            self.tail = nil
+            return
+        } catch let rfcError {
+            // What RFC 9535 refuses is read again with Jayway's extensions; the error that
+            // got further into the text is the one reported.
+            var jaywayError: ExpressionError
+            do {
+                var text = expression
+                var tail: JaywayFunction?
+                if let (path, function) = try JSONPath.trailingFunction(expression) {
+                    text = path
+                    tail = function
+                }
+                var parser = JSONPathParser(text)
+                parser.jayway = true
+                self.query = try parser.parseRootQuery()
+                self.tail = tail
+                return
+            } catch {
+                jaywayError = error
+            }
+            throw jaywayError.position > rfcError.position ? jaywayError : rfcError
+        }
     }
 
-    /// The values the query selects from `root`.
+    /// The values the query selects from `root` (with a function at its end: its value).
     public func evaluate(_ root: Document) -> [Document] {
         var evaluator = JSONPathEvaluator(root: root)
-        return evaluator.select(query, from: root)
+        let nodes = evaluator.select(query, from: root)
+        guard let tail else { return nodes }
+        return [tail.apply(to: query.isSingular ? (nodes.first ?? .null) : .array(nodes))]
+    }
+
+    /// The value as Camel's jsonpath gives it: a definite path's one value (names and
+    /// indexes only; null when it selects nothing), a function's value, else the list.
+    public func value(of root: Document) -> Document {
+        let nodes = evaluate(root)
+        return tail != nil || query.isSingular ? (nodes.first ?? .null) : .array(nodes)
+    }
+
+    /// Whether the query holds for `root`: a one-value result by its truthiness, a list
+    /// when it is not empty.
+    public func matches(_ root: Document) -> Bool {
+        let nodes = evaluate(root)
+        if tail != nil || query.isSingular {
+            return nodes.first.map(SimpleEvaluator.truthiness) ?? false
+        }
+        return !nodes.isEmpty
     }
 }
 
@@ -70,6 +117,8 @@ indirect enum JSONPathLogical: Sendable {
     case exists(JSONPathQuery)
     /// A function whose result is logical (`match`, `search`).
     case function(JSONPathFunctionCall)
+    /// Jayway's `=~`, `in`, `nin`, `subsetof`, `anyof`, `noneof`, `size`, `empty`.
+    case jayway(JSONPathComparable, JaywayOperator, JaywayOperand)
 }
 
 enum JSONPathComparison: String, Sendable {

@@ -110,6 +110,8 @@ struct JSONPathEvaluator {
             return !select(query, from: current).isEmpty
         case .function(let call):
             return logical(call, current)
+        case .jayway(let l, let op, let r):
+            return jayway(l, op, r, current)
         case .comparison(let l, let op, let r):
             let left = value(l, current)
             let right = value(r, current)

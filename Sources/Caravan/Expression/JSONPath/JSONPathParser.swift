@@ -4,6 +4,8 @@ struct JSONPathParser {
     let text: String
     let scalars: [Unicode.Scalar]
     var index = 0
+    /// Accept Jayway's filter operators (Camel's jsonpath), besides RFC 9535's.
+    var jayway = false
 
     static let maxSafeInteger = 9_007_199_254_740_991  // 2^53 - 1, the RFC's I-JSON range
 
@@ -309,6 +311,11 @@ struct JSONPathParser {
             let right = try parseOperand()
             return .comparison(
                 try comparable(left, at: leftStart), op, try comparable(right, at: rightStart))
+        }
+        if jayway, let op = parseJaywayOperator() {
+            skipBlank()
+            let right = try parseJaywayOperand(for: op)
+            return .jayway(try comparable(left, at: leftStart), op, right)
         }
         index = save
         switch left {

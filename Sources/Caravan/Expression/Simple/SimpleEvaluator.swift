@@ -175,9 +175,7 @@ struct SimpleEvaluator {
         case .env(let name): return context.environmentValue(name).map(Document.string) ?? .null
         case .file(let part): return SimpleFiles.value(part, headers: message.headers)
         case .jsonpath(let path):
-            let nodes = path.evaluate(try bodyDocument())
-            if path.query.isSingular { return nodes.first ?? .null }
-            return .array(nodes)
+            return path.value(of: try bodyDocument())
         case .null: return .null
         }
     }
