@@ -15,7 +15,8 @@ struct CaravanCommand: AsyncParsableCommand {
         version: version,
         subcommands: [
             ConvertCommand.self, EvalCommand.self, ValidateCommand.self, TestCommand.self,
-            SchemaCommand.self, ServeCommand.self, DatabaseCommand.self, DeadLetterCommand.self,
+            SchemaCommand.self, ServeCommand.self, RunCommand.self, DatabaseCommand.self,
+            DeadLetterCommand.self,
             MessagesCommand.self, TokensCommand.self,
         ]
     )

@@ -70,12 +70,25 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
+        try await serve(paths: [routes], privateDatabase: nil, camelLogs: false)
+    }
+
+    /// Runs the route files at `paths` (folders or files) until SIGTERM or SIGINT, on
+    /// `--database`, else `DATABASE_URL`, else a private PostgreSQL beside the routes — or,
+    /// given `privateDatabase` (`caravan run`), on a private PostgreSQL there unless
+    /// `--database` names one. `camelLogs` writes log lines in Camel's shape.
+    func serve(paths: [String], privateDatabase: String?, camelLogs: Bool) async throws {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw CLIFailure.invalid(
                 "--log-level \(logLevel) is not one of trace, debug, info, notice, warning, error, critical"
             )
         }
         LoggingSystem.bootstrap { label in
+            if camelLogs {
+                var handler = CamelLogHandler(label: label)
+                handler.logLevel = level
+                return RedactingLogHandler(handler)
+            }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return RedactingLogHandler(handler)
@@ -85,11 +98,11 @@ struct ServeCommand: AsyncParsableCommand {
         Self.raiseOpenFileLimit(logger: logger)
 
         let placeholders = try RouteFiles.placeholders(
-            for: [routes], propertiesFile: properties, systemProperties: systemProperties)
-        let files = try RouteFiles.read(try RouteFiles.find([routes]))
+            for: paths, propertiesFile: properties, systemProperties: systemProperties)
+        let files = try RouteFiles.read(try RouteFiles.find(paths))
         var loaded = RouteLoader(placeholders: placeholders).load(files)
         loaded.diagnostics += RouteFiles.securityDiagnostics(
-            loaded.routes, placeholders: placeholders, roots: [routes], propertiesFile: properties)
+            loaded.routes, placeholders: placeholders, roots: paths, propertiesFile: properties)
         loaded.diagnostics += RouteFiles.literalSecretWarnings(files)
         for diagnostic in loaded.diagnostics {
             writeError(SecretRedactor.shared.redact(diagnostic.description))
@@ -101,13 +114,16 @@ struct ServeCommand: AsyncParsableCommand {
         }
 
         var settings: NodeSettings
-        if let url = database ?? ProcessInfo.processInfo.environment["DATABASE_URL"] {
+        if let url = database
+            ?? (privateDatabase == nil ? ProcessInfo.processInfo.environment["DATABASE_URL"] : nil)
+        {
             do { _ = try DatabaseURL.configuration(url) } catch {
                 throw CLIFailure.invalid(error.description)
             }
             settings = NodeSettings(database: .url(url))
         } else {
-            settings = NodeSettings(database: .embedded(directory: Self.privateDatabase(routes)))
+            settings = NodeSettings(
+                database: .embedded(directory: privateDatabase ?? Self.privateDatabase(paths[0])))
         }
         var http = NodeSettings.HTTP(host: host, port: port)
         http.bodyLimit = bodyLimit

@@ -21,20 +21,20 @@ final class ServeProcess: Sendable {
     /// `openFiles` caps the process's open files, soft and hard (through util-linux's
     /// `prlimit`, which then executes `caravan` in its own place: the same process).
     init(
-        _ arguments: [String], environment: [String: String] = [:], openFiles: Int? = nil,
-        logPath: String
+        _ arguments: [String], command: String = "serve", environment: [String: String] = [:],
+        openFiles: Int? = nil, logPath: String
     ) throws {
         process = Process()
         let caravan = try #require(Self.executable, "build the caravan executable first")
         if let openFiles {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
-            process.arguments = ["--nofile=\(openFiles):\(openFiles)", "--", caravan, "serve"]
+            process.arguments = ["--nofile=\(openFiles):\(openFiles)", "--", caravan, command]
         } else {
             process.executableURL = URL(fileURLWithPath: caravan)
-            process.arguments = ["serve"]
+            process.arguments = [command]
         }
-        // Tests run side by side: no fixed management port.
-        process.arguments! += ["--management-port", "0"] + arguments
+        // Tests run side by side: no fixed management port (`run` has none).
+        process.arguments! += (command == "serve" ? ["--management-port", "0"] : []) + arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))

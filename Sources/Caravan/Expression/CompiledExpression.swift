@@ -24,6 +24,10 @@ public struct CompiledExpression: Sendable {
     public let language: ExpressionLanguage
     public let text: String
     public let compiled: Compiled
+    /// The value converted to this type (`resultType`).
+    var resultType: SimpleType? = nil
+    /// How a `jsonpath` expression reads its source and shapes its value.
+    public var jsonpathOptions = JSONPathOptions()
 
     /// Compiles `text`. Simple compiles as a template; use ``predicate(_:_:)`` where a
     /// condition is expected (`filter`, `when`).
@@ -68,17 +72,43 @@ public struct CompiledExpression: Sendable {
         self.compiled = .tokenize(tokenizer)
     }
 
-    /// The expression's value for `exchange`.
+    /// The expression's value for `exchange` (converted to ``resultType``, when set).
     public func evaluate(_ exchange: Exchange, context: SimpleContext = SimpleContext())
+        throws(EvaluationError) -> Document
+    {
+        let value = try evaluateRaw(exchange, context: context)
+        guard let resultType else { return value }
+        return try SimpleEvaluator.convert(
+            value, to: resultType, what: "the \(language.rawValue) value")
+    }
+
+    private func evaluateRaw(_ exchange: Exchange, context: SimpleContext)
         throws(EvaluationError) -> Document
     {
         let message = exchange.message
         switch compiled {
         case .simple(let s): return try s.evaluate(exchange, context: context)
         case .jsonpath(let path):
+            let o = jsonpathOptions
+            guard let source = try jsonSource(exchange) else { return .null }
             // A definite path (names and indexes only) yields its one value, as Camel's
             // JsonPath does; other paths yield the node list.
-            return path.value(of: try document(of: message.body))
+            var value = o.alwaysReturnList ? .array(path.evaluate(source)) : path.value(of: source)
+            if o.unpackArray, case .array(let items) = value, items.count == 1 { value = items[0] }
+            if o.writeAsString {
+                func written(_ d: Document) -> Document {
+                    switch d {
+                    case .object, .array: .string(JSONWriter().string(d))
+                    default: d == .null ? .null : .string(SimpleCoercion.text(d))
+                    }
+                }
+                if case .array(let items) = value {
+                    value = .array(items.map(written))
+                } else {
+                    value = written(value)
+                }
+            }
+            return value
         case .xpath(let xpath): return try xpath.evaluate(try xmlTree(of: message.body)).document
         case .constant(let text): return .string(text)
         case .header(let name): return message.headers[name] ?? .null
@@ -102,10 +132,41 @@ public struct CompiledExpression: Sendable {
         switch compiled {
         case .simple(let s): return try s.matches(exchange, context: context)
         case .jsonpath(let path):
-            return path.matches(try document(of: exchange.message.body))
+            guard let source = try jsonSource(exchange) else { return false }
+            return path.matches(source)
         case .xpath(let xpath):
             return try xpath.evaluate(try xmlTree(of: exchange.message.body)).booleanValue
         default: return SimpleEvaluator.truthiness(try evaluate(exchange, context: context))
+        }
+    }
+
+    /// The JSON a `jsonpath` expression reads: the body, or its `source`; nil when it is
+    /// not JSON and `suppressExceptions` is set.
+    func jsonSource(_ exchange: Exchange) throws(EvaluationError) -> Document? {
+        let o = jsonpathOptions
+        do throws(EvaluationError) {
+            guard let source = o.source, !source.isEmpty else {
+                return try document(of: exchange.message.body)
+            }
+            let value: Document?
+            if source.hasPrefix("header:") {
+                value = exchange.message.headers[String(source.dropFirst(7))]
+            } else if source.hasPrefix("property:") {
+                value = exchange.properties[String(source.dropFirst(9))]
+            } else {
+                let name = source.hasPrefix("variable:") ? String(source.dropFirst(9)) : source
+                value = exchange.variables[name]
+            }
+            // Text is read as JSON, as Camel reads a String source.
+            if case .string(let text)? = value {
+                do { return try JSONReader().read(text) } catch {
+                    throw EvaluationError("the jsonpath source \(source) is not JSON: \(error)")
+                }
+            }
+            return value ?? .null
+        } catch {
+            if o.suppressExceptions { return nil }
+            throw error
         }
     }
 

@@ -17,7 +17,8 @@ extension LoadContext {
         "constant": ["expression", "resultType", "trim", "id"],
         "jsonpath": [
             "expression", "resultType", "suppressExceptions", "allowSimple", "allowEasyPredicate",
-            "writeAsString", "unpackArray", "option", "trim", "id",
+            "writeAsString", "unpackArray", "option", "source", "headerName", "propertyName",
+            "variableName", "trim", "id",
         ],
         "xpath": [
             "expression", "resultType", "namespace", "documentType", "saxon", "factoryRef",
@@ -133,13 +134,18 @@ extension LoadContext {
             if language == .xpath, let namespaces = r.node("namespace") {
                 definition.namespaces = namespaceBindings(namespaces)
             }
-            if r.has("resultType"), let type = r.string("resultType"),
-                SimpleType(javaName: type) == nil
-            {
-                error(
-                    r.node("resultType")!.location, "unknown resultType '\(type)'",
-                    hint: "use String, Integer, Long, Double, Boolean, Map or List")
+            if r.has("resultType"), let type = r.string("resultType") {
+                if SimpleType(javaName: type) == nil {
+                    error(
+                        r.node("resultType")!.location, "unknown resultType '\(type)'",
+                        hint:
+                            "use String, Integer, Long, Double, Boolean, Map or List (simple, java.lang. or primitive names)"
+                    )
+                } else {
+                    definition.resultType = type
+                }
             }
+            if language == .jsonpath { definition.jsonpath = jsonpathOptions(&r) }
             absorb(&r)
         default:
             error(
@@ -191,5 +197,40 @@ extension LoadContext {
                 "'namespace' must be a list of {key, value} or a mapping of prefixes to URIs")
         }
         return result
+    }
+}
+
+extension LoadContext {
+    /// Jayway's options by Camel's name, as `option:` takes them (comma-separated).
+    static let jaywayOptions = [
+        "ALWAYS_RETURN_LIST", "SUPPRESS_EXCEPTIONS", "DEFAULT_PATH_LEAF_TO_NULL",
+    ]
+
+    /// The `jsonpath` language's options of a mapping.
+    mutating func jsonpathOptions(_ r: inout MappingReader) -> JSONPathOptions {
+        var o = JSONPathOptions()
+        o.suppressExceptions = r.bool("suppressExceptions", default: false)
+        o.writeAsString = r.bool("writeAsString", default: false)
+        o.unpackArray = r.bool("unpackArray", default: false)
+        if let header = r.string("headerName") { o.source = "header:" + header }
+        if let property = r.string("propertyName") { o.source = "property:" + property }
+        if let variable = r.string("variableName") { o.source = "variable:" + variable }
+        if let source = r.string("source"), !source.isEmpty { o.source = source }
+        if let options = r.string("option") {
+            for option in options.split(separator: ",").map({ $0.trimmingXMLWhitespace() }) {
+                switch option {
+                case "ALWAYS_RETURN_LIST": o.alwaysReturnList = true
+                case "SUPPRESS_EXCEPTIONS": o.suppressExceptions = true
+                // Caravan's paths already give null for a missing leaf.
+                case "DEFAULT_PATH_LEAF_TO_NULL": break
+                default:
+                    error(
+                        r.node("option")!.location,
+                        "the jsonpath option '\(option)' is not supported\(didYouMean(option, among: Self.jaywayOptions))",
+                        hint: "supported: \(Self.jaywayOptions.joined(separator: ", "))")
+                }
+            }
+        }
+        return o
     }
 }

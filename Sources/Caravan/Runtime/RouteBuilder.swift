@@ -85,7 +85,7 @@ struct RouteBuilder {
         case .toD(let uri): return DynamicSendProcessor(uri: try compile(uri))
         case .log(let message, let level, let logName):
             return LogProcessor(
-                message: try compile(message), level: level, logName: logName ?? "caravan.route")
+                message: try compile(message), level: level, logName: logName)
         case .setBody(let e), .transform(let e): return SetBodyProcessor(expression: try compile(e))
         case .setHeader(let name, let e):
             return SetHeaderProcessor(name: name, expression: try compile(e))

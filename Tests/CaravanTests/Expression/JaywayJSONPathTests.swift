@@ -42,7 +42,8 @@ import Testing
         #expect(try skus("$.items[?(@.sku =~ /a-.*/)]") == [])
         #expect(try skus("$.items[?(@.size in ['S', 'M'])]") == ["A-1", "A-3"])
         #expect(try skus("$.items[?(@.size nin ['S', 'M'])]") == ["b-2"])
-        #expect(try skus("$.items[?(@.tags subsetof ['new', 'sale', 'old'])]") == ["A-1", "b-2", "A-3"])
+        #expect(
+            try skus("$.items[?(@.tags subsetof ['new', 'sale', 'old'])]") == ["A-1", "b-2", "A-3"])
         #expect(try skus("$.items[?(@.tags anyof ['new'])]") == ["A-1"])
         #expect(try skus("$.items[?(@.tags noneof ['new'])]") == ["b-2", "A-3"])
         #expect(try skus("$.items[?(@.tags size 1)]") == ["A-3"])
@@ -75,5 +76,70 @@ import Testing
         _ = await routes.run(#"{"items": [{"sku": "A-1"}, {"sku": "B-2"}]}"#)
         let got = try #require(routes.engine.mock("some").received.first)
         #expect(got.headers["count"] == 2)
+    }
+}
+
+/// The jsonpath language's options, as a route sets them.
+@Suite struct JSONPathOptionsTests {
+    @Test func optionsShapeTheValueAndChooseItsSource() async throws {
+        let routes = try await TestRoutes(
+            """
+            - from:
+                uri: direct:in
+                steps:
+                  - setVariable: {name: order, constant: '{"lines": [{"n": 1}]}'}
+                  - setHeader:
+                      name: count
+                      jsonpath: {expression: "$.items.length()", resultType: java.lang.String}
+                  - setHeader:
+                      name: one
+                      jsonpath: {expression: "$.items[?(@.n == 2)]", unpackArray: true}
+                  - setHeader:
+                      name: raw
+                      jsonpath: {expression: "$.items[0]", writeAsString: true}
+                  - setHeader:
+                      name: fromVariable
+                      jsonpath: {expression: "$.lines[0].n", source: "variable:order"}
+                  - setHeader:
+                      name: list
+                      jsonpath: {expression: "$.items[0].n", option: ALWAYS_RETURN_LIST}
+                  - to: mock:out
+            """)
+        _ = await routes.run(#"{"items": [{"n": 1}, {"n": 2}]}"#)
+        let got = try #require(routes.engine.mock("out").received.first)
+        #expect(got.headers["count"] == "2")
+        #expect(got.headers["one"] == ["n": 2])
+        #expect(got.headers["raw"] == #"{"n":1}"#)
+        #expect(got.headers["fromVariable"] == 1)
+        #expect(got.headers["list"] == [1])
+    }
+
+    @Test func suppressExceptionsGivesNullForABodyThatIsNotJSON() async throws {
+        let routes = try await TestRoutes(
+            """
+            - from:
+                uri: direct:in
+                steps:
+                  - setHeader:
+                      name: quiet
+                      jsonpath: {expression: "$.a", suppressExceptions: true}
+                  - to: mock:out
+                  - setHeader: {name: loud, jsonpath: "$.a"}
+            """)
+        let outcome = await routes.run("not json", contentType: nil)
+        #expect(routes.engine.mock("out").received.first?.headers["quiet"] == nil)
+        #expect(outcome.error != nil, "without suppressExceptions the exchange fails")
+    }
+
+    @Test func anUnknownJaywayOptionIsRefusedAtItsPosition() {
+        let result = load(
+            """
+            - from:
+                uri: direct:in
+                steps:
+                  - setHeader: {name: x, jsonpath: {expression: "$.a", option: AS_PATH_LIST}}
+            """)
+        #expect(result.errors.first?.message.contains("'AS_PATH_LIST' is not supported") == true)
+        #expect(result.errors.first?.location.line == 4)
     }
 }

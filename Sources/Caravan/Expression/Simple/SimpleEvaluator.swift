@@ -137,7 +137,7 @@ struct SimpleEvaluator {
             if path.isEmpty { return bodyValue() }
             return try apply(path, to: try bodyDocument())
         case .bodyAs(let type, let mandatory, let path):
-            let converted = try convert(
+            let converted = try Self.convert(
                 path.isEmpty ? bodyValue() : try bodyDocument(), to: type, what: "the body")
             if mandatory, converted == .null {
                 throw EvaluationError("the body is empty but mandatoryBodyAs requires one")
@@ -146,7 +146,8 @@ struct SimpleEvaluator {
         case .header(let name, let path):
             return try apply(path, to: message.headers[name] ?? .null)
         case .headerAs(let name, let type):
-            return try convert(message.headers[name] ?? .null, to: type, what: "the header \(name)")
+            return try Self.convert(
+                message.headers[name] ?? .null, to: type, what: "the header \(name)")
         case .headers(let path):
             return try apply(path, to: message.headers.document)
         case .property(let name, let path):
@@ -251,7 +252,8 @@ struct SimpleEvaluator {
         }
     }
 
-    func convert(_ value: Document, to type: SimpleType, what: String) throws(EvaluationError)
+    static func convert(_ value: Document, to type: SimpleType, what: String)
+        throws(EvaluationError)
         -> Document
     {
         if value == .null { return .null }

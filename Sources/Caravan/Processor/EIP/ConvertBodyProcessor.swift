@@ -46,8 +46,7 @@ struct ConvertBodyProcessor: Processor {
                 }
             }
             do throws(EvaluationError) {
-                let converted = try SimpleEvaluator(exchange: exchange, context: context.simple)
-                    .convert(value, to: target, what: "the body")
+                let converted = try SimpleEvaluator.convert(value, to: target, what: "the body")
                 guard
                     target.matches(converted) || (target == .integer && converted.scalarText != nil)
                 else {
