@@ -3,7 +3,7 @@ import Logging
 import PostgresNIO
 
 /// Keeps the store's tables small: deletes `done` messages older than the retention age,
-/// a batch at a time (short transactions, no long locks, autovacuum keeps up). Dead
+/// and the signatures of signed requests whose replay window ended, a batch at a time (short transactions, no long locks, autovacuum keeps up). Dead
 /// letters, replayed originals and discarded messages stay: they are the operators'
 /// history. One node at a time does this: each batch takes a transaction-scoped advisory
 /// lock in its own statement, so the lock ends with the statement whatever happens to the
@@ -87,6 +87,37 @@ public struct Housekeeping: Sendable {
                 "pruned done messages",
                 metadata: ["count": "\(total)", "older_than": "\(retention)"])
         }
+        try await pruneSignatures(key)
         return .pruned(total)
+    }
+
+    /// Deletes the signatures whose replay window ended, under the maintenance lock.
+    func pruneSignatures(_ key: Int64) async throws(StoreError) {
+        let table = schema.table("seen_signatures")
+        let sql = """
+            WITH lock AS (SELECT pg_try_advisory_xact_lock($2) AS locked),
+            deleted AS (
+                DELETE FROM \(table) WHERE (SELECT locked FROM lock) AND ctid IN (
+                    SELECT ctid FROM \(table) WHERE until < now() LIMIT $1
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING 1)
+            SELECT (SELECT locked FROM lock), (SELECT count(*)::int FROM deleted)
+            """
+        while !Task.isCancelled {
+            var b = PostgresBindings()
+            b.append(batchSize)
+            b.append(key)
+            let query = PostgresQuery(unsafeSQL: sql, binds: b)
+            let (locked, deleted) = try await statements.run { [client, logger] in
+                var result = (false, 0)
+                for try await row in try await client.query(query, logger: logger)
+                    .decode((Bool, Int).self)
+                {
+                    result = row
+                }
+                return result
+            }
+            if !locked || deleted < batchSize { return }
+        }
     }
 }

@@ -47,6 +47,30 @@ import Testing
         }
     }
 
+    @Test func signaturesWhoseReplayWindowEndedAreForgottenInBatches() async throws {
+        try await TestDatabase.withStore { client, schema in
+            try await client.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO "\(schema.name)".seen_signatures (policy, signature, until)
+                        SELECT 'hooks', 'ended-' || n, now() - interval '1 minute'
+                        FROM generate_series(1, 5) AS n
+                        UNION ALL SELECT 'hooks', 'live', now() + interval '5 minutes'
+                        """))
+            var housekeeping = Housekeeping(client: client, schema: schema)
+            housekeeping.batchSize = 2
+            _ = try await housekeeping.runOnce()
+            var left: [String] = []
+            for try await signature in try await client.query(
+                PostgresQuery(
+                    unsafeSQL: "SELECT signature FROM \"\(schema.name)\".seen_signatures")
+            ).decode(String.self) {
+                left.append(signature)
+            }
+            #expect(left == ["live"])
+        }
+    }
+
     @Test func aRoundIsSkippedWhileAnotherNodeHoldsTheMaintenanceLock() async throws {
         try await TestDatabase.withStore { client, schema in
             try await seed(client, schema)
