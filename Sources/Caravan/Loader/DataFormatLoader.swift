@@ -12,7 +12,11 @@ extension LoadContext {
         "csv": [
             "id", "delimiter", "quote", "useMaps", "useOrderedMaps", "header", "skipHeaderRecord",
             "trim", "ignoreEmptyLines", "recordSeparator", "quoteDisabled",
-            "ignoreSurroundingSpaces", "lazyLoad", "format",
+            "ignoreSurroundingSpaces", "lazyLoad", "format", "formatName", "commentMarker",
+            "commentMarkerDisabled", "escape", "escapeDisabled", "nullString",
+            "nullStringDisabled", "allowMissingColumnNames", "ignoreHeaderCase",
+            "captureHeaderRecord", "trailingDelimiter", "headerDisabled",
+            "recordSeparatorDisabled",
         ],
     ]
 
@@ -84,11 +88,38 @@ extension LoadContext {
                 f.bool("trim", default: false) || f.bool("ignoreSurroundingSpaces", default: false)
             o.ignoreEmptyLines = f.bool("ignoreEmptyLines", default: true)
             if let rs = f.string("recordSeparator") { o.recordSeparator = rs }
-            if let format = f.string("format"), !["DEFAULT", "RFC4180", "EXCEL"].contains(format) {
-                error(
-                    f.node("format")!.location, "csv format '\(format)' is not supported",
-                    hint: "use DEFAULT, RFC4180 or EXCEL, or set delimiter and quote")
+            if f.bool("recordSeparatorDisabled", default: false) { o.recordSeparator = "" }
+            for key in ["format", "formatName"] {
+                guard let format = f.string(key) else { continue }
+                switch format {
+                case "DEFAULT", "RFC4180", "EXCEL": break
+                // Apache Commons CSV's tab-delimited format.
+                case "TDF": o.delimiter = "\t"
+                default:
+                    error(
+                        f.node(key)!.location, "csv format '\(format)' is not supported",
+                        hint: "use DEFAULT, RFC4180, EXCEL or TDF, or set delimiter and quote")
+                }
             }
+            if !f.bool("commentMarkerDisabled", default: false) {
+                o.commentMarker = f.string("commentMarker")
+            }
+            if !f.bool("escapeDisabled", default: false) { o.escape = f.string("escape") }
+            if !f.bool("nullStringDisabled", default: false) {
+                o.nullString = f.string("nullString")
+            }
+            for (key, value) in [("commentMarker", o.commentMarker), ("escape", o.escape)] {
+                if let value, value.unicodeScalars.count != 1 {
+                    error(f.node(key)!.location, "csv \(key) must be one character, not '\(value)'")
+                }
+            }
+            o.allowMissingColumnNames = f.bool("allowMissingColumnNames", default: false)
+            o.trailingDelimiter = f.bool("trailingDelimiter", default: false)
+            o.captureHeaderRecord = f.bool("captureHeaderRecord", default: false)
+            if f.bool("headerDisabled", default: false) { o.skipHeaderRecord = true }
+            // Accepted, and changes nothing: column names are kept as the header writes
+            // them, and looked up exactly.
+            _ = f.bool("ignoreHeaderCase", default: false)
             do {
                 _ = try o.options.validated()
             } catch {

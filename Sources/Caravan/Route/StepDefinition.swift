@@ -176,6 +176,13 @@ public struct CSVOptionsDefinition: Sendable, Hashable, Codable {
     public var trim: Bool = false
     public var ignoreEmptyLines: Bool = true
     public var recordSeparator: String = "\r\n"
+    public var commentMarker: String? = nil
+    public var escape: String? = nil
+    public var nullString: String? = nil
+    public var allowMissingColumnNames = false
+    public var trailingDelimiter = false
+    /// Unmarshal: the header record goes to the `CamelCsvHeaderRecord` header.
+    public var captureHeaderRecord = false
 
     public init() {}
 
@@ -190,6 +197,11 @@ public struct CSVOptionsDefinition: Sendable, Hashable, Codable {
         o.trim = trim
         o.ignoreEmptyLines = ignoreEmptyLines
         o.recordSeparator = recordSeparator
+        o.commentMarker = commentMarker?.unicodeScalars.first
+        o.escape = escape?.unicodeScalars.first
+        o.nullString = nullString
+        o.allowMissingColumnNames = allowMissingColumnNames
+        o.trailingDelimiter = trailingDelimiter
         return o
     }
 }

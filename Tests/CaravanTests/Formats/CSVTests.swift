@@ -46,6 +46,43 @@ import Testing
             } == [["x": "1", "y": "2"]])
     }
 
+    /// Options of Camel 4's csv data format beyond the basics.
+    @Test func commentsEscapesNullsAndMissingColumnNames() throws {
+        #expect(
+            try read("# exported\na,b\n# a note\n1,2\n") { $0.commentMarker = "#" }
+                == [["a": "1", "b": "2"]])
+        // Without a comment marker the line is data.
+        #expect(try read("a\n# x\n") == [["a": "# x"]])
+        #expect(
+            try read("a,b\n1\\,5,\"say \\\"hi\\\"\"\n") { $0.escape = "\\" }
+                == [["a": "1,5", "b": #"say "hi""#]])
+        #expect(
+            try read("a,b\nNULL,2\n") { $0.nullString = "NULL" } == [["a": .null, "b": "2"]])
+        #expect(throws: FormatError.self) { try read("a,,c\n1,2,3\n") }
+        #expect(
+            try read("a,,c\n1,2,3\n") { $0.allowMissingColumnNames = true }
+                == [["a": "1", "": "2", "c": "3"]])
+        var writer = CSVWriter()
+        writer.options.nullString = "NULL"
+        writer.options.trailingDelimiter = true
+        writer.options.recordSeparator = "\n"
+        #expect(writer.string([["a": "1", "b": .null]]) == "a,b,\n1,NULL,\n")
+    }
+
+    @Test func captureHeaderRecordPutsTheHeaderInAMessageHeader() async throws {
+        let routes = try await TestRoutes(
+            """
+            - from:
+                uri: direct:in
+                steps:
+                  - unmarshal: {csv: {captureHeaderRecord: true, commentMarker: "#"}}
+                  - to: mock:out
+            """)
+        _ = await routes.run("# export\na,b\n1,2\n", contentType: nil)
+        let got = try #require(routes.engine.mock("out").received.first)
+        #expect(got.headers["CamelCsvHeaderRecord"] == ["a", "b"])
+    }
+
     @Test func shortRecordsKeepTheColumnsTheyHave() throws {
         #expect(try read("a,b,c\n1,2") == [["a": "1", "b": "2"]])
     }

@@ -23,6 +23,20 @@ public struct CSVOptions: Sendable, Hashable {
     public var ignoreEmptyLines: Bool = true
     /// What ends a record when writing (RFC 4180 says CRLF).
     public var recordSeparator: String = "\r\n"
+    /// A line starting with this character is a comment, skipped (Camel's
+    /// `commentMarker`; none by default).
+    public var commentMarker: Unicode.Scalar? = nil
+    /// The character that makes the next one literal, inside and outside quotes (Camel's
+    /// `escape`; none by default).
+    public var escape: Unicode.Scalar? = nil
+    /// Reading: a field equal to this text is null. Writing: null is written as it
+    /// (Camel's `nullString`; by default null is an empty field).
+    public var nullString: String? = nil
+    /// Reading: a header may name a column with an empty name (else that is an error, as
+    /// Apache Commons CSV's default).
+    public var allowMissingColumnNames = false
+    /// Writing: a delimiter after the last field of each record.
+    public var trailingDelimiter = false
 
     public init() {}
 
@@ -37,6 +51,13 @@ public struct CSVOptions: Sendable, Hashable {
             throw CSVOptionError(
                 "the quote must be one ASCII character that differs from the delimiter, not '\(quote)'"
             )
+        }
+        for (name, mark) in [("commentMarker", commentMarker), ("escape", escape)] {
+            if let mark, !mark.isASCII || mark == delimiter || mark == quote || mark == "\n" {
+                throw CSVOptionError(
+                    "the \(name) must be one ASCII character other than the delimiter, the quote and a newline, not '\(mark)'"
+                )
+            }
         }
         return self
     }

@@ -30,6 +30,16 @@ public struct CSVReader: Sendable {
 
     public func read(_ text: String) throws(FormatError) -> Document { try read(Array(text.utf8)) }
 
+    /// The first record's fields (the header record), or nil for an empty input.
+    public func headerRecord(_ bytes: [UInt8]) throws(FormatError) -> [String]? {
+        let result = bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(FormatError) in
+                try CSVRecordParser(bytes: buffer, options: options).records().first?.fields
+            }
+        }
+        return try result.get()
+    }
+
     public func read(_ buffer: UnsafeBufferPointer<UInt8>) throws(FormatError) -> Document {
         if buffer.count > limits.maxBytes {
             throw FormatError(
@@ -43,15 +53,24 @@ public struct CSVReader: Sendable {
         if options.skipHeaderRecord, !records.isEmpty, !options.useMaps || options.header != nil {
             records.removeFirst()
         }
+        let null = options.nullString
+        func value(_ field: String) -> Document { field == null ? .null : .string(field) }
         guard options.useMaps else {
-            return .array(records.map { .array($0.fields.map(Document.string)) })
+            return .array(records.map { .array($0.fields.map(value)) })
         }
         let header: [String]
         if let given = options.header {
             header = given
         } else {
             guard !records.isEmpty else { return .array([]) }
-            header = records.removeFirst().fields
+            let first = records.removeFirst()
+            header = first.fields
+            if !options.allowMissingColumnNames, let gap = header.firstIndex(of: "") {
+                throw FormatError(
+                    .csv, line: first.line, column: 1,
+                    "the header names no column \(gap + 1)",
+                    hint: "name every column in the header record, or set allowMissingColumnNames")
+            }
         }
         var rows: [Document] = []
         rows.reserveCapacity(records.count)
@@ -63,8 +82,8 @@ public struct CSVReader: Sendable {
                     hint: "quote fields that contain the delimiter '\(options.delimiter)'")
             }
             var object = DocumentObject()
-            for (name, value) in zip(header, record.fields) {
-                object.append(key: name, value: .string(value))
+            for (name, field) in zip(header, record.fields) {
+                object.append(key: name, value: value(field))
             }
             rows.append(.object(object))
         }
@@ -85,6 +104,8 @@ struct CSVRecordParser {
     let quote: UInt8
     let trim: Bool
     let ignoreEmptyLines: Bool
+    let comment: UInt8?
+    let escape: UInt8?
 
     init(bytes: UnsafeBufferPointer<UInt8>, options: CSVOptions) {
         self.bytes = bytes
@@ -92,6 +113,8 @@ struct CSVRecordParser {
         self.quote = UInt8(options.quote.value & 0x7F)
         self.trim = options.trim
         self.ignoreEmptyLines = options.ignoreEmptyLines
+        self.comment = options.commentMarker.map { UInt8($0.value & 0x7F) }
+        self.escape = options.escape.map { UInt8($0.value & 0x7F) }
     }
 
     func records() throws(FormatError) -> [CSVRecord] {
@@ -135,6 +158,20 @@ struct CSVRecordParser {
 
         while i < n {
             let b = bytes[i]
+            // A comment line: from the marker at a record's start to its line end.
+            if let comment, b == comment, fieldStart, fields.isEmpty, field.isEmpty {
+                while i < n, bytes[i] != 0x0A, bytes[i] != 0x0D { i += 1 }
+                if i < n { i += (bytes[i] == 0x0D && i + 1 < n && bytes[i + 1] == 0x0A) ? 2 : 1 }
+                line += 1
+                recordLine = line
+                continue
+            }
+            if let escape, b == escape, i + 1 < n {
+                field.append(bytes[i + 1])
+                fieldStart = false
+                i += 2
+                continue
+            }
             if fieldStart && b == quote {
                 // Leading spaces before a quote are allowed when trimming.
                 if trim { field.removeAll() }
@@ -145,6 +182,11 @@ struct CSVRecordParser {
                 var closed = false
                 while i < n {
                     let c = bytes[i]
+                    if let escape, c == escape, i + 1 < n {
+                        field.append(bytes[i + 1])
+                        i += 2
+                        continue
+                    }
                     if c == quote {
                         if i + 1 < n, bytes[i + 1] == quote {
                             field.append(quote)

@@ -52,6 +52,10 @@ public struct CSVWriter: Sendable {
         let quote = UInt8(options.quote.value & 0x7F)
         for (i, field) in fields.enumerated() {
             if i > 0 { out.append(delimiter) }
+            if field == .null, let null = options.nullString {
+                out.append(contentsOf: null.utf8)
+                continue
+            }
             let text = field.scalarText ?? (field == .null ? "" : JSONWriter().string(field))
             let utf8 = Array(text.utf8)
             let needsQuotes =
@@ -68,6 +72,7 @@ public struct CSVWriter: Sendable {
                 out.append(contentsOf: utf8)
             }
         }
+        if options.trailingDelimiter { out.append(delimiter) }
         out.append(contentsOf: options.recordSeparator.utf8)
     }
 }

@@ -39,7 +39,17 @@ struct DataFormatProcessor: Processor {
             switch format {
             case .json: document = try JSONReader().read(bytes)
             case .xml: document = try XMLReader().read(bytes)
-            case .csv(let o): document = try CSVReader(options: o.options).read(bytes)
+            case .csv(let o):
+                let reader = CSVReader(options: o.options)
+                document = try reader.read(bytes)
+                if o.captureHeaderRecord {
+                    var header = o.header
+                    if header == nil { header = try reader.headerRecord(bytes) }
+                    if let header {
+                        exchange.message.headers["CamelCsvHeaderRecord"] = .array(
+                            header.map(Document.string))
+                    }
+                }
             }
             exchange.message.body = Body(document: document)
         } catch {
