@@ -260,13 +260,19 @@ extension LoadContext {
             // Idempotent repositories: whatever Camel class is named, the server keeps the
             // keys in PostgreSQL and route tests in memory.
             if LoadContext.idempotentRepositoryTypes.contains(simple) { continue }
-            guard let strategy = AggregationStrategyName(rawValue: simple) else {
+            guard var strategy = AggregationStrategyName(rawValue: simple) else {
                 error(
                     r.location, "the bean '\(name)' of type '\(type)' is not one Caravan provides",
                     hint:
                         "beans may only be Camel's built-in aggregation strategies (\(AggregationStrategyName.allCases.map(\.rawValue).joined(separator: ", "))) or idempotent repositories (\(LoadContext.idempotentRepositoryTypes.sorted().joined(separator: ", ")))"
                 )
                 continue
+            }
+            // The properties Camel would set on the bean: the ones that need no Java.
+            if let node = r.node("properties"), var p = reader(node, name: "properties") {
+                p.rejectUnknownKeys(strategy.kind == .string ? ["delimiter"] : [])
+                if let delimiter = p.string("delimiter") { strategy.delimiter = delimiter }
+                absorb(&p)
             }
             beanStrategies[name] = strategy
         }

@@ -511,9 +511,11 @@ extension LoadContext {
     mutating func aggregationStrategy(_ r: inout MappingReader) -> AggregationStrategyName? {
         guard let node = r.node("aggregationStrategy"), let text = r.string("aggregationStrategy")
         else { return nil }
-        if let bean = beanStrategies[text] ?? beanStrategies[String(text.drop { $0 == "#" })] {
-            return bean
-        }
+        // A bean by its name: `joiner`, `#joiner` or `#bean:joiner`.
+        var beanName = text
+        if beanName.hasPrefix("#bean:") { beanName = String(beanName.dropFirst(6)) }
+        if beanName.hasPrefix("#") { beanName = String(beanName.dropFirst()) }
+        if let bean = beanStrategies[beanName] { return bean }
         var name = text
         if name.hasPrefix("#class:") { name = String(name.dropFirst(7)) }
         if name.hasPrefix("#") { name = String(name.dropFirst()) }

@@ -5,7 +5,7 @@ extension AggregationStrategyName {
     /// ones its parts or branches produced (in order).
     func aggregate(original: Exchange, results: [Exchange]) -> Exchange {
         var out = original
-        switch self {
+        switch kind {
         case .useOriginal:
             return original
         case .useLatest:
@@ -28,7 +28,8 @@ extension AggregationStrategyName {
                         ]
                     }))
         case .string:
-            out.message.body = Body(text: results.map(\.message.body.text).joined())
+            out.message.body = Body(
+                text: results.map(\.message.body.text).joined(separator: delimiter))
         }
         return out
     }
@@ -38,7 +39,7 @@ extension AggregationStrategyName {
     /// file kept every part's final exchange until the end, and a failure saved them
     /// all with the failure point: 50,000 CSV rows held about 100 MB.
     func collect(_ result: Exchange, into results: inout [Exchange]) {
-        switch self {
+        switch kind {
         case .useOriginal: break
         case .useLatest: results = [result]
         case .groupedBody, .groupedExchange, .string: results.append(result)

@@ -141,12 +141,41 @@ public struct SplitDefinition: Sendable, Hashable, Codable {
 }
 
 /// Camel's built-in aggregation strategies that Caravan provides.
-public enum AggregationStrategyName: String, Sendable, Hashable, Codable, CaseIterable {
+public enum AggregationStrategyKind: String, Sendable, Hashable, Codable, CaseIterable {
     case groupedBody = "GroupedBodyAggregationStrategy"
     case groupedExchange = "GroupedExchangeAggregationStrategy"
     case useLatest = "UseLatestAggregationStrategy"
     case useOriginal = "UseOriginalAggregationStrategy"
     case string = "StringAggregationStrategy"
+}
+
+/// A built-in aggregation strategy with the properties a `beans` entry gave it
+/// (`StringAggregationStrategy`'s `delimiter`).
+public struct AggregationStrategyName: Sendable, Hashable, Codable {
+    public var kind: AggregationStrategyKind
+    /// `StringAggregationStrategy`: put between the bodies.
+    public var delimiter: String = ""
+
+    public init(_ kind: AggregationStrategyKind, delimiter: String = "") {
+        self.kind = kind
+        self.delimiter = delimiter
+    }
+
+    public init?(rawValue: String) {
+        guard let kind = AggregationStrategyKind(rawValue: rawValue) else { return nil }
+        self.init(kind)
+    }
+
+    public var rawValue: String { kind.rawValue }
+
+    public static let groupedBody = AggregationStrategyName(.groupedBody)
+    public static let groupedExchange = AggregationStrategyName(.groupedExchange)
+    public static let useLatest = AggregationStrategyName(.useLatest)
+    public static let useOriginal = AggregationStrategyName(.useOriginal)
+    public static let string = AggregationStrategyName(.string)
+    public static let allCases = AggregationStrategyKind.allCases.map {
+        AggregationStrategyName($0)
+    }
 }
 
 /// A `marshal`/`unmarshal` data format and its options.

@@ -62,6 +62,17 @@ import Testing
         #expect(throws: ExpressionError.self) { try JSONPath("$.items.index(x)") }
     }
 
+    /// Found by the fuzzer: thousands of '(' exhausted the stack.
+    @Test func nestingIsBoundedWithAnErrorNotACrash() throws {
+        let deep = "$.a[?" + String(repeating: "(", count: 5000) + "@.b"
+        let error = try #require(throws: ExpressionError.self) { try JSONPath(deep) }
+        #expect(error.message.contains("nests more than 64 levels"))
+        let fine =
+            "$.items[?" + String(repeating: "(", count: 40) + "@.price > 9"
+            + String(repeating: ")", count: 40) + "]"
+        #expect(try JSONPath(fine).evaluate(store).count == 2)
+    }
+
     @Test func aRouteGetsTheFunctionsValue() async throws {
         let routes = try await TestRoutes(
             """

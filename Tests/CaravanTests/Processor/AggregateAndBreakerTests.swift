@@ -279,3 +279,42 @@ final class Gate: Sendable {
         #expect(s.phase == .open(since: t0 + .seconds(11)))
     }
 }
+
+/// `beans` of Camel's built-in strategies, with the properties that need no Java.
+@Suite struct AggregationBeanTests {
+    @Test func aStringStrategyBeanJoinsWithItsDelimiterByAnyReference() async throws {
+        for reference in ["joiner", "#joiner", "#bean:joiner"] {
+            let routes = try await TestRoutes(
+                """
+                - beans:
+                    - name: joiner
+                      type: "#class:org.apache.camel.processor.aggregate.StringAggregationStrategy"
+                      properties: {delimiter: "|"}
+                - from:
+                    uri: direct:in
+                    steps:
+                      - aggregate:
+                          correlationExpression: {header: order}
+                          aggregationStrategy: "\(reference)"
+                          completionSize: 3
+                          steps: [{to: mock:out}]
+                """)
+            for body in ["a", "b", "c"] {
+                _ = await routes.run(body, contentType: nil, headers: [("order", "1")])
+            }
+            #expect(routes.bodies("out") == ["a|b|c"], "\(reference)")
+        }
+    }
+
+    @Test func aPropertyThatNeedsJavaIsRefusedAtItsPosition() {
+        let result = load(
+            """
+            - beans:
+                - name: latest
+                  type: "#class:org.apache.camel.processor.aggregate.UseLatestAggregationStrategy"
+                  properties: {propagateException: true}
+            """)
+        #expect(result.errors.first?.message.contains("propagateException") == true)
+        #expect(result.errors.first?.location.line == 4)
+    }
+}

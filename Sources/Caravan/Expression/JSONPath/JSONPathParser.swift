@@ -6,6 +6,10 @@ struct JSONPathParser {
     var index = 0
     /// Accept Jayway's filter operators (Camel's jsonpath), besides RFC 9535's.
     var jayway = false
+    /// How deep parentheses and filters nest here: bounded, so a hostile expression
+    /// cannot exhaust the stack (the fuzzer's `$.o[?((((…` did).
+    var nesting = 0
+    static let maxNesting = 64
 
     static let maxSafeInteger = 9_007_199_254_740_991  // 2^53 - 1, the RFC's I-JSON range
 
@@ -282,6 +286,13 @@ struct JSONPathParser {
     /// paren-expr / comparison-expr / test-expr
     mutating func parseBasic() throws(ExpressionError) -> JSONPathLogical {
         let start = index
+        nesting += 1
+        defer { nesting -= 1 }
+        guard nesting <= Self.maxNesting else {
+            throw error(
+                "the expression nests more than \(Self.maxNesting) levels of parentheses and filters",
+                hint: "flatten it: combine conditions with && and ||")
+        }
         if peek() == "!" {
             index += 1
             skipBlank()
