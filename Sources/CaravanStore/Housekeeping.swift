@@ -41,29 +41,52 @@ public struct Housekeeping: Sendable {
         case pruned(Int)
     }
 
-    /// Runs one round: prunes old `done` rows in batches until none is left.
+    /// Runs one round: prunes old `done` rows in batches until none is left, then the
+    /// signatures whose replay window ended.
     @discardableResult
     public func runOnce() async throws(StoreError) -> Round {
-        // The lock and the batch in one statement, hence one transaction: the lock cannot
-        // outlive it. `locked` is evaluated once, before the DELETE reads any row.
+        let messages = schema.table("messages")
+        let old = try await deleteInBatches(
+            from: messages,
+            """
+            SELECT id FROM \(messages)
+            WHERE state = 'done' AND updated_at < now() - \(retention.milliseconds) * interval '1 millisecond'
+            """, key: "id")
+        guard let old else { return .skipped }
+        if old > 0 {
+            logger.info(
+                "pruned done messages",
+                metadata: ["count": "\(old)", "older_than": "\(retention)"])
+        }
+        let signatures = schema.table("seen_signatures")
+        _ = try await deleteInBatches(
+            from: signatures, "SELECT ctid FROM \(signatures) WHERE until < now()", key: "ctid")
+        return .pruned(old)
+    }
+
+    /// Deletes the rows `select` picks (by their `key` column) from `table`, `batchSize`
+    /// per statement until fewer are left: how many, or nil when another node held the
+    /// maintenance lock from the start.
+    ///
+    /// The lock and the batch are one statement, hence one transaction: the lock cannot
+    /// outlive it. `locked` is evaluated once, before the DELETE reads any row.
+    func deleteInBatches(from table: String, _ select: String, key column: String)
+        async throws(StoreError) -> Int?
+    {
         let sql = """
-            WITH lock AS (SELECT pg_try_advisory_xact_lock($3) AS locked),
+            WITH lock AS (SELECT pg_try_advisory_xact_lock($2) AS locked),
             deleted AS (
-                DELETE FROM \(schema.table("messages")) WHERE (SELECT locked FROM lock) AND id IN (
-                    SELECT id FROM \(schema.table("messages"))
-                    WHERE state = 'done' AND updated_at < now() - $1 * interval '1 millisecond'
-                    LIMIT $2
-                    FOR UPDATE SKIP LOCKED)
+                DELETE FROM \(table) WHERE (SELECT locked FROM lock) AND \(column) IN (
+                    \(select) LIMIT $1 FOR UPDATE SKIP LOCKED)
                 RETURNING 1)
             SELECT (SELECT locked FROM lock), (SELECT count(*)::int FROM deleted)
             """
-        let key = Housekeeping.lockKey(schema)
+        let lock = Housekeeping.lockKey(schema)
         var total = 0
         while !Task.isCancelled {
             var b = PostgresBindings()
-            b.append(retention.milliseconds)
             b.append(batchSize)
-            b.append(key)
+            b.append(lock)
             let query = PostgresQuery(unsafeSQL: sql, binds: b)
             // Each statement on its own deadline: a round may delete for minutes.
             let (locked, deleted) = try await statements.run { [client, logger] in
@@ -76,48 +99,12 @@ public struct Housekeeping: Sendable {
                 return result
             }
             if !locked {
-                if total == 0 { return .skipped }
+                if total == 0 { return nil }
                 break  // another node took over between two batches
             }
             total += deleted
             if deleted < batchSize { break }
         }
-        if total > 0 {
-            logger.info(
-                "pruned done messages",
-                metadata: ["count": "\(total)", "older_than": "\(retention)"])
-        }
-        try await pruneSignatures(key)
-        return .pruned(total)
-    }
-
-    /// Deletes the signatures whose replay window ended, under the maintenance lock.
-    func pruneSignatures(_ key: Int64) async throws(StoreError) {
-        let table = schema.table("seen_signatures")
-        let sql = """
-            WITH lock AS (SELECT pg_try_advisory_xact_lock($2) AS locked),
-            deleted AS (
-                DELETE FROM \(table) WHERE (SELECT locked FROM lock) AND ctid IN (
-                    SELECT ctid FROM \(table) WHERE until < now() LIMIT $1
-                    FOR UPDATE SKIP LOCKED)
-                RETURNING 1)
-            SELECT (SELECT locked FROM lock), (SELECT count(*)::int FROM deleted)
-            """
-        while !Task.isCancelled {
-            var b = PostgresBindings()
-            b.append(batchSize)
-            b.append(key)
-            let query = PostgresQuery(unsafeSQL: sql, binds: b)
-            let (locked, deleted) = try await statements.run { [client, logger] in
-                var result = (false, 0)
-                for try await row in try await client.query(query, logger: logger)
-                    .decode((Bool, Int).self)
-                {
-                    result = row
-                }
-                return result
-            }
-            if !locked || deleted < batchSize { return }
-        }
+        return total
     }
 }

@@ -19,6 +19,13 @@ final class Gate: Sendable {
         }
     }
 
+    /// An engine for `yaml` whose sleeps wait for this gate.
+    func engine(_ yaml: String) throws -> RouteEngine {
+        try RouteEngine(
+            routes: RouteLoader().load([RouteFile(path: "t.yaml", text: yaml)]).routes,
+            settings: ProcessContext.Settings(sleep: { await self.sleep($0) }))
+    }
+
     func open() {
         for c in waiting.withLock({ w in
             defer { w = [] }; return w
@@ -115,23 +122,18 @@ final class Gate: Sendable {
         }
         #expect(routes.bodies("aggregated") == ["ab"])
         let gate = Gate()
-        let timed = try RouteEngine(
-            routes: RouteLoader().load([
-                RouteFile(
-                    path: "t.yaml",
-                    text: """
-                        - from:
-                            uri: direct:in
-                            steps:
-                              - aggregate:
-                                  correlationExpression: {header: order}
-                                  aggregationStrategy: StringAggregationStrategy
-                                  completionTimeout: 60000
-                                  completionTimeoutExpression: {header: wait}
-                                  steps: [{to: mock:aggregated}]
-                        """)
-            ]).routes,
-            settings: ProcessContext.Settings(sleep: { await gate.sleep($0) }))
+        let timed = try gate.engine(
+            """
+                - from:
+                    uri: direct:in
+                    steps:
+                      - aggregate:
+                          correlationExpression: {header: order}
+                          aggregationStrategy: StringAggregationStrategy
+                          completionTimeout: 60000
+                          completionTimeoutExpression: {header: wait}
+                          steps: [{to: mock:aggregated}]
+            """)
         _ = await timed.run(
             timed.routeIds[0],
             Exchange(
@@ -170,23 +172,18 @@ final class Gate: Sendable {
         #expect(other.error == nil)
 
         let gate = Gate()
-        let discarding = try RouteEngine(
-            routes: RouteLoader().load([
-                RouteFile(
-                    path: "t.yaml",
-                    text: """
-                        - from:
-                            uri: direct:in
-                            steps:
-                              - aggregate:
-                                  correlationExpression: {header: order}
-                                  aggregationStrategy: StringAggregationStrategy
-                                  completionTimeout: 1000
-                                  discardOnCompletionTimeout: true
-                                  steps: [{to: mock:aggregated}]
-                        """)
-            ]).routes,
-            settings: ProcessContext.Settings(sleep: { await gate.sleep($0) }))
+        let discarding = try gate.engine(
+            """
+                - from:
+                    uri: direct:in
+                    steps:
+                      - aggregate:
+                          correlationExpression: {header: order}
+                          aggregationStrategy: StringAggregationStrategy
+                          completionTimeout: 1000
+                          discardOnCompletionTimeout: true
+                          steps: [{to: mock:aggregated}]
+            """)
         _ = await discarding.run(
             discarding.routeIds[0],
             Exchange(message: Message(headers: Headers([("order", "1")]), body: Body(text: "x"))))
