@@ -19,22 +19,8 @@ extension Exchange {
         o.append(key: "id", value: .string(id))
         if let routeId { o.append(key: "routeId", value: .string(routeId)) }
         o.append(key: "headers", value: message.headers.document)
-        o.append(
-            key: "properties",
-            value: .object(
-                DocumentObject(
-                    properties.sorted { $0.key < $1.key }.map {
-                        .init(key: $0.key, value: $0.value)
-                    })))
-        if !variables.isEmpty {
-            o.append(
-                key: "variables",
-                value: .object(
-                    DocumentObject(
-                        variables.sorted { $0.key < $1.key }.map {
-                            .init(key: $0.key, value: $0.value)
-                        })))
-        }
+        o.append(key: "properties", value: Document(sortedKeys: properties))
+        if !variables.isEmpty { o.append(key: "variables", value: Document(sortedKeys: variables)) }
         var body = DocumentObject()
         switch message.body.content {
         case .empty: break
@@ -87,5 +73,14 @@ extension Exchange {
             error = ExchangeError(
                 kind: kind, message: snapshot["error"]?["message"]?.scalarText ?? "")
         }
+    }
+}
+
+extension Document {
+    /// An object of `map`'s members in key order (a dictionary has none of its own).
+    init(sortedKeys map: [String: Document]) {
+        self = .object(
+            DocumentObject(
+                map.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: $0.value) }))
     }
 }

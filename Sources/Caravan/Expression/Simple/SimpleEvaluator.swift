@@ -155,13 +155,7 @@ struct SimpleEvaluator {
         case .variable(let name, let path):
             return try apply(path, to: exchange.variables[name] ?? .null)
         case .variables(let path):
-            return try apply(
-                path,
-                to: .object(
-                    DocumentObject(
-                        exchange.variables.sorted { $0.key < $1.key }.map {
-                            .init(key: $0.key, value: $0.value)
-                        })))
+            return try apply(path, to: Document(sortedKeys: exchange.variables))
         case .exchangeId: return .string(exchange.id)
         case .routeId: return exchange.routeId.map(Document.string) ?? .null
         case .exceptionMessage: return exchange.error.map { .string($0.message) } ?? .null
