@@ -151,6 +151,36 @@ public struct PostgresAggregationRepository: AggregationRepository {
         return groups
     }
 
+    public func openGroups() async throws(ProcessingError) -> [AggregationGroupSnapshot] {
+        var b = PostgresBindings()
+        b.append(name)
+        let query = PostgresQuery(
+            unsafeSQL: """
+                SELECT key, exchange FROM \(table)
+                WHERE repository = $1 AND completed_by = ''
+                ORDER BY key, seq
+                """, binds: b)
+        let rows = try await run { [client, logger] in
+            var rows: [(String, String)] = []
+            for try await row in try await client.query(query, logger: logger).decode(
+                (String, String).self)
+            {
+                rows.append(row)
+            }
+            return rows
+        }
+        var groups: [AggregationGroupSnapshot] = []
+        for (key, text) in rows {
+            let member = try Self.exchange(text)
+            if groups.last?.key == key {
+                groups[groups.count - 1].members.append(member)
+            } else {
+                groups.append(AggregationGroupSnapshot(key: key, members: [member]))
+            }
+        }
+        return groups
+    }
+
     /// The members of group `key` with completer `completedBy`, in arrival order.
     static func members(
         _ connection: PostgresConnection, _ table: String, _ name: String, _ key: String,

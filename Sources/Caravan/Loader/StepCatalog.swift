@@ -64,6 +64,7 @@ enum StepCatalog {
                 "correlationExpression", "aggregationStrategy", "completionSize",
                 "completionTimeout", "completionPredicate", "completionSizeExpression",
                 "completionTimeoutExpression", "discardOnCompletionTimeout",
+                "completionInterval", "completionOnNewCorrelationGroup",
                 "closeCorrelationKeyOnCompletion",
                 "eagerCheckCompletion", "ignoreInvalidCorrelationKeys", "steps",
             ], false

@@ -557,13 +557,18 @@ extension LoadContext {
         let timeoutExpression = r.node("completionTimeoutExpression").flatMap {
             conditionBlock($0, name: "completionTimeoutExpression", predicate: false)
         }
+        let interval = r.int("completionInterval", default: nil)
+        let onNewGroup = r.bool("completionOnNewCorrelationGroup", default: false)
+        if let interval, interval <= 0 {
+            error(r.node("completionInterval")!.location, "completionInterval must be above 0 ms")
+        }
         if size == nil, timeout == nil, predicate == nil, sizeExpression == nil,
-            timeoutExpression == nil
+            timeoutExpression == nil, interval == nil, !onNewGroup
         {
             error(
                 r.location, "'aggregate' needs a completion condition",
                 hint:
-                    "set completionSize, completionTimeout, completionPredicate, completionSizeExpression or completionTimeoutExpression"
+                    "set completionSize, completionTimeout, completionPredicate, completionSizeExpression, completionTimeoutExpression, completionInterval or completionOnNewCorrelationGroup"
             )
         }
         let strategy = aggregationStrategy(&r) ?? .groupedBody
@@ -577,6 +582,8 @@ extension LoadContext {
         definition.completionSizeExpression = sizeExpression
         definition.completionTimeoutExpression = timeoutExpression
         definition.discardOnCompletionTimeout = r.bool("discardOnCompletionTimeout", default: false)
+        definition.completionInterval = interval.flatMap { $0 > 0 ? $0 : nil }
+        definition.completionOnNewCorrelationGroup = onNewGroup
         definition.closeCorrelationKeyOnCompletion = r.int(
             "closeCorrelationKeyOnCompletion", default: nil)
         return correlation == nil ? nil : .aggregate(definition)

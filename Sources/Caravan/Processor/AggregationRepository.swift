@@ -55,6 +55,19 @@ public protocol AggregationRepository: Sendable {
     /// Open groups with a completion timeout, and groups completed by a timeout (an owner
     /// starting with `timeout:`) and never confirmed: what a starting node takes over.
     func pending() async throws(ProcessingError) -> [PendingAggregation]
+    /// Every open group (`completionInterval`, `completionOnNewCorrelationGroup`).
+    func openGroups() async throws(ProcessingError) -> [AggregationGroupSnapshot]
+}
+
+/// An open group as it stands: its key and members.
+public struct AggregationGroupSnapshot: Sendable {
+    public var key: String
+    public var members: [Exchange]
+
+    public init(key: String, members: [Exchange]) {
+        self.key = key
+        self.members = members
+    }
 }
 
 /// Finds an aggregate step's repository by its name.
@@ -105,6 +118,14 @@ public final class MemoryAggregationRepository: AggregationRepository {
 
     /// In memory nothing outlives the process: nothing is pending at start.
     public func pending() async throws(ProcessingError) -> [PendingAggregation] { [] }
+
+    public func openGroups() async throws(ProcessingError) -> [AggregationGroupSnapshot] {
+        state.withLock { s in
+            s.open.sorted { $0.key < $1.key }.map {
+                AggregationGroupSnapshot(key: $0.key, members: $0.value.map(\.exchange))
+            }
+        }
+    }
 }
 
 /// One ``MemoryAggregationRepository`` per name, for the engine's life.

@@ -254,6 +254,10 @@ public struct AggregateDefinition: Sendable, Hashable, Codable {
     public var completionTimeoutExpression: ExpressionDefinition? = nil
     /// A group that times out is dropped, not sent through the steps.
     public var discardOnCompletionTimeout = false
+    /// Every this many milliseconds, every open group completes.
+    public var completionInterval: Int? = nil
+    /// A message that starts a new group completes every other open group first.
+    public var completionOnNewCorrelationGroup = false
     /// Once a key's group completed, later messages with that key fail with
     /// `ClosedCorrelationKeyException`; the number is how many closed keys are kept
     /// (0: all).

@@ -183,6 +183,10 @@ struct RouteBuilder {
                     (e) throws(Diagnostic) in try compile(e)
                 },
                 discardOnCompletionTimeout: a.discardOnCompletionTimeout,
+                completionInterval: a.completionInterval.map {
+                    IntervalCompletion(every: .milliseconds($0))
+                },
+                completionOnNewCorrelationGroup: a.completionOnNewCorrelationGroup,
                 closedKeys: a.closeCorrelationKeyOnCompletion.map {
                     ClosedCorrelationKeys(capacity: $0)
                 },

@@ -315,3 +315,64 @@ final class Gate: Sendable {
         #expect(result.errors.first?.location.line == 4)
     }
 }
+
+/// Completions that look at every open group.
+@Suite struct AggregateCompletionTests {
+    @Test func aNewCorrelationGroupCompletesTheOthers() async throws {
+        let routes = try await TestRoutes(
+            """
+            - from:
+                uri: direct:in
+                steps:
+                  - aggregate:
+                      correlationExpression: {header: order}
+                      aggregationStrategy: StringAggregationStrategy
+                      completionOnNewCorrelationGroup: true
+                      steps:
+                        - setHeader: {name: by, simple: "${exchangeProperty.CamelAggregatedCompletedBy}"}
+                        - to: mock:out
+            """)
+        for (order, body) in [("1", "a"), ("1", "b"), ("2", "c"), ("3", "d")] {
+            _ = await routes.run(body, contentType: nil, headers: [("order", .string(order))])
+            await routes.engine.waitUntilIdle()
+        }
+        #expect(routes.bodies("out") == ["ab", "c"])
+        #expect(routes.engine.mock("out").received.first?.headers["by"] == "new group")
+    }
+
+    @Test func everyIntervalCompletesEveryOpenGroup() async throws {
+        let gate = Gate()
+        let engine = try gate.engine(
+            """
+            - from:
+                uri: direct:in
+                steps:
+                  - aggregate:
+                      correlationExpression: {header: order}
+                      aggregationStrategy: StringAggregationStrategy
+                      completionInterval: 1000
+                      steps:
+                        - setHeader: {name: by, simple: "${exchangeProperty.CamelAggregatedCompletedBy}"}
+                        - to: mock:out
+            """)
+        try await engine.start()
+        for (order, body) in [("1", "a"), ("2", "b"), ("1", "c")] {
+            _ = await engine.run(
+                engine.routeIds[0],
+                Exchange(
+                    message: Message(
+                        headers: Headers([("order", .string(order))]), body: Body(text: body))))
+        }
+        while gate.count.withLock({ $0 }) < 1 { await Task.yield() }
+        #expect(engine.mock("out").received.isEmpty)
+        #expect(gate.asked.withLock { $0 } == [.milliseconds(1000)])
+        gate.open()
+        // The next tick finds nothing open and stops the ticks.
+        while gate.count.withLock({ $0 }) < 2 { await Task.yield() }
+        gate.open()
+        await engine.waitUntilIdle()
+        let out = engine.mock("out").received
+        #expect(out.map(\.body.text).sorted() == ["ac", "b"])
+        #expect(out.allSatisfy { $0.headers["by"] == "interval" })
+    }
+}

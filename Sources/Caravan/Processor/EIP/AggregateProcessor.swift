@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// `aggregate`: collects exchanges with the same correlation key and, when a group is
 /// complete, runs the nested steps once with the aggregate (the EIP Aggregator).
@@ -37,6 +38,9 @@ struct AggregateProcessor: Processor {
     var completionSizeExpression: CompiledExpression? = nil
     var completionTimeoutExpression: CompiledExpression? = nil
     var discardOnCompletionTimeout = false
+    /// `completionInterval`: its ticks complete every open group.
+    var completionInterval: IntervalCompletion? = nil
+    var completionOnNewCorrelationGroup = false
     /// The keys of completed groups (`closeCorrelationKeyOnCompletion`), kept in memory as
     /// Camel keeps them.
     var closedKeys: ClosedCorrelationKeys? = nil
@@ -77,6 +81,15 @@ struct AggregateProcessor: Processor {
             } ?? completionTimeout
         let group = try await repository.add(exchange, key: key, owner: owner, timeout: timeout)
         let members = group.members
+        if let completionInterval, completionInterval.start() {
+            startIntervals(completionInterval, context)
+        }
+        if completionOnNewCorrelationGroup, members.count == 1, !group.completedByThisOwner {
+            // A new group: the others are complete (Camel: consecutive keys).
+            for other in try await repository.openGroups() where other.key != key {
+                await completeNow(other, by: "new group", context)
+            }
+        }
         var aggregate = strategy.aggregate(original: members[0], results: members)
         var completedBy: String?
         if let size = sizeFromMessage, members.count >= size { completedBy = "size" }
@@ -156,19 +169,60 @@ struct AggregateProcessor: Processor {
         }
     }
 
-    /// Runs the steps of a group a timeout completed, then confirms it; a failure leaves
-    /// it completed and unconfirmed, so that a node that starts runs it again.
+    /// Completes `group` as it stands (unless it changed meanwhile) and runs its steps in
+    /// the background.
+    func completeNow(_ group: AggregationGroupSnapshot, by: String, _ context: ProcessContext)
+        async
+    {
+        // `timeout:` owners are the ones a starting node takes over when unconfirmed.
+        let owner = "timeout:\(UUID().uuidString.lowercased())"
+        guard
+            (try? await repository.complete(key: group.key, size: group.members.count, by: owner))
+                == true
+        else { return }
+        context.background.start { [self] in
+            await completeInBackground(
+                key: group.key, members: group.members, owner: owner, by: by, context)
+        }
+    }
+
+    /// `completionInterval`: every interval, every open group completes. The ticks pause
+    /// once no group is open and start again with the next message (a loop that never
+    /// ends would spin under a route test's virtual clock, whose sleeps return at once).
+    func startIntervals(_ interval: IntervalCompletion, _ context: ProcessContext) {
+        context.background.startTimer { [self] in
+            while true {
+                do { try await context.sleep(interval.every) } catch {
+                    interval.stop()
+                    return
+                }
+                let open = (try? await repository.openGroups()) ?? []
+                for group in open { await completeNow(group, by: "interval", context) }
+                if open.isEmpty {
+                    interval.stop()
+                    // A message that came between the look and the stop started no ticks.
+                    let late = (try? await repository.openGroups()) ?? []
+                    guard !late.isEmpty, interval.start() else { return }
+                }
+            }
+        }
+    }
+
+    /// Runs the steps of a group a timeout (or an interval, or a new group) completed,
+    /// then confirms it; a failure leaves it completed and unconfirmed, so that a node
+    /// that starts runs it again.
     func completeInBackground(
-        key: String, members: [Exchange], owner: String, _ context: ProcessContext
+        key: String, members: [Exchange], owner: String, by: String = "timeout",
+        _ context: ProcessContext
     ) async {
         closedKeys?.close(key, by: owner)
         do {
-            if discardOnCompletionTimeout {
+            if discardOnCompletionTimeout, by == "timeout" {
                 try await repository.confirm(key: key, completedBy: owner)
                 return
             }
             var aggregate = strategy.aggregate(original: members[0], results: members)
-            Self.mark(&aggregate, key: key, size: members.count, by: "timeout")
+            Self.mark(&aggregate, key: key, size: members.count, by: by)
             aggregate.properties[Self.completer] = .string(owner)
             try await steps.process(&aggregate, context)
             try await repository.confirm(key: key, completedBy: owner)
@@ -208,4 +262,23 @@ struct AggregateProcessor: Processor {
         e.properties["CamelAggregatedCompletedBy"] = .string(by)
         e.properties["CamelAggregatedCorrelationKey"] = .string(key)
     }
+}
+
+/// Whether an aggregate's `completionInterval` ticks are running (shared by the copies of
+/// its processor).
+final class IntervalCompletion: Sendable {
+    let every: Duration
+    private let running = Mutex(false)
+
+    init(every: Duration) { self.every = every }
+
+    /// True once, for the caller that must start the ticks.
+    func start() -> Bool {
+        running.withLock { r in
+            defer { r = true }
+            return !r
+        }
+    }
+
+    func stop() { running.withLock { $0 = false } }
 }
