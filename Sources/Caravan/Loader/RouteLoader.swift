@@ -93,6 +93,8 @@ public struct RouteLoader: Sendable {
         var context = LoadContext(placeholders: placeholders)
         var set = RouteSet()
         var routes: [RouteDefinition] = []
+        var rests: [LoadContext.RestDefinition] = []
+        var restConfiguration: (contextPath: String, bindingMode: String?) = ("", nil)
         for item in items {
             guard case .mapping(let pairs, let location) = item, pairs.count == 1 else {
                 context.error(
@@ -131,8 +133,11 @@ public struct RouteLoader: Sendable {
                 if let c = context.routeConfiguration(value) { set.configurations.append(c) }
             case "beans":
                 context.beans(value)
-            case "rest", "restConfiguration", "templatedRoute", "routeTemplate", "kamelet",
-                "camelContext":
+            case "rest":
+                rests.append(LoadContext.RestDefinition(node: value, location: location))
+            case "restConfiguration":
+                restConfiguration = context.restConfiguration(value)
+            case "templatedRoute", "routeTemplate", "kamelet", "camelContext":
                 context.error(
                     key.location, "'\(key.text)' is outside the Camel subset Caravan supports",
                     hint: "items are \(StepCatalog.items.joined(separator: ", "))")
@@ -142,6 +147,11 @@ public struct RouteLoader: Sendable {
                     "unknown item '\(key.text)'\(didYouMean(key.text, among: StepCatalog.items))",
                     hint: "items are \(StepCatalog.items.joined(separator: ", "))")
             }
+        }
+        for rest in rests {
+            routes += context.restRoutes(
+                rest, contextPath: restConfiguration.contextPath,
+                bindingMode: restConfiguration.bindingMode, generatedIds: &generatedIds)
         }
         // Report in file order, whatever order the checks ran in.
         let sorted = context.diagnostics.enumerated().sorted { a, b in

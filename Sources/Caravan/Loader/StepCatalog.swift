@@ -102,7 +102,7 @@ enum StepCatalog {
         "interceptFrom": "interceptors are not supported",
         "interceptSendToEndpoint": "interceptors are not supported",
         "onCompletion": "onCompletion is not supported",
-        "rest": "the REST DSL is not supported; use from: platform-http",
+        "rest": "rest is a top-level item of a route file, not a step",
     ]
 
     /// Languages Camel has and Caravan refuses.
@@ -122,7 +122,8 @@ enum StepCatalog {
     static let fromKeys = ["uri", "parameters", "steps", "id", "description"]
     /// The top-level items.
     static let items = [
-        "route", "from", "routeConfiguration", "errorHandler", "onException", "beans",
+        "route", "from", "routeConfiguration", "errorHandler", "onException", "beans", "rest",
+        "restConfiguration",
     ]
 
     /// Every step name, for "did you mean".

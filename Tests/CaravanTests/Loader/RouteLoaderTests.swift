@@ -211,7 +211,7 @@ func load(_ yaml: String, properties: [String: String] = [:], environment: [Stri
     @Test func outOfSubsetItemsAndEndpointsAreRefused() {
         let result = load(
             """
-            - rest: {}
+            - routeTemplate: {}
             - from: {uri: "kamelet:source", steps: []}
             - from: {uri: "http://example.com", steps: []}
             """)
