@@ -37,11 +37,16 @@ let package = Package(
             pkgConfig: "libxml-2.0",
             providers: [.apt(["libxml2-dev"])]
         ),
+        // libjq for Camel's jq language (no pkg-config file on Debian: linked by name).
+        .systemLibrary(
+            name: "CLibJQ",
+            providers: [.apt(["libjq-dev"])]
+        ),
         // The pure core: messages, documents and codecs, expression languages, route
         // definitions and their loader, processors. No I/O.
         .target(
             name: "Caravan",
-            dependencies: ["CLibXML2", .product(name: "Yams", package: "Yams")]
+            dependencies: ["CLibXML2", "CLibJQ", .product(name: "Yams", package: "Yams")]
         ),
         // The PostgreSQL store: migrations, the journal, claims and leases, durable
         // redelivery, dead letters, replay; and a throwaway PostgreSQL for tests and local use.

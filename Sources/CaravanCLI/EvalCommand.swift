@@ -10,10 +10,10 @@ struct EvalCommand: AsyncParsableCommand {
     )
 
     enum Language: String, ExpressibleByArgument, CaseIterable {
-        case simple, jsonpath, xpath, constant, header
+        case simple, jsonpath, xpath, jq, constant, header
     }
 
-    @Option(help: "The expression language: simple, jsonpath, xpath, constant or header.")
+    @Option(help: "The expression language: simple, jsonpath, xpath, jq, constant or header.")
     var language: Language
 
     // Unconditional: an expression may start with '-' (`-1 div 0`, `-$x`).
@@ -55,6 +55,7 @@ struct EvalCommand: AsyncParsableCommand {
             case .simple: compiled = try CompiledExpression(simpleAutomatic: expression)
             case .jsonpath: compiled = try CompiledExpression(.jsonpath, expression)
             case .xpath: compiled = try CompiledExpression(.xpath, expression)
+            case .jq: compiled = try CompiledExpression(.jq, expression)
             case .constant: compiled = try CompiledExpression(.constant, expression)
             case .header: compiled = try CompiledExpression(.header, expression)
             }
@@ -66,12 +67,12 @@ struct EvalCommand: AsyncParsableCommand {
         // not a terminal, so `caravan eval --language simple --expression '${uuid}'` does
         // not wait for input.
         let needsBody =
-            language == .jsonpath || language == .xpath
+            language == .jsonpath || language == .jq || language == .xpath
             || (language == .simple && (input != nil || isatty(0) == 0))
         if needsBody {
             let bytes = try readInput(input)
             switch language {
-            case .jsonpath: mediaType = mediaType ?? .json
+            case .jsonpath, .jq: mediaType = mediaType ?? .json
             case .xpath: mediaType = mediaType ?? .xml
             default: break
             }
@@ -79,7 +80,7 @@ struct EvalCommand: AsyncParsableCommand {
             // Malformed input is reported as such (exit 1) before evaluating.
             do {
                 switch language {
-                case .jsonpath: _ = try message.body.document()
+                case .jsonpath, .jq: _ = try message.body.document()
                 case .xpath: _ = try message.body.xmlTree()
                 default: break
                 }

@@ -1,6 +1,6 @@
 /// The expression languages Caravan understands (DESIGN §5).
 public enum ExpressionLanguage: String, Sendable, CaseIterable {
-    case simple, jsonpath, xpath, constant, header, exchangeProperty, tokenize
+    case simple, jsonpath, xpath, constant, header, exchangeProperty, tokenize, jq
 }
 
 /// An expression in any supported language, compiled once and evaluated per exchange.
@@ -19,6 +19,7 @@ public struct CompiledExpression: Sendable {
         case header(String)
         case exchangeProperty(String)
         case tokenize(Tokenizer)
+        case jq(JQ)
     }
 
     public let language: ExpressionLanguage
@@ -63,6 +64,7 @@ public struct CompiledExpression: Sendable {
             }
             compiled = language == .header ? .header(text) : .exchangeProperty(text)
         case .tokenize: compiled = .tokenize(try Tokenizer(token: text))
+        case .jq: compiled = .jq(try JQ(text))
         }
     }
 
@@ -121,6 +123,9 @@ public struct CompiledExpression: Sendable {
                 source = message.body.text
             }
             return .array(tokenizer.tokenize(source))
+        case .jq(let jq):
+            guard let source = try jsonSource(exchange) else { return .null }
+            return try jq.evaluate(source)
         }
     }
 

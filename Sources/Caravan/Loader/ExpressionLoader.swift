@@ -24,6 +24,10 @@ extension LoadContext {
             "expression", "resultType", "namespace", "documentType", "saxon", "factoryRef",
             "objectModel", "logNamespaces", "threadSafety", "preCompile", "trim", "id",
         ],
+        "jq": [
+            "expression", "resultType", "source", "headerName", "propertyName", "variableName",
+            "trim", "id",
+        ],
         "header": ["expression", "trim", "id"],
         "exchangeProperty": ["expression", "trim", "id"],
         "tokenize": [
@@ -145,7 +149,10 @@ extension LoadContext {
                     definition.resultType = type
                 }
             }
-            if language == .jsonpath { definition.jsonpath = jsonpathOptions(&r) }
+            // jq reads its JSON from the same sources as jsonpath (`source`, `headerName` …).
+            if language == .jsonpath || language == .jq {
+                definition.jsonpath = jsonpathOptions(&r)
+            }
             absorb(&r)
         default:
             error(

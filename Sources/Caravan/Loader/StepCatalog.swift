@@ -7,7 +7,7 @@ enum StepCatalog {
 
     /// The expression languages (as step keys and inside `expression:`).
     static let languages = [
-        "simple", "constant", "jsonpath", "xpath", "header", "exchangeProperty", "tokenize",
+        "simple", "constant", "jsonpath", "xpath", "header", "exchangeProperty", "tokenize", "jq",
     ]
 
     /// The keys of each step beyond ``commonKeys``; `languages` marks steps that take an
@@ -107,7 +107,7 @@ enum StepCatalog {
 
     /// Languages Camel has and Caravan refuses.
     static let refusedLanguages = [
-        "groovy", "js", "javaScript", "ognl", "mvel", "spel", "jq", "datasonnet", "joor", "java",
+        "groovy", "js", "javaScript", "ognl", "mvel", "spel", "datasonnet", "joor", "java",
         "method", "ref", "language", "python", "xquery", "wasm", "csimple", "hl7terser", "variable",
         "bean",
     ]

@@ -98,6 +98,14 @@ struct CLIMissing: Error, CustomStringConvertible {
         #expect(run.stdout == "[\"a\"]\n")
     }
 
+    @Test func evalJQReadsStandardInputAsJSON() async throws {
+        let run = try await caravan(
+            ["eval", "--language", "jq", "--expression", "[.items[].n] | add"],
+            stdin: Array(#"{"items": [{"n": 1}, {"n": 2}]}"#.utf8))
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout == "3\n")
+    }
+
     @Test func evalXPathPrintsNodeSetsAsArraysAndScalarsAsThemselves() async throws {
         let xml = Array("<a><b>1</b><b>2</b></a>".utf8)
         #expect(
