@@ -10,8 +10,11 @@ import Foundation
 /// its own line, `style` (`Default`, `Tab`, `Fixed`) sets how parts are labelled, `plain`
 /// writes the body alone, and `maxChars` cuts each line.
 struct ExchangeFormatter: Sendable, Hashable {
+    /// Camel's `style` option, by its spelling there.
     enum Style: String, Sendable, CaseIterable {
-        case Default, Tab, Fixed
+        case standard = "Default"
+        case tab = "Tab"
+        case fixed = "Fixed"
     }
 
     var showExchangeId = false
@@ -31,7 +34,7 @@ struct ExchangeFormatter: Sendable, Hashable {
     var showStreams = false
     var showFiles = false
     var maxChars = 10_000
-    var style = Style.Default
+    var style = Style.standard
     var plain = false
 
     /// The options this formatter reads, as `log:` URI options.
@@ -105,9 +108,9 @@ struct ExchangeFormatter: Sendable, Hashable {
 
     private func label(_ name: String) -> String {
         switch style {
-        case .Default: (multiline ? "  " : ", ") + name + ": "
-        case .Tab: "\t" + name + ": "
-        case .Fixed: "\t" + name.padding(toLength: max(20, name.count), withPad: " ", startingAt: 0)
+        case .standard: (multiline ? "  " : ", ") + name + ": "
+        case .tab: "\t" + name + ": "
+        case .fixed: "\t" + name.padding(toLength: max(20, name.count), withPad: " ", startingAt: 0)
         }
     }
 

@@ -96,7 +96,8 @@ private final class ErrorCollector {
     var messages: [String] = []
 }
 
-private let jqErrorCallback: @convention(c) (UnsafeMutableRawPointer?, jv) -> Void = { data, message in
+private let jqErrorCallback: @convention(c) (UnsafeMutableRawPointer?, jv) -> Void = {
+    data, message in
     defer { jv_free(message) }
     guard let data else { return }
     let collector = Unmanaged<ErrorCollector>.fromOpaque(data).takeUnretainedValue()

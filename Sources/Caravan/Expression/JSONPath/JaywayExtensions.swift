@@ -45,11 +45,13 @@ enum JaywayFunction: Sendable {
         case .min: return numbers.min().map(number) ?? .null
         case .max: return numbers.max().map(number) ?? .null
         case .sum: return numbers.isEmpty ? .null : number(numbers.reduce(0, +))
-        case .avg: return numbers.isEmpty ? .null : number(numbers.reduce(0, +) / Double(numbers.count))
+        case .avg:
+            return numbers.isEmpty ? .null : number(numbers.reduce(0, +) / Double(numbers.count))
         case .stddev:
             guard !numbers.isEmpty else { return .null }
             let mean = numbers.reduce(0, +) / Double(numbers.count)
-            let variance = numbers.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(numbers.count)
+            let variance =
+                numbers.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(numbers.count)
             return number(variance.squareRoot())
         case .keys:
             guard case .object(let o) = model else { return .null }
@@ -183,7 +185,9 @@ extension JSONPathParser {
                 pattern.unicodeScalars.append(c)
                 index += 1
             }
-            guard peek() == "/" else { throw error(at: start, "the regular expression is never closed") }
+            guard peek() == "/" else {
+                throw error(at: start, "the regular expression is never closed")
+            }
             index += 1
             var ignoreCase = false
             while let c = peek(), ("a"..."z").contains(c) {
@@ -211,7 +215,9 @@ extension JSONPathParser {
                 return .array(items)
             }
             if !items.isEmpty {
-                guard peek() == "," else { throw error(at: open, "an array literal needs ',' between items") }
+                guard peek() == "," else {
+                    throw error(at: open, "an array literal needs ',' between items")
+                }
                 index += 1
                 skipBlank()
             }
@@ -225,7 +231,9 @@ extension JSONPathParser {
 
 extension JSONPath {
     /// `text` split into the path and Jayway's function at its end, when it ends with one.
-    static func trailingFunction(_ text: String) throws(ExpressionError) -> (String, JaywayFunction)? {
+    static func trailingFunction(_ text: String) throws(ExpressionError) -> (
+        String, JaywayFunction
+    )? {
         guard text.hasSuffix(")"), let open = text.lastIndex(of: "("),
             let dot = text[..<open].lastIndex(of: ".")
         else { return nil }
@@ -240,7 +248,8 @@ extension JSONPath {
             arguments = a
         } catch {
             throw ExpressionError(
-                language: "jsonpath", expression: text, position: text.distance(from: text.startIndex, to: open) + 2,
+                language: "jsonpath", expression: text,
+                position: text.distance(from: text.startIndex, to: open) + 2,
                 "the arguments of \(name)() must be literals", hint: "write e.g. \(name)('-', 1)")
         }
         let function: JaywayFunction
@@ -255,7 +264,8 @@ extension JSONPath {
         case "first": function = .first
         case "last": function = .last
         case "index":
-            guard arguments.count == 1, case .number(let n) = arguments[0], let i = Int(n.text) else {
+            guard arguments.count == 1, case .number(let n) = arguments[0], let i = Int(n.text)
+            else {
                 throw ExpressionError(
                     language: "jsonpath", expression: text, position: text.count,
                     "index() takes one whole number", hint: "write e.g. index(0) or index(-1)")
