@@ -117,6 +117,16 @@ public final class EmbeddedPostgres: Sendable {
                 options, "start",
             ])
         registerForExit(cluster)
+        // pg_trgm (the dead letters' text index), created once here rather than by the
+        // first of many schemas migrating at once: `CREATE EXTENSION IF NOT EXISTS` in
+        // concurrent migrations makes each wait for the first one's transaction. Where
+        // contrib is missing the migration does without it.
+        _ = try? await cluster.runOffPool(
+            "psql",
+            [
+                "-h", folder, "-p", "\(port)", "-U", "postgres", "-d", "postgres", "-q", "-c",
+                "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+            ])
         logger.info("PostgreSQL is running", metadata: ["socket": "\(cluster.socketPath)"])
         return cluster
     }

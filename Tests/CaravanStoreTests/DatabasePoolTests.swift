@@ -55,9 +55,11 @@ import Testing
         }
     }
 
-    /// Waits (polling, up to 10 s) until `condition` holds; false if it never did.
+    /// Waits (polling, up to 30 s) until `condition` holds; false if it never did. Long:
+    /// the suite starts hundreds of tests at once on two cores, and a pool's checks have
+    /// been seen to wait more than 10 s for a thread then.
     func eventually(_ condition: () async -> Bool) async -> Bool {
-        let deadline = ContinuousClock.now + .seconds(10)
+        let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if await condition() { return true }
             try? await Task.sleep(for: .milliseconds(10))
