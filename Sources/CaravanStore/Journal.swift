@@ -241,6 +241,8 @@ public final class Journal: Sendable {
             headers.append(JSONWriter().string(e.message.headers.document))
             bodies.append(ByteBuffer(bytes: e.message.body.bytes))
             types.append(e.message.contentType?.description ?? "")
+            // Only a batch with a signed message binds the signature columns.
+            guard signed else { continue }
             policies.append(e.signature?.policy ?? "")
             keys.append(e.signature?.signature ?? "")
             untils.append(e.signature?.until ?? Date(timeIntervalSince1970: 0))

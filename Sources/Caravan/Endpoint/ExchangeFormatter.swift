@@ -28,11 +28,8 @@ struct ExchangeFormatter: Sendable, Hashable {
     var skipBodyLineSeparator = true
     var showException = false
     var showCaughtException = false
-    var showStackTrace = false
     var showAll = false
     var multiline = false
-    var showStreams = false
-    var showFiles = false
     var maxChars = 10_000
     var style = Style.standard
     var plain = false
@@ -119,8 +116,8 @@ struct ExchangeFormatter: Sendable, Hashable {
         return String(text.prefix(maxChars)) + "..."
     }
 
-    /// The body as Camel logs it: its text, `[Body is null]`, or — for a body read from
-    /// a file or a stream, unless `showFiles` / `showStreams` — what it is instead.
+    /// The body as Camel logs it: its text, or `[Body is null]`. (Bodies here are never
+    /// streams or files, so `showStreams` and `showFiles` have nothing to change.)
     private func bodyText(_ body: Body) -> String {
         if body.isEmpty { return "[Body is null]" }
         return body.text

@@ -63,15 +63,15 @@ public struct LogComponent: Component {
         f.skipBodyLineSeparator = try flag("skipBodyLineSeparator", true)
         f.showException = try flag("showException", false)
         f.showCaughtException = try flag("showCaughtException", false)
-        f.showStackTrace = try flag("showStackTrace", false)
         f.showAll = try flag("showAll", false)
         f.multiline = try flag("multiline", false)
-        f.showStreams = try flag("showStreams", false)
-        f.showFiles = try flag("showFiles", false)
         f.plain = try flag("plain", false)
-        // Accepted for files written for Camel; they change nothing here (no futures, no
-        // stream caches, no route groups).
-        for name in ["showFuture", "showCachedStreams", "showRouteGroup"] {
+        // Accepted for files written for Camel; they change nothing here (no futures,
+        // streams, files or route groups; errors carry no Java stack trace).
+        for name in [
+            "showFuture", "showCachedStreams", "showRouteGroup", "showStreams", "showFiles",
+            "showStackTrace",
+        ] {
             _ = try flag(name, false)
         }
         if let max = try number("maxChars") { f.maxChars = max }

@@ -92,7 +92,7 @@ struct RouteBuilder {
         case .setProperty(let name, let e):
             return SetPropertyProcessor(name: name, expression: try compile(e))
         case .setVariable(let name, let e):
-            return SetVariableProcessor(name: name, expression: try compile(e))
+            return SetVariablesProcessor(variables: [(name, try compile(e))])
         case .setVariables(let named):
             var compiled: [(name: String, expression: CompiledExpression)] = []
             for n in named { compiled.append((n.name, try compile(n.expression))) }

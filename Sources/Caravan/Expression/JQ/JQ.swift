@@ -9,58 +9,57 @@ import Synchronization
 /// ```
 /// One output is that value; several are a list of them; none is null.
 ///
-/// libjq 1.6 keeps process-wide state it does not guard (its number formatting), so runs
-/// take turns: one at a time in the process.
+/// The program is compiled once, when the route loads; each evaluation restarts the
+/// compiled program on its input. libjq 1.6 keeps process-wide state it does not guard
+/// (its number formatting), and a jq state runs one input at a time, so runs take turns:
+/// one at a time in the process.
 public struct JQ: Sendable {
     public let program: String
+    private let compiled: CompiledJQ
 
     public init(_ program: String) throws(ExpressionError) {
         self.program = program
-        let problem = Self.lock.withLock { _ in
-            Self.withState { state, errors in
-                jq_compile(state, program) != 0
-                    ? nil : errors.messages.first ?? "the program does not compile"
-            }
+        let compiled = CompiledJQ()
+        let problem = JQ.lock.withLock { _ in
+            jq_compile(compiled.state, program) != 0
+                ? nil : compiled.errors.messages.first ?? "the program does not compile"
         }
         if let problem {
             throw ExpressionError(
                 language: "jq", expression: program, position: 1, problem,
                 hint: "check the program against the jq manual (jq 1.6)")
         }
+        self.compiled = compiled
     }
 
     /// The program's outputs for `input`: one value, a list of several, or null.
     public func evaluate(_ input: Document) throws(EvaluationError) -> Document {
         let text = JSONWriter().string(input)
-        let result: Result<[String], EvaluationError> = Self.lock.withLock { _ in
-            Self.withState { state, _ in
-                guard jq_compile(state, program) != 0 else {
-                    return .failure(EvaluationError("jq '\(program)' does not compile"))
-                }
-                let value = jv_parse(text)
-                guard jv_get_kind(value) != JV_KIND_INVALID else {
-                    jv_free(value)
-                    return .failure(EvaluationError("jq: the input is not JSON"))
-                }
-                jq_start(state, value, 0)
-                var outputs: [String] = []
-                while true {
-                    let next = jq_next(state)
-                    if jv_get_kind(next) == JV_KIND_INVALID {
-                        let message = jv_invalid_get_msg(next)
-                        defer { jv_free(message) }
-                        if jv_get_kind(message) == JV_KIND_STRING {
-                            return .failure(
-                                EvaluationError(
-                                    "jq '\(program)': \(String(cString: jv_string_value(message)))"
-                                ))
-                        }
-                        return .success(outputs)
+        let (state, program) = (compiled.state, program)
+        let result: Result<[String], EvaluationError> = JQ.lock.withLock { _ in
+            let value = jv_parse(text)
+            guard jv_get_kind(value) != JV_KIND_INVALID else {
+                jv_free(value)
+                return .failure(EvaluationError("jq: the input is not JSON"))
+            }
+            // jq_start resets what the previous run left.
+            jq_start(state, value, 0)
+            var outputs: [String] = []
+            while true {
+                let next = jq_next(state)
+                if jv_get_kind(next) == JV_KIND_INVALID {
+                    let message = jv_invalid_get_msg(next)
+                    defer { jv_free(message) }
+                    if jv_get_kind(message) == JV_KIND_STRING {
+                        return .failure(
+                            EvaluationError(
+                                "jq '\(program)': \(String(cString: jv_string_value(message)))"))
                     }
-                    let dumped = jv_dump_string(next, 0)
-                    outputs.append(String(cString: jv_string_value(dumped)))
-                    jv_free(dumped)
+                    return .success(outputs)
                 }
+                let dumped = jv_dump_string(next, 0)
+                outputs.append(String(cString: jv_string_value(dumped)))
+                jv_free(dumped)
             }
         }
         let outputs = try result.get()
@@ -77,21 +76,24 @@ public struct JQ: Sendable {
         }
     }
 
-    private static let lock = Mutex(())
-
-    /// A fresh jq state for `body`, with its error messages collected, torn down after.
-    private static func withState<T>(_ body: (OpaquePointer?, ErrorCollector) -> T) -> T {
-        var state = jq_init()
-        defer { jq_teardown(&state) }
-        let collector = ErrorCollector()
-        let box = Unmanaged.passRetained(collector)
-        defer { box.release() }
-        jq_set_error_cb(state, jqErrorCallback, box.toOpaque())
-        return body(state, collector)
-    }
+    /// Every use of libjq in the process goes through this lock.
+    fileprivate static let lock = Mutex(())
 }
 
-/// jq's error messages while compiling or running (it would print them otherwise).
+/// A jq state holding one compiled program, and the error messages libjq reports for
+/// it (it would print them otherwise). Only touched under ``JQ``'s lock.
+private final class CompiledJQ: @unchecked Sendable {
+    var state: OpaquePointer?
+    let errors = ErrorCollector()
+
+    init() {
+        state = JQ.lock.withLock { _ in jq_init() }
+        jq_set_error_cb(state, jqErrorCallback, Unmanaged.passUnretained(errors).toOpaque())
+    }
+
+    deinit { JQ.lock.withLock { _ in jq_teardown(&state) } }
+}
+
 private final class ErrorCollector {
     var messages: [String] = []
 }

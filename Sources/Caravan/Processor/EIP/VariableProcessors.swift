@@ -1,23 +1,11 @@
-/// `setVariable`: an exchange variable becomes the expression's value (`null` removes it).
+/// `setVariable` and `setVariables`: variables become their expressions' values, in
+/// order, each seeing the ones set before it (`null` removes one).
 ///
 /// ```yaml
 /// - setVariable:
 ///     name: customer
 ///     jsonpath: "$.customer.id"
 /// ```
-struct SetVariableProcessor: Processor {
-    let name: String
-    let expression: CompiledExpression
-
-    func process(_ exchange: inout Exchange, _ context: ProcessContext)
-        async throws(ProcessingError)
-    {
-        let value = try context.evaluate(expression, exchange)
-        exchange.variables[name] = value == .null ? nil : value
-    }
-}
-
-/// `setVariables`: several variables in order, each seeing the ones set before it.
 struct SetVariablesProcessor: Processor {
     let variables: [(name: String, expression: CompiledExpression)]
 
