@@ -309,6 +309,7 @@ import Testing
         let cluster = try await ServerTestDatabase.cluster.value
         var settings = NodeSettings(database: .url(ServerTestDatabase.url(cluster)))
         settings.schema = try ServerTestDatabase.newSchema()
+        settings.startTimeout = .seconds(60)  // as TestNode's: the suite's start is slow
         settings.http = NodeSettings.HTTP(host: "127.0.0.1", port: 0)
         try settings.apply(properties: [
             "caravan.auth.policies.erp.type": "apiKey", "caravan.auth.policies.erp.keys": "k",

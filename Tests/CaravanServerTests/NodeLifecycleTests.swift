@@ -90,6 +90,9 @@ import Testing
         let cluster = try await ServerTestDatabase.cluster.value
         var settings = NodeSettings(database: .url(ServerTestDatabase.url(cluster)))
         settings.schema = try ServerTestDatabase.newSchema()
+        // As TestNode's: the suite's start on two cores can hold a migration past the
+        // production 15 s (seen in CI), which is not what this test is about.
+        settings.startTimeout = .seconds(60)
         settings.http = NodeSettings.HTTP(host: "127.0.0.1", port: taken.port)
         let records = RecordingLogHandler.Records()
         let node = Node(
