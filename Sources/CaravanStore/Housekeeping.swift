@@ -2,7 +2,8 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// Keeps the store's tables small: deletes `done` messages older than the retention age,
+/// Keeps the store's tables small: deletes `done` messages older than the retention age
+/// (a signed one not before its replay window ends: it is what refuses the replay),
 /// and the signatures of signed requests whose replay window ended, a batch at a time (short transactions, no long locks, autovacuum keeps up). Dead
 /// letters, replayed originals and discarded messages stay: they are the operators'
 /// history. One node at a time does this: each batch takes a transaction-scoped advisory
@@ -51,6 +52,7 @@ public struct Housekeeping: Sendable {
             """
             SELECT id FROM \(messages)
             WHERE state = 'done' AND updated_at < now() - \(retention.milliseconds) * interval '1 millisecond'
+                AND (signature_until IS NULL OR signature_until < now())
             """, key: "id")
         guard let old else { return .skipped }
         if old > 0 {

@@ -13,9 +13,10 @@ public struct JournalEntry: Sendable {
     /// The endpoint it came from (`platform-http:/orders`).
     public var consumer: String
     public var message: Message
-    /// The signature of the signed request that carried it, claimed in the same
-    /// transaction as the message is written: a replay stores nothing, and a message that
-    /// was not stored leaves no claim behind.
+    /// The signature of the signed request that carried it, kept with the message until
+    /// its window ends. The same request again derives the same ``id``; finding the id
+    /// journaled with this signature makes it a replay (a retry, signed anew, finds another
+    /// one and is the stored message's duplicate). The claim's policy is the route's.
     public var signature: SignatureClaim?
 
     public init(
@@ -34,7 +35,7 @@ public struct JournalEntry: Sendable {
 public enum Appended: Sendable, Equatable {
     /// Committed, or journaled before under the same id.
     case stored
-    /// Not written: its signature is remembered from an earlier request (a replay).
+    /// Not written: its id is journaled with the same signature (a replay).
     case replay
 }
 
@@ -52,7 +53,7 @@ public final class Journal: Sendable {
     private let commits = Mutex(0)
     private let watchdog: Watchdog
     /// The batch INSERT for this schema (see ``insert(_:)``), and the one that also
-    /// claims signatures (for batches with signed requests).
+    /// writes signatures (for batches with signed requests).
     private let insertStatement: StoreStatement
     private let signedInsertStatement: StoreStatement
     /// The statement after it on the same connection, whose answer proves the commit.
@@ -88,31 +89,27 @@ public final class Journal: Sendable {
         // rows (sent by PostgreSQL at commit), which wakes idle workers everywhere. Rows
         // handed to a local worker are written `running`, leased to it; ids already
         // journaled are skipped. It returns every id it wrote, and whether it went to a
-        // local worker. The signed form also claims the signatures (see
-        // ``SeenSignatures``), writes only the rows whose claim succeeded or that carry
-        // none, and returns the claims it made.
+        // local worker. The signed form also writes each row's signature and the end of
+        // its window (empty: none).
         func insertSQL(signed: Bool) -> String {
             let columns =
                 "id, route, consumer, headers, body, content_type, owner, lease"
-                + (signed ? ", policy, signature, until" : "")
+                + (signed ? ", signature, until" : "")
             let arrays =
                 "$1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::text[], $8::bigint[]"
-                + (signed ? ", $9::text[], $10::text[], $11::timestamptz[]" : "")
-            let claims = SeenSignatures.claimingCTEs(
-                table: schema.table("seen_signatures"), input: "input")
+                + (signed ? ", $9::text[], $10::timestamptz[]" : "")
             return """
                 WITH input AS (SELECT * FROM unnest(\(arrays)) AS t(\(columns))),
-                \(signed ? claims + "," : "")
                 inserted AS (
                     INSERT INTO \(schema.table("messages"))
-                        (id, route, consumer, headers, body, content_type, state, attempt, lease_owner, lease_expires_at)
+                        (id, route, consumer, headers, body, content_type, state, attempt, lease_owner, lease_expires_at\(signed ? ", signature, signature_until" : ""))
                     SELECT id, route, consumer, headers::jsonb, body, NULLIF(content_type, ''),
                         CASE WHEN owner = '' THEN 'ready' ELSE 'running' END,
                         CASE WHEN owner = '' THEN 0 ELSE 1 END,
                         NULLIF(owner, ''),
                         CASE WHEN owner = '' THEN NULL ELSE now() + lease * interval '1 millisecond' END
+                        \(signed ? ", NULLIF(signature, ''), CASE WHEN signature = '' THEN NULL ELSE until END" : "")
                     FROM input AS i
-                    \(signed ? "WHERE i.signature = '' OR EXISTS (SELECT 1 FROM claimed AS c WHERE c.policy = i.policy AND c.signature = i.signature)" : "")
                     ON CONFLICT (id) DO NOTHING
                     RETURNING id, route, state
                 ), ready AS (
@@ -120,9 +117,8 @@ public final class Journal: Sendable {
                 ), notified AS (
                     SELECT pg_notify('\(schema.notificationChannel)', routes) FROM ready WHERE routes IS NOT NULL
                 )
-                SELECT id, state = 'running', NULL::text, NULL::text FROM inserted
-                UNION ALL SELECT NULL::uuid, false, NULL, NULL FROM notified
-                \(signed ? "UNION ALL SELECT NULL::uuid, false, policy, signature FROM claimed" : "")
+                SELECT id, state = 'running' FROM inserted
+                UNION ALL SELECT NULL::uuid, false FROM notified
                 """
         }
         self.insertStatement = StoreStatement(
@@ -131,7 +127,7 @@ public final class Journal: Sendable {
             "journalInsertSigned", insertSQL(signed: true), schema: schema)
         self.proofStatement = StoreStatement(
             "journalProof",
-            "SELECT id FROM \(schema.table("messages")) WHERE id = ANY($1::uuid[])",
+            "SELECT id, signature FROM \(schema.table("messages")) WHERE id = ANY($1::uuid[])",
             schema: schema)
         self.clients = client
         self.schema = schema
@@ -212,14 +208,7 @@ public final class Journal: Sendable {
     /// — and it reads back the ids the INSERT skipped as already journaled, so that every
     /// id is accounted for.
     func insert(_ batch: [Pending]) async throws(StoreError) -> [Written] {
-        // A signature twice in one batch: the second is a replay of the first (and one
-        // INSERT … ON CONFLICT DO UPDATE may not touch a row twice).
-        var signatures = Set<[String]>()
-        let replays = batch.map { p in
-            p.entry.signature.map { !signatures.insert($0.key).inserted } ?? false
-        }
-        let sent = zip(batch, replays).filter { !$0.1 }.map(\.0)
-        let signed = !signatures.isEmpty
+        let signed = batch.contains { $0.entry.signature != nil }
         var ids: [UUID] = []
         var routes: [String] = []
         var consumers: [String] = []
@@ -228,10 +217,9 @@ public final class Journal: Sendable {
         var types: [String] = []
         var owners: [String] = []
         var leases: [Int] = []
-        var policies: [String] = []
-        var keys: [String] = []
+        var signatures: [String] = []
         var untils: [Date] = []
-        for p in sent {
+        for p in batch {
             let e = p.entry
             owners.append(p.handOff?.owner ?? "")
             leases.append(p.handOff?.lease.milliseconds ?? 0)
@@ -243,11 +231,10 @@ public final class Journal: Sendable {
             types.append(e.message.contentType?.description ?? "")
             // Only a batch with a signed message binds the signature columns.
             guard signed else { continue }
-            policies.append(e.signature?.policy ?? "")
-            keys.append(e.signature?.signature ?? "")
+            signatures.append(e.signature?.signature ?? "")
             untils.append(e.signature?.until ?? Date(timeIntervalSince1970: 0))
         }
-        var bindings = PostgresBindings(capacity: signed ? 11 : 8)
+        var bindings = PostgresBindings(capacity: signed ? 10 : 8)
         bindings.append(ids)
         bindings.append(routes)
         bindings.append(consumers)
@@ -257,47 +244,40 @@ public final class Journal: Sendable {
         bindings.append(owners)
         bindings.append(leases)
         if signed {
-            bindings.append(policies)
-            bindings.append(keys)
+            bindings.append(signatures)
             bindings.append(untils)
         }
         let statement = signed ? signedInsertStatement : insertStatement
         let (proofStatement, logger) = (proofStatement, logger)
-        // A message whose signature the INSERT could not claim is a replay, not written.
-        func refused(_ p: Pending, _ claimed: Set<[String]>) -> Bool {
-            p.entry.signature.map { !claimed.contains($0.key) } ?? false
-        }
         // No StatementGuard: the group committer's deadline covers the flush.
-        let (written, handedOver, claimed, found) = try await withStoreErrors {
+        let (written, handedOver, found) = try await withStoreErrors {
             try await client.withConnection { connection in
                 var written = Set<UUID>()
                 var handedOver = Set<UUID>()
-                var claimed = Set<[String]>()
                 for try await row in try await connection.execute(
                     statement, bindings, logger: logger)
                 {
-                    let (id, local, policy, signature) = try row.decode(
-                        (UUID?, Bool, String?, String?).self)
-                    if let policy, let signature { claimed.insert([policy, signature]) }
+                    let (id, local) = try row.decode((UUID?, Bool).self)
                     guard let id else { continue }
                     written.insert(id)
                     if local { handedOver.insert(id) }
                 }
+                // Read after the commit, this sees a row another batch committed while
+                // the INSERT waited on it, and the first of this batch's repeats.
                 var skipped = PostgresBindings(capacity: 1)
-                skipped.append(
-                    sent.filter { !written.contains($0.entry.id) && !refused($0, claimed) }
-                        .map(\.entry.id))
-                var found = Set<UUID>()
+                skipped.append(Array(Set(ids.filter { !written.contains($0) })))
+                var found: [UUID: String?] = [:]
                 for try await row in try await connection.execute(
                     proofStatement, skipped, logger: logger)
                 {
-                    found.insert(try row.decode(UUID.self))
+                    let (id, signature) = try row.decode((UUID, String?).self)
+                    found[id] = signature
                 }
-                return (written, handedOver, claimed, found)
+                return (written, handedOver, found)
             }
         }
-        let unproven = sent.filter {
-            !written.contains($0.entry.id) && !found.contains($0.entry.id) && !refused($0, claimed)
+        let unproven = batch.filter {
+            !written.contains($0.entry.id) && found[$0.entry.id] == nil
         }.map(\.entry.id)
         if !unproven.isEmpty {
             logger.error(
@@ -307,12 +287,21 @@ public final class Journal: Sendable {
                 "PostgreSQL did not confirm \(unproven.count) of \(ids.count) messages; nothing of the batch is acknowledged"
             )
         }
-        // Only the first of the batch's messages with one id was handed over.
-        var delivered = Set<UUID>()
-        return zip(batch, replays).map { p, repeated in
-            if repeated || refused(p, claimed) { return .replay }
-            let local = handedOver.contains(p.entry.id) && delivered.insert(p.entry.id).inserted
-            return .stored(handedOver: local)
+        // The signature each id is journaled with: the batch's first message with that id
+        // when the INSERT wrote it, else the row found. A later message is a replay when
+        // it carries that signature, else a duplicate of what is stored.
+        var held = found
+        var seen = Set<UUID>()
+        return batch.map { p in
+            let id = p.entry.id
+            if seen.insert(id).inserted, written.contains(id) {
+                held[id] = p.entry.signature?.signature
+                return .stored(handedOver: handedOver.contains(id))
+            }
+            if let signature = p.entry.signature?.signature, (held[id] ?? nil) == signature {
+                return .replay
+            }
+            return .stored(handedOver: false)
         }
     }
 }

@@ -276,5 +276,17 @@ enum Migrations {
                 CREATE INDEX seen_signatures_until ON {schema}."seen_signatures" (until)
                 """,
             ]),
+        Migration(
+            version: 14, name: "signed messages keep their signature",
+            sql: [
+                // A signed request's message keeps the signature that carried it, and the
+                // end of its replay window: the same request again derives the same id and
+                // finds it here (a replay), with no second table or index to write per
+                // message. Housekeeping keeps the row until the window ends.
+                """
+                ALTER TABLE {schema}."messages"
+                    ADD COLUMN signature text, ADD COLUMN signature_until timestamptz
+                """
+            ]),
     ]
 }

@@ -21,10 +21,10 @@ public struct SignatureClaim: Sendable, Hashable {
 /// The signatures of verified webhook requests, each until its tolerance window ends: a
 /// request whose signature is here is a replay. Shared by every node on the database.
 ///
-/// A durable route's request claims its signature in the journal's own INSERT (see
-/// ``Journal/append(_:handOff:)``), so claim and message commit together. This claims
-/// alone, for routes that answer from the route and store nothing. Claims from concurrent
-/// requests share one statement and one commit (group commit, as the journal's appends).
+/// For routes that answer from the route and store nothing: a durable route's message
+/// keeps its own signature (see ``JournalEntry/signature``), so it writes nothing here.
+/// Claims from concurrent requests share one statement and one commit (group commit, as
+/// the journal's appends).
 public final class SeenSignatures: Sendable {
     private let clients: any PostgresClientProvider
     public var client: PostgresClient { clients.client }
@@ -62,7 +62,7 @@ public final class SeenSignatures: Sendable {
     /// Deleting ended windows here, a few per batch, halved signed ingest as the table
     /// grew: the statement is prepared, and the plan it kept from an empty table scanned
     /// the whole table for them in every batch.
-    static func claimingCTEs(table: String, input: String) -> String {
+    private static func claimingCTEs(table: String, input: String) -> String {
         """
         claimed AS (
             INSERT INTO \(table) (policy, signature, until)

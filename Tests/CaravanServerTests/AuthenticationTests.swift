@@ -94,6 +94,10 @@ import Testing
             url, body, contentType: "application/json", headers: first)
         let replay = try await HTTP.send(
             url, body, contentType: "application/json", headers: first)
+        // An unsigned header changed does not make it another request.
+        let rekeyed = try await HTTP.send(
+            url, body, contentType: "application/json",
+            headers: first + [("Idempotency-Key", "another-key")])
         // The sender retrying signs anew: taken, and stored once (the delivery id).
         let retry = try await HTTP.send(
             url, body, contentType: "application/json", headers: headers("msg_1", now + 1, body))
@@ -124,6 +128,7 @@ import Testing
         #expect(replay.status == 401)
         #expect(replay.body.contains("replay"))
         #expect(replay.headers["www-authenticate"] == #"Signature scheme="standard-webhooks""#)
+        #expect(rekeyed.status == 401)
         #expect(retry.status == 202)
         #expect(retry.body == accepted.body, "the same delivery, the same message")
         #expect(changed.status == 401)
@@ -133,6 +138,50 @@ import Testing
         #expect(garbage.status == 401)
         #expect(statuses.sorted() == [202] + Array(repeating: 401, count: 7), "\(statuses)")
         #expect(stored == ["hooks", "hooks"])
+    }
+
+    /// Stripe signs no delivery id: the signature itself names the message, so the same
+    /// request again — even with another idempotency key — finds it and is refused, while a
+    /// request signed anew is another message.
+    @Test func aStripeReplayIsRefusedByItsSignatureAlone() async throws {
+        let node = try await node(
+            """
+            - route:
+                id: pay
+                from: {uri: "platform-http:/pay?authPolicy=stripe", steps: [{to: "log:pay"}]}
+            """,
+            [
+                "caravan.auth.policies.stripe.type": "hmac",
+                "caravan.auth.policies.stripe.scheme": "stripe",
+                "caravan.auth.policies.stripe.secrets": "sk_test_secret",
+            ])
+        let url = "http://127.0.0.1:\(node.port)/pay"
+        let body = #"{"id":"evt_1","type":"charge.succeeded"}"#
+        func signed(_ t: Int) -> [(String, String)] {
+            let mac = HMAC<SHA256>.authenticationCode(
+                for: Array("\(t).\(body)".utf8),
+                using: SymmetricKey(data: Array("sk_test_secret".utf8)))
+            return [
+                ("Stripe-Signature", "t=\(t),v1=" + mac.map { String(format: "%02x", $0) }.joined())
+            ]
+        }
+        let now = Int(Date().timeIntervalSince1970)
+        let first = try await HTTP.send(
+            url, body, contentType: "application/json", headers: signed(now))
+        let replay = try await HTTP.send(
+            url, body, contentType: "application/json", headers: signed(now))
+        let rekeyed = try await HTTP.send(
+            url, body, contentType: "application/json",
+            headers: signed(now) + [("Idempotency-Key", "k-2")])
+        let resigned = try await HTTP.send(
+            url, body, contentType: "application/json", headers: signed(now + 1))
+        let stored = try await node.storedPrincipals()
+        try await node.stop()
+        #expect(first.status == 202)
+        #expect(replay.status == 401)
+        #expect(rekeyed.status == 401)
+        #expect(resigned.status == 202)
+        #expect(stored == ["stripe", "stripe"])
     }
 
     /// A route that answers from the route stores nothing, so its replay check is a claim

@@ -47,6 +47,33 @@ import Testing
         }
     }
 
+    /// A signed message is what refuses its replay: an old done one stays until its
+    /// signature's window ends, however short the retention.
+    @Test func aSignedDoneMessageStaysUntilItsReplayWindowEnds() async throws {
+        try await TestDatabase.withStore { client, schema in
+            try await client.query(
+                PostgresQuery(
+                    unsafeSQL: """
+                        INSERT INTO "\(schema.name)".messages
+                            (id, route, consumer, body, state, updated_at, signature, signature_until)
+                        SELECT gen_random_uuid(), 'r', 'test', 'x'::bytea, 'done',
+                            now() - interval '2 days', s.signature, s.until
+                        FROM (VALUES ('live', now() + interval '5 minutes'),
+                            ('ended', now() - interval '1 minute')) AS s(signature, until)
+                        """))
+            var housekeeping = Housekeeping(client: client, schema: schema)
+            housekeeping.retention = .seconds(1)
+            #expect(try await housekeeping.runOnce() == .pruned(1))
+            var left: [String] = []
+            for try await signature in try await client.query(
+                PostgresQuery(unsafeSQL: "SELECT signature FROM \"\(schema.name)\".messages")
+            ).decode(String.self) {
+                left.append(signature)
+            }
+            #expect(left == ["live"])
+        }
+    }
+
     @Test func signaturesWhoseReplayWindowEndedAreForgottenInBatches() async throws {
         try await TestDatabase.withStore { client, schema in
             try await client.query(

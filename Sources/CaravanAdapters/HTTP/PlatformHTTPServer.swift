@@ -285,13 +285,20 @@ public final class PlatformHTTPServer: Sendable {
             return await reply(routes.engine, entry, message, channel: channel)
         }
         var id: UUID?
-        // A signed delivery's own id keeps its retries from storing twice.
+        // A signed delivery's own id keeps its retries from storing twice. A request whose
+        // signature guards against replay takes its id from what is signed (the delivery
+        // id, else the signature): the same request again, whatever unsigned header it
+        // changes, finds its message stored with that signature and is refused.
         let sent = request.headers[HTTPField.Name(limits.idempotencyHeader)!]
-        if let key = sent ?? pass.verified?.deliveryID {
+        let claim = pass.replayClaim
+        let key =
+            claim != nil
+            ? (pass.verified?.deliveryID ?? claim?.signature) : (sent ?? pass.verified?.deliveryID)
+        if let key {
             guard let derived = Self.messageID(idempotencyKey: key, route: entry.routeId) else {
                 return Self.problem(
                     .badRequest,
-                    sent != nil
+                    sent != nil && claim == nil
                         ? "the \(limits.idempotencyHeader) header must be 1 to 255 visible ASCII characters"
                         : "the signed delivery id (webhook-id, X-GitHub-Delivery) must be 1 to 255 visible ASCII characters",
                     hint: "send a unique key per message, such as a UUID")
@@ -301,7 +308,7 @@ public final class PlatformHTTPServer: Sendable {
         do {
             let id = try await intake.accept(
                 message, route: entry.routeId, consumer: entry.consumer, id: id,
-                signature: pass.replayClaim)
+                signature: claim)
             var response = Self.json(
                 .accepted,
                 ["id": .string(id.lowercasedText), "route": .string(entry.routeId)])
