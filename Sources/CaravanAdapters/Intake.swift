@@ -9,8 +9,11 @@ public protocol Intake: Sendable {
     /// the consumer derives it (a file's identity), so storing twice stores once. With
     /// `signature` (a signed request), the signature is claimed in the same commit: when
     /// it is remembered already, nothing is stored and ``IntakeError/isReplay`` is set.
+    /// `properties` are the exchange properties the consumer sets (a timer's
+    /// `CamelTimerCounter`), kept with the message for its route.
     func accept(
-        _ message: Message, route: String, consumer: String, id: UUID?, signature: ReplayClaim?
+        _ message: Message, properties: [String: Document], route: String, consumer: String,
+        id: UUID?, signature: ReplayClaim?
     ) async throws(IntakeError) -> UUID
 }
 
@@ -41,21 +44,35 @@ public struct IntakeError: Error, Sendable, CustomStringConvertible {
 }
 
 extension Intake {
-    /// ``accept(_:route:consumer:id:signature:)`` of a message that carries no signature.
+    /// ``accept(_:properties:route:consumer:id:signature:)`` of a message with no exchange
+    /// properties.
+    public func accept(
+        _ message: Message, route: String, consumer: String, id: UUID?, signature: ReplayClaim?
+    ) async throws(IntakeError) -> UUID {
+        try await accept(
+            message, properties: [:], route: route, consumer: consumer, id: id,
+            signature: signature)
+    }
+
+    /// ``accept(_:properties:route:consumer:id:signature:)`` of a message that carries no
+    /// signature and no exchange properties.
     public func accept(_ message: Message, route: String, consumer: String, id: UUID?)
         async throws(IntakeError) -> UUID
     {
-        try await accept(message, route: route, consumer: consumer, id: id, signature: nil)
+        try await accept(
+            message, properties: [:], route: route, consumer: consumer, id: id, signature: nil)
     }
 
     /// ``accept(_:route:consumer:id:)``, counted in the ingest metrics from `start` (a
     /// file or a timer's tick; the HTTP server counts its own refusals besides).
     func acceptCounted(
-        _ message: Message, route: String, consumer: String, id: UUID?,
-        since start: ContinuousClock.Instant = .now
+        _ message: Message, properties: [String: Document] = [:], route: String,
+        consumer: String, id: UUID?, since start: ContinuousClock.Instant = .now
     ) async throws(IntakeError) -> UUID {
         do {
-            let stored = try await accept(message, route: route, consumer: consumer, id: id)
+            let stored = try await accept(
+                message, properties: properties, route: route, consumer: consumer, id: id,
+                signature: nil)
             IngestMetrics.accepted(route: route, since: start)
             return stored
         } catch {

@@ -3,7 +3,8 @@ import Foundation
 
 /// `caravan run FILE...`: runs route files as `camel run` does — the files (and the
 /// `application.properties` beside them) on a private PostgreSQL made for this run and
-/// removed at its end, with log lines in Camel's shape. For trying a file from Camel's
+/// removed at its end, with log lines in Camel's shape, and Camel's default error handler
+/// (no redelivery; a failed message is a dead letter at once) for routes that name none. For trying a file from Camel's
 /// examples in one command; `caravan serve` is for keeping.
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -34,6 +35,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The database URL (default: a throwaway private PostgreSQL).")
     var database: String?
 
+    @Option(help: "The schema Caravan's tables live in (with --database).")
+    var schema: String = "caravan"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -58,12 +62,13 @@ struct RunCommand: AsyncParsableCommand {
         serve.port = port
         serve.managementPort = 0
         serve.database = database
+        serve.schema = schema
         serve.logLevel = logLevel
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(
             "caravan-run-\(UUID().uuidString.lowercased())")
         defer { try? FileManager.default.removeItem(at: scratch) }
         try await serve.serve(
             paths: files, privateDatabase: scratch.appendingPathComponent("postgres").path,
-            camelLogs: logFormat == .camel)
+            camelLogs: logFormat == .camel, camelErrors: true)
     }
 }

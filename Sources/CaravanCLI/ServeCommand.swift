@@ -70,14 +70,18 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func run() async throws {
-        try await serve(paths: [routes], privateDatabase: nil, camelLogs: false)
+        try await serve(paths: [routes], privateDatabase: nil, camelLogs: false, camelErrors: false)
     }
 
     /// Runs the route files at `paths` (folders or files) until SIGTERM or SIGINT, on
     /// `--database`, else `DATABASE_URL`, else a private PostgreSQL beside the routes — or,
     /// given `privateDatabase` (`caravan run`), on a private PostgreSQL there unless
-    /// `--database` names one. `camelLogs` writes log lines in Camel's shape.
-    func serve(paths: [String], privateDatabase: String?, camelLogs: Bool) async throws {
+    /// `--database` names one. `camelLogs` writes log lines in Camel's shape;
+    /// `camelErrors` gives routes without an error handler Camel's default (no
+    /// redelivery) instead of Caravan's.
+    func serve(paths: [String], privateDatabase: String?, camelLogs: Bool, camelErrors: Bool)
+        async throws
+    {
         guard let level = Logger.Level(rawValue: logLevel) else {
             throw CLIFailure.invalid(
                 "--log-level \(logLevel) is not one of trace, debug, info, notice, warning, error, critical"
@@ -100,7 +104,7 @@ struct ServeCommand: AsyncParsableCommand {
         let placeholders = try RouteFiles.placeholders(
             for: paths, propertiesFile: properties, systemProperties: systemProperties)
         let files = try RouteFiles.read(try RouteFiles.find(paths))
-        var loaded = RouteLoader(placeholders: placeholders).load(files)
+        var loaded = RouteLoader(placeholders: placeholders, resources: FileResources()).load(files)
         loaded.diagnostics += RouteFiles.securityDiagnostics(
             loaded.routes, placeholders: placeholders, roots: paths, propertiesFile: properties)
         loaded.diagnostics += RouteFiles.literalSecretWarnings(files)
@@ -131,6 +135,7 @@ struct ServeCommand: AsyncParsableCommand {
         settings.management = NodeSettings.Management(host: managementHost, port: managementPort)
         do {
             settings.schema = try StoreSchema(schema)
+            if camelErrors { settings.defaultErrorHandler = .camelDefault }
             try settings.apply(
                 properties: placeholders.properties, logger: logger,
                 resolve: RouteFiles.securityResolver(placeholders))
@@ -157,7 +162,9 @@ struct ServeCommand: AsyncParsableCommand {
                         let placeholders = try RouteFiles.placeholders(
                             for: [routes], propertiesFile: properties, systemProperties: system)
                         let files = try RouteFiles.read(try RouteFiles.find([routes]))
-                        let loaded = RouteLoader(placeholders: placeholders).load(files)
+                        let loaded = RouteLoader(
+                            placeholders: placeholders, resources: FileResources()
+                        ).load(files)
                         return loaded.errors.isEmpty
                             ? .success(loaded.routes) : .failure(LoadFailure(loaded.errors))
                     } catch {

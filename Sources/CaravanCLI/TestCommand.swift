@@ -40,7 +40,8 @@ struct TestCommand: AsyncParsableCommand {
         }
         let routeFiles = try RouteFiles.read(
             try RouteFiles.find(routeRoots.map { $0.isEmpty ? "." : $0 }))
-        let loaded = RouteLoader(placeholders: placeholders).load(routeFiles)
+        let loaded = RouteLoader(placeholders: placeholders, resources: FileResources()).load(
+            routeFiles)
         if !loaded.errors.isEmpty {
             for d in loaded.diagnostics { writeError(d.description) }
             writeOutput(Array("0 passed, 0 failed (the routes do not load)".utf8))

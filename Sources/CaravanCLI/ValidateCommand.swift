@@ -34,7 +34,7 @@ struct ValidateCommand: AsyncParsableCommand {
         let files = try RouteFiles.read(try RouteFiles.find(roots))
         let placeholders = try RouteFiles.placeholders(
             for: roots, propertiesFile: properties, systemProperties: systemProperties)
-        let loader = RouteLoader(placeholders: placeholders)
+        let loader = RouteLoader(placeholders: placeholders, resources: FileResources())
         var result = loader.load(files)
         result.diagnostics += RouteFiles.securityDiagnostics(
             result.routes, placeholders: placeholders, roots: roots, propertiesFile: properties)

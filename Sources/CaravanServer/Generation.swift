@@ -31,7 +31,7 @@ final class Generation: Sendable {
         }
         var engineSettings = ProcessContext.Settings(log: SwiftLogSink(shared.logger))
         engineSettings.redelivery = SuspendingRedelivery()
-        engineSettings.errorHandler = .caravanDefault
+        engineSettings.errorHandler = settings.defaultErrorHandler
         engineSettings.mocks = false
         engineSettings.idempotentRepositories = PostgresIdempotentRepositories(
             client: shared.clients, schema: shared.schema)

@@ -48,6 +48,9 @@ public struct NodeSettings: Sendable {
     /// Where the management listener (metrics, health, admin API, console) listens; nil:
     /// none. `caravan serve` always opens one.
     public var management: Management?
+    /// The error handling of routes that configure none: Caravan's (redelivery with
+    /// back-off, then a dead letter), or Camel's for `caravan run`.
+    public var defaultErrorHandler: ErrorHandlerDefinition = .caravanDefault
     /// Reads the routes again for hot reload (`--watch`); nil: the routes are fixed.
     public var reload: RouteReload?
 

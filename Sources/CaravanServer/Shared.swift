@@ -46,13 +46,15 @@ final class Shared: Intake, Sendable {
     }
 
     func accept(
-        _ message: Message, route: String, consumer: String, id: UUID?, signature: ReplayClaim?
+        _ message: Message, properties: [String: Document], route: String, consumer: String,
+        id: UUID?, signature: ReplayClaim?
     ) async throws(IntakeError) -> UUID {
-        let entry = JournalEntry(
+        var entry = JournalEntry(
             id: id ?? .timeOrdered(), route: route, consumer: consumer, message: message,
             signature: signature.map {
                 SignatureClaim(policy: $0.policy, signature: $0.signature, until: $0.until)
             })
+        entry.properties = properties
         let appended: Appended
         do {
             appended = try await journal.append(entry, handOff: localQueue(for: route))

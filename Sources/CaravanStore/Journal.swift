@@ -18,6 +18,9 @@ public struct JournalEntry: Sendable {
     /// journaled with this signature makes it a replay (a retry, signed anew, finds another
     /// one and is the stored message's duplicate). The claim's policy is the route's.
     public var signature: SignatureClaim?
+    /// Exchange properties its consumer set (a timer's `CamelTimerCounter`): the exchange
+    /// that runs it starts with them.
+    public var properties: [String: Document] = [:]
 
     public init(
         id: UUID = .timeOrdered(), route: String, consumer: String, message: Message,
@@ -53,7 +56,8 @@ public final class Journal: Sendable {
     private let commits = Mutex(0)
     private let watchdog: Watchdog
     /// The batch INSERT for this schema (see ``insert(_:)``), and the one that also
-    /// writes signatures (for batches with signed requests).
+    /// writes signatures and exchange properties (for batches with a message that has
+    /// either).
     private let insertStatement: StoreStatement
     private let signedInsertStatement: StoreStatement
     /// The statement after it on the same connection, whose answer proves the commit.
@@ -89,26 +93,26 @@ public final class Journal: Sendable {
         // rows (sent by PostgreSQL at commit), which wakes idle workers everywhere. Rows
         // handed to a local worker are written `running`, leased to it; ids already
         // journaled are skipped. It returns every id it wrote, and whether it went to a
-        // local worker. The signed form also writes each row's signature and the end of
-        // its window (empty: none).
+        // local worker. The extended form also writes each row's signature and the end of
+        // its window (empty: none), and its exchange properties (empty: none).
         func insertSQL(signed: Bool) -> String {
             let columns =
                 "id, route, consumer, headers, body, content_type, owner, lease"
-                + (signed ? ", signature, until" : "")
+                + (signed ? ", signature, until, properties" : "")
             let arrays =
                 "$1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::text[], $8::bigint[]"
-                + (signed ? ", $9::text[], $10::timestamptz[]" : "")
+                + (signed ? ", $9::text[], $10::timestamptz[], $11::text[]" : "")
             return """
                 WITH input AS (SELECT * FROM unnest(\(arrays)) AS t(\(columns))),
                 inserted AS (
                     INSERT INTO \(schema.table("messages"))
-                        (id, route, consumer, headers, body, content_type, state, attempt, lease_owner, lease_expires_at\(signed ? ", signature, signature_until" : ""))
+                        (id, route, consumer, headers, body, content_type, state, attempt, lease_owner, lease_expires_at\(signed ? ", signature, signature_until, properties" : ""))
                     SELECT id, route, consumer, headers::jsonb, body, NULLIF(content_type, ''),
                         CASE WHEN owner = '' THEN 'ready' ELSE 'running' END,
                         CASE WHEN owner = '' THEN 0 ELSE 1 END,
                         NULLIF(owner, ''),
                         CASE WHEN owner = '' THEN NULL ELSE now() + lease * interval '1 millisecond' END
-                        \(signed ? ", NULLIF(signature, ''), CASE WHEN signature = '' THEN NULL ELSE until END" : "")
+                        \(signed ? ", NULLIF(signature, ''), CASE WHEN signature = '' THEN NULL ELSE until END, NULLIF(properties, '')::jsonb" : "")
                     FROM input AS i
                     ON CONFLICT (id) DO NOTHING
                     RETURNING id, route, state
@@ -190,8 +194,8 @@ public final class Journal: Sendable {
             }
             local.deliver(
                 ClaimedMessage(
-                    id: entry.id, route: entry.route, message: entry.message, attempt: 1,
-                    failure: nil, acceptedAt: Date()))
+                    id: entry.id, route: entry.route, message: entry.message,
+                    properties: entry.properties, attempt: 1, failure: nil, acceptedAt: Date()))
             return .stored
         }
     }
@@ -208,7 +212,7 @@ public final class Journal: Sendable {
     /// — and it reads back the ids the INSERT skipped as already journaled, so that every
     /// id is accounted for.
     func insert(_ batch: [Pending]) async throws(StoreError) -> [Written] {
-        let signed = batch.contains { $0.entry.signature != nil }
+        let signed = batch.contains { $0.entry.signature != nil || !$0.entry.properties.isEmpty }
         var ids: [UUID] = []
         var routes: [String] = []
         var consumers: [String] = []
@@ -219,6 +223,7 @@ public final class Journal: Sendable {
         var leases: [Int] = []
         var signatures: [String] = []
         var untils: [Date] = []
+        var properties: [String] = []
         for p in batch {
             let e = p.entry
             owners.append(p.handOff?.owner ?? "")
@@ -229,12 +234,15 @@ public final class Journal: Sendable {
             headers.append(JSONWriter().string(e.message.headers.document))
             bodies.append(ByteBuffer(bytes: e.message.body.bytes))
             types.append(e.message.contentType?.description ?? "")
-            // Only a batch with a signed message binds the signature columns.
+            // Only a batch with a signed message or properties binds those columns.
             guard signed else { continue }
             signatures.append(e.signature?.signature ?? "")
             untils.append(e.signature?.until ?? Date(timeIntervalSince1970: 0))
+            properties.append(
+                e.properties.isEmpty
+                    ? "" : JSONWriter().string(Document(sortedKeys: e.properties)))
         }
-        var bindings = PostgresBindings(capacity: signed ? 10 : 8)
+        var bindings = PostgresBindings(capacity: signed ? 11 : 8)
         bindings.append(ids)
         bindings.append(routes)
         bindings.append(consumers)
@@ -246,6 +254,7 @@ public final class Journal: Sendable {
         if signed {
             bindings.append(signatures)
             bindings.append(untils)
+            bindings.append(properties)
         }
         let statement = signed ? signedInsertStatement : insertStatement
         let (proofStatement, logger) = (proofStatement, logger)

@@ -9,6 +9,8 @@ public struct ClaimedMessage: Sendable {
     public var id: UUID
     public var route: String
     public var message: Message
+    /// The exchange properties its consumer set.
+    public var properties: [String: Document] = [:]
     /// This try's number (1 for the first).
     public var attempt: Int
     /// Where a previous try stopped, when it is a redelivery.
@@ -84,19 +86,24 @@ public struct MessageStore: Sendable {
         var claimed: [ClaimedMessage] = []
         do {
             for try await (
-                id, route, headersText, body, contentType, attempt, failureText, createdAt
+                id, route, headersText, body, contentType, attempt, failureText, createdAt,
+                propertiesText
             )
                 in rows.decode(
-                    (UUID, String, String, ByteBuffer, String?, Int, String?, Date).self)
+                    (UUID, String, String, ByteBuffer, String?, Int, String?, Date, String?).self)
             {
                 let message = try Message(
                     storedHeaders: headersText, body: body, contentType: contentType)
                 let failure = try failureText.map { text in try JSONReader().read(text) }.flatMap(
                     FailurePoint.init(document:))
+                var properties: [String: Document] = [:]
+                if let propertiesText, case .object(let o) = try JSONReader().read(propertiesText) {
+                    for member in o { properties[member.key] = member.value }
+                }
                 claimed.append(
                     ClaimedMessage(
-                        id: id, route: route, message: message, attempt: attempt, failure: failure,
-                        acceptedAt: createdAt))
+                        id: id, route: route, message: message, properties: properties,
+                        attempt: attempt, failure: failure, acceptedAt: createdAt))
             }
         } catch let error as StoreError {
             throw error

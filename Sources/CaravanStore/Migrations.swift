@@ -288,5 +288,14 @@ enum Migrations {
                     ADD COLUMN signature text, ADD COLUMN signature_until timestamptz
                 """
             ]),
+        Migration(
+            version: 15, name: "messages keep their consumer's exchange properties",
+            sql: [
+                // The exchange properties a consumer sets (a timer's CamelTimerCounter):
+                // the exchange that runs the message starts with them, as in Camel.
+                """
+                ALTER TABLE {schema}."messages" ADD COLUMN properties jsonb
+                """
+            ]),
     ]
 }

@@ -65,11 +65,15 @@ public struct Migrator: Sendable {
                             unsafeSQL: statement.replacingOccurrences(
                                 of: "{schema}", with: "\"\(schema.name)\"")), logger: logger)
                 }
+                // The name as a bind: a name is prose and may hold a quote.
+                var binds = PostgresBindings(capacity: 2)
+                binds.append(migration.version)
+                binds.append(migration.name)
                 try await tx.query(
                     PostgresQuery(
                         unsafeSQL:
-                            "INSERT INTO \(schema.table("migrations")) (version, name) VALUES (\(migration.version), '\(migration.name)')"
-                    ),
+                            "INSERT INTO \(schema.table("migrations")) (version, name) VALUES ($1, $2)",
+                        binds: binds),
                     logger: logger)
             }
             logger.info(

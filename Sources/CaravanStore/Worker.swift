@@ -59,7 +59,9 @@ public struct Worker: Sendable {
             } else {
                 outcome = await engine.run(
                     message.route,
-                    Exchange(id: message.id.lowercasedText, message: message.message))
+                    Exchange(
+                        id: message.id.lowercasedText, message: message.message,
+                        properties: message.properties))
             }
             // A failure caused by the hard stop is not the message's fault: record nothing.
             if Task.isCancelled, outcome.error != nil { break }

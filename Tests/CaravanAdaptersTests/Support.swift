@@ -8,6 +8,7 @@ import Synchronization
 final class RecordingIntake: Intake {
     struct Accepted: Sendable {
         let message: Message
+        let properties: [String: Document]
         let route: String
         let consumer: String
         let id: UUID
@@ -23,7 +24,8 @@ final class RecordingIntake: Intake {
     let offers = Mutex(0)
 
     func accept(
-        _ message: Message, route: String, consumer: String, id: UUID?, signature: ReplayClaim?
+        _ message: Message, properties: [String: Document], route: String, consumer: String,
+        id: UUID?, signature: ReplayClaim?
     ) async throws(IntakeError) -> UUID {
         offers.withLock { $0 += 1 }
         if failing.withLock({ $0 }) {
@@ -34,7 +36,10 @@ final class RecordingIntake: Intake {
         // Like the journal: an id stored before is not stored again.
         guard ids.withLock({ $0.insert(id).inserted }) else { return id }
         accepted.withLock {
-            $0.append(Accepted(message: message, route: route, consumer: consumer, id: id))
+            $0.append(
+                Accepted(
+                    message: message, properties: properties, route: route, consumer: consumer,
+                    id: id))
         }
         return id
     }

@@ -12,8 +12,8 @@ import Testing
     struct JournalIntake: Intake {
         let journal: Journal
         func accept(
-            _ message: Message, route: String, consumer: String, id: UUID?,
-            signature: ReplayClaim?
+            _ message: Message, properties: [String: Document], route: String, consumer: String,
+            id: UUID?, signature: ReplayClaim?
         ) async throws(IntakeError) -> UUID {
             let entry = JournalEntry(
                 id: id ?? UUID(), route: route, consumer: consumer, message: message)

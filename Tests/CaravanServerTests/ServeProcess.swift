@@ -19,12 +19,14 @@ final class ServeProcess: Sendable {
     }
 
     /// `openFiles` caps the process's open files, soft and hard (through util-linux's
-    /// `prlimit`, which then executes `caravan` in its own place: the same process).
+    /// `prlimit`, which then executes `caravan` in its own place: the same process);
+    /// `directory` is its working folder.
     init(
         _ arguments: [String], command: String = "serve", environment: [String: String] = [:],
-        openFiles: Int? = nil, logPath: String
+        openFiles: Int? = nil, directory: String? = nil, logPath: String
     ) throws {
         process = Process()
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let caravan = try #require(Self.executable, "build the caravan executable first")
         if let openFiles {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
@@ -76,14 +78,17 @@ final class ServeProcess: Sendable {
     func listeningPort(_ message: String = "listening") async throws -> Int {
         let deadline = ContinuousClock.now + .seconds(60)
         while ContinuousClock.now < deadline {
+            // swift-log's shape ends with "[source] message"; Camel's (`caravan run`) has
+            // ": message url=...".
             if let line = output.split(separator: "\n").first(where: {
-                $0.hasSuffix("] \(message)")
+                $0.hasSuffix("] \(message)") || $0.contains(" : \(message) url=")
             }),
                 let url = line.split(separator: " ").first(where: { $0.hasPrefix("url=") }),
                 let port = Int(url.split(separator: ":").last ?? "")
             {
                 return port
             }
+            if hasExited { break }
             // The log is a file: no event says a line was written.
             try await Task.sleep(for: .milliseconds(50))
         }
@@ -95,6 +100,9 @@ final class ServeProcess: Sendable {
     }
 
     func signal(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Whether the process has ended.
+    var hasExited: Bool { exit.state.withLock { $0.status != nil } }
 
     var output: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 }

@@ -7,11 +7,11 @@ import Testing
         try await TestDatabase.withStore(migrate: false) { client, schema in
             let migrator = Migrator(client: client, schema: schema, logger: TestDatabase.logger)
             #expect(try await migrator.status().applied.isEmpty)
-            #expect(try await migrator.migrate() == Array(1...14))
+            #expect(try await migrator.migrate() == Array(1...15))
             #expect(try await migrator.migrate() == [])
             let status = try await migrator.status()
             #expect(
-                status.applied == Array(1...14) && status.pending.isEmpty)
+                status.applied == Array(1...15) && status.pending.isEmpty)
         }
     }
 
@@ -29,7 +29,7 @@ import Testing
                 for try await a in group { all += a }
                 return all
             }
-            #expect(applied.sorted() == Array(1...14))
+            #expect(applied.sorted() == Array(1...15))
         }
     }
 

@@ -147,7 +147,8 @@ struct LogEndpoint: Endpoint, Producer {
     static func bodyType(_ body: Body) -> String {
         switch body.content {
         case .empty: "null"
-        case .bytes: "byte[]"
+        // No bytes and no type: what a timer or an empty request carries, Camel's null.
+        case .bytes(let bytes, let type): bytes.isEmpty && type == nil ? "null" : "byte[]"
         case .text: "String"
         case .document(let d):
             switch d {

@@ -71,6 +71,25 @@ extension LoadContext {
         return nil
     }
 
+    /// The expression text, or for `resource:...` the resource's content (Camel's
+    /// languages load a static resource when the route starts).
+    mutating func resource(_ text: String, at location: SourceLocation) -> String? {
+        guard text.hasPrefix("resource:") else { return text }
+        let reference = String(text.dropFirst("resource:".count))
+        guard let (reader, file) = resources else {
+            error(
+                location, "'\(text)' names a resource, which cannot be read here",
+                hint: "write the expression itself")
+            return nil
+        }
+        do {
+            return try reader.read(reference, forRouteFile: file)
+        } catch {
+            self.error(location, error.message, hint: error.hint)
+            return nil
+        }
+    }
+
     /// `expression: {language: ...}` (a mapping with one language key).
     mutating func expression(_ node: YAMLNode, predicate: Bool, owner: String)
         -> ExpressionDefinition?
@@ -107,18 +126,23 @@ extension LoadContext {
         var textScalar: YAMLScalar?
         switch value {
         case .scalar(let s):
-            guard let text = scalarText(value, what: "the \(name) expression") else { return nil }
+            guard let given = scalarText(value, what: "the \(name) expression"),
+                let text = resource(given, at: s.location)
+            else { return nil }
             definition = ExpressionDefinition(language, text, location: s.location)
-            textScalar = s
+            // Positions inside a resource's text are not positions in this file.
+            textScalar = given == text ? s : nil
         case .mapping:
             guard var r = reader(value, name: name) else { return nil }
             r.rejectUnknownKeys(LoadContext.languageOptions[name] ?? ["expression"])
             let textKey = language == .tokenize ? "token" : "expression"
-            guard let text = r.string(textKey, required: true) else {
+            guard let given = r.string(textKey, required: true),
+                let text = resource(given, at: r.node(textKey)?.location ?? r.location)
+            else {
                 absorb(&r)
                 return nil
             }
-            textScalar = r.node(textKey)?.scalar
+            textScalar = given == text ? r.node(textKey)?.scalar : nil
             definition = ExpressionDefinition(
                 language, text, location: textScalar?.location ?? r.location)
             if language == .tokenize {

@@ -5,6 +5,8 @@ import Foundation
 struct LoadContext {
     let placeholders: PlaceholderResolver
     var diagnostics: [Diagnostic] = []
+    /// Reads `resource:` expressions, and the route file being loaded.
+    var resources: (reader: any ResourceReader, file: String)?
     /// Aggregation strategies declared under `beans`, by bean name.
     var beanStrategies: [String: AggregationStrategyName] = [:]
 
@@ -138,8 +140,10 @@ struct LoadContext {
                     {
                         continue  // a missing optional placeholder: the option is left out
                     }
+                    // `show-body-type` is Camel's kebab-case spelling of `showBodyType`.
+                    let name = dslKey(pair.key).text
                     if let value = r.text(pair.value, key: pair.key.text) {
-                        uri.set(pair.key.text, value)
+                        uri.set(name, value)
                     }
                 }
             } else {
@@ -149,6 +153,10 @@ struct LoadContext {
         }
         absorb(&r)
         uri.movePathParameterIntoPath()
+        if role == .consumer, uri.scheme == "rest" {
+            guard let served = restConsumer(uri, at: node.location) else { return nil }
+            uri = served
+        }
         guard checkScheme(uri, at: node.location, role: role) else { return nil }
         if uri.path.isEmpty {
             error(
@@ -159,6 +167,28 @@ struct LoadContext {
             return nil
         }
         return uri
+    }
+
+    /// The rest component's consumer, `rest:verb:path[:uriTemplate]`, is served as the REST
+    /// DSL serves a verb: `platform-http` on that path for that method, answering from the
+    /// route.
+    mutating func restConsumer(_ uri: EndpointURI, at location: SourceLocation) -> EndpointURI? {
+        let parts = uri.path.split(separator: ":", maxSplits: 2).map(String.init)
+        let verbs = ["get", "post", "put", "delete", "patch", "head", "options"]
+        guard parts.count >= 2, verbs.contains(parts[0].lowercased()) else {
+            error(
+                location, "'rest:\(uri.path)' names no method and path",
+                hint: "write rest:get:/hello (or post, put, delete, patch)")
+            return nil
+        }
+        var served = EndpointURI(
+            scheme: "platform-http", path: Self.joinPaths(Array(parts.dropFirst())))
+        for option in uri.options where option.name == "consumes" {
+            served.set("consumes", option.value)
+        }
+        served.set("httpMethodRestrict", parts[0].uppercased())
+        served.set("exchangePattern", "InOut")
+        return served
     }
 
     mutating func checkScheme(_ uri: EndpointURI, at location: SourceLocation, role: EndpointRole)

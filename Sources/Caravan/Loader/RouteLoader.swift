@@ -11,9 +11,15 @@
 /// ```
 public struct RouteLoader: Sendable {
     public var placeholders: PlaceholderResolver
+    /// Reads `resource:` expressions; nil: they are errors.
+    public var resources: (any ResourceReader)?
 
-    public init(placeholders: PlaceholderResolver = PlaceholderResolver()) {
+    public init(
+        placeholders: PlaceholderResolver = PlaceholderResolver(),
+        resources: (any ResourceReader)? = nil
+    ) {
         self.placeholders = placeholders
+        self.resources = resources
     }
 
     /// What a load produced: the routes that loaded cleanly, and every problem found.
@@ -85,12 +91,27 @@ public struct RouteLoader: Sendable {
         }
         guard let root else { return (RouteSet(), []) }
         guard case .sequence(let items, _) = root else {
+            // A Kubernetes resource (Camel K's Integration, a Pipe, a Kamelet) holds routes
+            // but is not a route file.
+            if case .mapping(let pairs, _) = root,
+                let kind = pairs.first(where: { $0.key.text == "kind" })?.value,
+                case .scalar(let name) = kind
+            {
+                let problem = Diagnostic(
+                    kind.location,
+                    "this is a Kubernetes resource (kind: \(name.text)), not a route file",
+                    hint: name.text == "Integration"
+                        ? "put the routes of its spec.flows (a YAML list) in a route file of their own"
+                        : "Caravan runs route files: a YAML list of items such as `- route:`")
+                return (RouteSet(), [problem])
+            }
             let problem = Diagnostic(
                 root.location, "a route file is a YAML list of items, not \(root.kindDescription)",
                 hint: "start each item with `- route:` or `- from:`")
             return (RouteSet(), [problem])
         }
         var context = LoadContext(placeholders: placeholders)
+        context.resources = resources.map { ($0, file.path) }
         var set = RouteSet()
         var routes: [RouteDefinition] = []
         var rests: [LoadContext.RestDefinition] = []

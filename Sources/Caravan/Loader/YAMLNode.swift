@@ -69,7 +69,9 @@ extension YAMLNode {
     /// Parses `text` into nodes; a syntax error becomes one diagnostic with its position.
     static func parse(_ text: String, file: String) -> Result<YAMLNode?, Diagnostic> {
         do {
-            guard let root = try Yams.compose(yaml: text) else { return .success(nil) }
+            guard let root = try Yams.compose(yaml: withoutLauncherLine(text)) else {
+                return .success(nil)
+            }
             return .success(try convert(root, file: file))
         } catch let error as YamlError {
             return .failure(diagnostic(for: error, file: file))
@@ -81,6 +83,14 @@ extension YAMLNode {
                     SourceLocation(file: file, line: 1, column: 1), "cannot read the YAML: \(error)"
                 ))
         }
+    }
+
+    /// A first line that launches the file as a script (`///usr/bin/env jbang ... "$0"`,
+    /// `#!/usr/bin/env ...`), as Camel JBang's examples have, is not YAML: it becomes a
+    /// comment, so every other line keeps its number.
+    static func withoutLauncherLine(_ text: String) -> String {
+        guard text.hasPrefix("///") || text.hasPrefix("#!") else { return text }
+        return "#" + text
     }
 
     struct ConversionError: Error { var diagnostic: Diagnostic }

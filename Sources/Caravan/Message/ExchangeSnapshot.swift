@@ -78,7 +78,7 @@ extension Exchange {
 
 extension Document {
     /// An object of `map`'s members in key order (a dictionary has none of its own).
-    init(sortedKeys map: [String: Document]) {
+    public init(sortedKeys map: [String: Document]) {
         self = .object(
             DocumentObject(
                 map.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: $0.value) }))

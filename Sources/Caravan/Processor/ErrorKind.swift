@@ -9,7 +9,7 @@
 /// | malformed JSON | `com.fasterxml.jackson.core.JsonParseException` | `java.io.IOException` |
 /// | malformed XML | `org.xml.sax.SAXParseException` | `org.xml.sax.SAXException` |
 /// | malformed CSV | `java.lang.IllegalArgumentException` (as Commons CSV) | `java.lang.RuntimeException` |
-/// | `validate` failed | `org.apache.camel.support.processor.validation.PredicateValidationException` | `org.apache.camel.ValidationException` |
+/// | `validate` failed | `org.apache.camel.support.processor.PredicateValidationException` (Camel 4) | its Camel 3 name `org.apache.camel.support.processor.validation.PredicateValidationException`, `org.apache.camel.ValidationException` |
 /// | an expression failed | `org.apache.camel.ExpressionEvaluationException` | `java.lang.RuntimeException` |
 /// | `convertBodyTo` failed | `org.apache.camel.InvalidPayloadException` | `org.apache.camel.CamelExchangeException` |
 /// | `throwException` | the class it names | its ancestors below, or `java.lang.Exception` |
@@ -43,7 +43,7 @@ public struct ErrorKind: Sendable, Hashable, Codable, CustomStringConvertible {
     public static let illegalArgument = ErrorKind("java.lang.IllegalArgumentException")
     public static let illegalState = ErrorKind("java.lang.IllegalStateException")
     public static let validation = ErrorKind(
-        "org.apache.camel.support.processor.validation.PredicateValidationException")
+        "org.apache.camel.support.processor.PredicateValidationException")
     public static let expression = ErrorKind("org.apache.camel.ExpressionEvaluationException")
     public static let invalidPayload = ErrorKind("org.apache.camel.InvalidPayloadException")
     public static let noConsumer = ErrorKind(
@@ -94,6 +94,10 @@ public struct ErrorKind: Sendable, Hashable, Codable, CustomStringConvertible {
             "org.apache.camel.CamelException",
         "org.apache.camel.CamelExchangeException": "org.apache.camel.CamelException",
         "org.apache.camel.ValidationException": "org.apache.camel.CamelExchangeException",
+        // Camel 4's name; its Camel 3 name is made its parent, so that an onException
+        // written with either matches.
+        "org.apache.camel.support.processor.PredicateValidationException":
+            "org.apache.camel.support.processor.validation.PredicateValidationException",
         "org.apache.camel.support.processor.validation.PredicateValidationException":
             "org.apache.camel.ValidationException",
         "org.apache.camel.InvalidPayloadException": "org.apache.camel.CamelExchangeException",

@@ -34,8 +34,10 @@ public struct EndpointURI: Sendable, Hashable, Codable, CustomStringConvertible 
     /// Splits `text`; a missing scheme is an error. Option values are taken as written
     /// (Camel's `RAW(...)` wrapper is unwrapped; `+` and `%XX` are decoded).
     public init(_ text: String) throws(EndpointURIError) {
-        // `uri: file` with the path in `parameters` (Camel's canonical form) has no colon.
-        if EndpointURI.knownSchemes.contains(text) {
+        // `uri: file` with the path in `parameters` (Camel's canonical form) has no colon;
+        // an unknown component written so (`uri: jms`) is that component, refused later
+        // as a scheme Caravan does not support.
+        if EndpointURI.knownSchemes.contains(text) || EndpointURI.isComponentName(text) {
             scheme = text
             path = ""
             options = []
@@ -72,6 +74,17 @@ public struct EndpointURI: Sendable, Hashable, Codable, CustomStringConvertible 
             }
         }
         path = String(rest)
+    }
+
+    /// A bare component name, as Camel's canonical form writes it: a letter, then letters,
+    /// digits and dashes (`jms`, `aws2-s3`).
+    static func isComponentName(_ text: String) -> Bool {
+        guard let first = text.unicodeScalars.first, first.properties.isAlphabetic,
+            first.isASCII
+        else { return false }
+        return text.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-")
+        }
     }
 
     /// The `?` that starts the query, skipping any inside `${...}`.

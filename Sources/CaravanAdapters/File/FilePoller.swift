@@ -61,8 +61,8 @@ public final class FilePoller: Sendable {
         }
         include = try regex("include")
         exclude = try regex("exclude")
-        delay = try options.milliseconds("delay", default: 500)
-        initialDelay = try options.milliseconds("initialDelay", default: 1000)
+        delay = .milliseconds(try options.milliseconds("delay", default: 500))
+        initialDelay = .milliseconds(try options.milliseconds("initialDelay", default: 1000))
         if let text = uri[option: "sortBy"] {
             let reverse = text.hasPrefix("reverse:")
             let key = reverse ? String(text.dropFirst(8)) : text

@@ -169,8 +169,10 @@ struct SimpleEvaluator {
         case .uuid: return .string(Exchange.newId())
         case .env(let name): return context.environmentValue(name).map(Document.string) ?? .null
         case .file(let part): return SimpleFiles.value(part, headers: message.headers)
-        case .jsonpath(let path):
-            return path.value(of: try bodyDocument())
+        case .jsonpath(let path, let input):
+            return path.value(of: try json(input))
+        case .jq(let program, let input):
+            return try program.evaluate(try json(input))
         case .null: return .null
         }
     }
@@ -181,6 +183,25 @@ struct SimpleEvaluator {
         case .document(let d): return d
         case .empty: return .null
         default: return .string(exchange.message.body.text)
+        }
+    }
+
+    /// The JSON a `jsonpath()` or `jq()` function reads: the body, or a header, property
+    /// or variable — a document as it is, text parsed as JSON.
+    func json(_ input: SimpleJSONInput) throws(EvaluationError) -> Document {
+        let value: Document?
+        switch input {
+        case .body: return try bodyDocument()
+        case .header(let name): value = exchange.message.headers[name]
+        case .property(let name): value = exchange.properties[name]
+        case .variable(let name): value = exchange.variables[name]
+        }
+        guard let value else { return .null }
+        guard case .string(let text) = value else { return value }
+        do {
+            return try JSONReader().read(Array(text.utf8))
+        } catch {
+            throw EvaluationError("the JSON to read is not JSON: \(error)")
         }
     }
 

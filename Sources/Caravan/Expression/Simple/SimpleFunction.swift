@@ -32,10 +32,20 @@ indirect enum SimpleFunction: Sendable {
     case env(String)
     /// `${file:name}` and friends, from the `CamelFile*` headers.
     case file(SimpleFilePart)
-    /// `${jsonpath(expression)}` over the body.
-    case jsonpath(JSONPath)
+    /// `${jsonpath(expression)}` over the body, or `${jsonpath(header:name,expression)}`.
+    case jsonpath(JSONPath, SimpleJSONInput)
+    /// `${jq(expression)}` over the body, or `${jq(variable:name,expression)}`.
+    case jq(JQ, SimpleJSONInput)
     /// `${null}`.
     case null
+}
+
+/// The JSON that `${jsonpath(...)}` and `${jq(...)}` read.
+enum SimpleJSONInput: Sendable {
+    case body
+    case header(String)
+    case property(String)
+    case variable(String)
 }
 
 /// What `${date:...}` formats.

@@ -5,6 +5,47 @@ struct SimpleFunctionParser {
     let text: String
     let position: Int
 
+    /// `jsonpath(exp)` / `jq(exp)`, or with an input other than the body:
+    /// `jq(variable:beer,.name)`, `jsonpath(header:order,$.id)`,
+    /// `jq(exchangeProperty:x,.a)` (Camel's Simple functions).
+    func json(_ language: String, _ arguments: String) throws(ExpressionError) -> SimpleFunction {
+        var text = arguments.trimmingXMLWhitespace()
+        var input = SimpleJSONInput.body
+        for (prefix, source) in [
+            ("header:", SimpleJSONInput.header), ("exchangeProperty:", SimpleJSONInput.property),
+            ("variable:", SimpleJSONInput.variable),
+        ] where text.hasPrefix(prefix) {
+            guard let comma = text.firstIndex(of: ",") else {
+                throw error(
+                    "\(language)(\(prefix)name, expression) needs the expression after a comma",
+                    hint:
+                        "write e.g. ${\(language)(\(prefix)name,\(language == "jq" ? ".id" : "$.id"))}"
+                )
+            }
+            input = source(
+                String(text[text.index(text.startIndex, offsetBy: prefix.count)..<comma]))
+            text = String(text[text.index(after: comma)...]).trimmingXMLWhitespace()
+        }
+        let start = position + language.count + 1
+        if language == "jq" {
+            do {
+                return .jq(try JQ(text), input)
+            } catch {
+                throw ExpressionError(
+                    language: "simple", expression: expression, position: start,
+                    "in jq(): " + error.message, hint: error.hint)
+            }
+        }
+        do {
+            return .jsonpath(try JSONPath(text), input)
+        } catch {
+            throw ExpressionError(
+                language: "simple", expression: expression,
+                position: start + error.position - 1, "in jsonpath(): " + error.message,
+                hint: error.hint)
+        }
+    }
+
     func parse() throws(ExpressionError) -> SimpleFunction {
         let t = text.trimmingXMLWhitespace()
         if t.isEmpty {
@@ -115,16 +156,8 @@ struct SimpleFunctionParser {
             guard let type = SimpleType(javaName: args[1]) else { throw unknownType(args[1]) }
             return .headerAs(args[0].trimmingXMLWhitespace(), type)
         }
-        if t.hasPrefix("jsonpath("), t.hasSuffix(")") {
-            let inner = String(t.dropFirst("jsonpath(".count).dropLast()).trimmingXMLWhitespace()
-            do {
-                return .jsonpath(try JSONPath(inner))
-            } catch {
-                throw ExpressionError(
-                    language: "simple", expression: expression,
-                    position: position + "jsonpath(".count + error.position - 1,
-                    "in jsonpath(): " + error.message, hint: error.hint)
-            }
+        for language in ["jsonpath", "jq"] where t.hasPrefix(language + "(") && t.hasSuffix(")") {
+            return try json(language, String(t.dropFirst(language.count + 1).dropLast()))
         }
         for refused in [
             "bean:", "ref:", "type:", "properties:", "sys.", "camelContext", "messageHistory",
@@ -140,12 +173,12 @@ struct SimpleFunctionParser {
     }
 
     static let supportedList =
-        "supported: body, header.x, headers, exchangeProperty.x, variable.x, variables, exchangeId, routeId, exception.message, date:now:pattern, random(a,b), uuid, env.NAME, file:name, jsonpath(...), bodyAs(Type), headerAs(name,Type)"
+        "supported: body, header.x, headers, exchangeProperty.x, variable.x, variables, exchangeId, routeId, exception.message, date:now:pattern, random(a,b), uuid, env.NAME, file:name, jsonpath(...), jq(...), bodyAs(Type), headerAs(name,Type)"
 
     static let knownNames = [
         "body", "header", "headers", "exchangeProperty", "variable", "variables", "exchangeId",
         "routeId", "exception",
-        "date", "random", "uuid", "env", "file", "jsonpath", "bodyAs", "headerAs",
+        "date", "random", "uuid", "env", "file", "jsonpath", "jq", "bodyAs", "headerAs",
         "mandatoryBodyAs", "null", "in.body", "in.header",
     ]
 

@@ -38,7 +38,8 @@ struct DataFormatProcessor: Processor {
             let document: Document
             switch format {
             case .json: document = try JSONReader().read(bytes)
-            case .xml: document = try XMLReader().read(bytes)
+            // As Jackson's XmlMapper reads XML into a Map (Camel's default).
+            case .xml: document = JacksonXMLView.map(try XMLReader().read(bytes))
             case .csv(let o):
                 let reader = CSVReader(options: o.options)
                 document = try reader.read(bytes)
