@@ -264,6 +264,27 @@ import Testing
         }
     }
 
+    /// A consumer's exchange properties (a timer's metadata) are kept with the message and
+    /// come back with it, beside a signed message in the same batch and an unsigned one.
+    @Test func exchangePropertiesAreKeptWithTheMessageAndComeBackWhenClaimed() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let journal = Journal(client: client, schema: schema)
+            var timed = entry(1, signature: nil)
+            timed.properties = ["CamelTimerCounter": 3, "CamelTimerName": "tick"]
+            async let a = journal.append(timed)
+            async let b = journal.append(entry(2, signature: "s"))
+            async let c = journal.append(entry(3, signature: nil))
+            _ = try await (a, b, c)
+            let claimed = try await MessageStore(client: client, schema: schema).claim(
+                routes: ["hooks"], owner: "w", limit: 10, lease: .seconds(30))
+            let byBody = Dictionary(
+                uniqueKeysWithValues: claimed.map { ($0.message.body.text, $0) })
+            #expect(byBody["1"]?.properties == ["CamelTimerCounter": 3, "CamelTimerName": "tick"])
+            #expect(byBody["2"]?.properties == [:])
+            #expect(byBody["3"]?.properties == [:])
+        }
+    }
+
     /// A signature is kept with its message: when the message's commit fails, nothing
     /// remembers it, and the same signed request can be sent again.
     @Test func aSignedAppendWhoseCommitFailsLeavesNoClaim() async throws {

@@ -35,6 +35,32 @@ import Testing
         #expect(run.stdout.contains("2 files, 1 route, 2 errors"))
     }
 
+    /// `resource:classpath:` is read beside the route file, `resource:file:` from the
+    /// working folder or an absolute path; a missing one is an error at the expression.
+    @Test func resourceExpressionsAreReadBesideTheRouteFileOrReportedWhereTheyAre() async throws {
+        let dir = try folder([
+            "greeting.txt": "Hello ${header.name}",
+            "ok.yaml":
+                "- from: {uri: direct:a, steps: [{setBody: {simple: \"resource:classpath:greeting.txt\"}}]}\n",
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try await cli.caravan(["validate", dir]).status == 0)
+        let absolute = (dir as NSString).appendingPathComponent("greeting.txt")
+        try
+            "- from: {uri: direct:b, steps: [{setBody: {constant: \"resource:file:\(absolute)\"}}, {setHeader: {name: x, simple: \"resource:classpath:nope.txt\"}}]}\n"
+            .write(
+                toFile: (dir as NSString).appendingPathComponent("bad.yaml"), atomically: true,
+                encoding: .utf8)
+        let run = try await cli.caravan(["validate", dir])
+        #expect(run.status == 1)
+        // The column follows the absolute path written before it on the line.
+        #expect(
+            run.stderr.contains(
+                "bad.yaml:1:\(104 + absolute.count): error: the resource 'classpath:nope.txt' was not found (looked for \(dir)/nope.txt)"
+            ), "\(run.stderr)")
+        #expect(run.stdout.contains("1 error"))
+    }
+
     /// An endpoint naming a policy that is not defined, or a policy that cannot be used:
     /// each at its position, and nothing starts.
     @Test func validateReportsSecurityPoliciesThatAreMissingOrUnusable() async throws {

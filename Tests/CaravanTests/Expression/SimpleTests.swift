@@ -93,6 +93,22 @@ func orderExchange(headers: [(String, Document)] = [], properties: [String: Docu
         #expect(try eval("${jsonpath($.customer.tier)}") == "gold")
     }
 
+    /// Camel's `jq(...)` and `jsonpath(...)` functions, over the body or over a header,
+    /// property or variable (text read as JSON).
+    @Test func jqAndJsonpathFunctionsReadTheBodyOrANamedInput() throws {
+        var exchange = orderExchange(headers: [("beer", #"{"name": "Ale", "abv": "5%"}"#)])
+        exchange.variables["beer"] = .object(DocumentObject([.init(key: "name", value: "Stout")]))
+        exchange.properties["order"] = .string(#"{"id": 7}"#)
+        #expect(try eval("${jq(.customer.name)}", exchange) == "Ada")
+        #expect(
+            try eval("${jq(variable:beer,.name)} vs ${jq(header:beer,.name)}", exchange)
+                == "Stout vs Ale")
+        #expect(try eval("${jsonpath(exchangeProperty:order,$.id)}", exchange) == 7)
+        #expect(try eval("${jq(variable:nothing,.name)}", exchange) == .null)
+        #expect(throws: ExpressionError.self) { try Simple("${jq(variable:beer)}") }
+        #expect(throws: ExpressionError.self) { try Simple("${jq(.[)}") }
+    }
+
     @Test func methodsOnValues() throws {
         #expect(try eval("${body.customer.name.toUpperCase()}") == "ADA")
         #expect(try eval("${header.missing.isEmpty()}") == true)

@@ -421,4 +421,121 @@ func load(_ yaml: String, properties: [String: String] = [:], environment: [Stri
                 $0.contains("uses routeConfiguration 'missing', which no file defines")
             })
     }
+
+    /// Files as Camel's repositories have them: a launcher line, a Kubernetes resource,
+    /// a component written bare, the rest component as a consumer, kebab-case parameters.
+    @Test func aLauncherFirstLineIsACommentAndKeepsTheLineNumbers() {
+        let result = load(
+            """
+            ///usr/bin/env jbang --quiet camel@apache/camel pipe "$0" "$@" ; exit $?
+            ---
+            - from:
+                uri: "stream:in"
+                steps: [{to: log:x}]
+            """)
+        #expect(result.errors.map(\.location.line) == [4])
+        #expect(result.errors.first?.message.contains("'stream:' is not supported") == true)
+    }
+
+    @Test func aKubernetesResourceIsToldApartFromARouteFile() {
+        let result = load(
+            """
+            apiVersion: camel.apache.org/v1
+            kind: Integration
+            spec:
+              flows:
+                - from: {uri: timer:x, steps: [{to: log:x}]}
+            """)
+        #expect(result.errors.count == 1)
+        #expect(
+            result.errors.first?.message
+                == "this is a Kubernetes resource (kind: Integration), not a route file")
+        #expect(result.errors.first?.location.line == 2)
+    }
+
+    @Test func aBareUnknownComponentIsAnUnsupportedScheme() {
+        let result = load(
+            """
+            - from:
+                uri: jms
+                parameters: {destinationName: orders}
+                steps: [{to: log:x}]
+            """)
+        #expect(
+            result.errors.first?.message.hasPrefix("the endpoint scheme 'jms:' is not supported")
+                == true)
+    }
+
+    @Test func theRestComponentAsAConsumerIsServedAsARestVerb() throws {
+        let result = load(
+            """
+            - from:
+                uri: "rest:post:/orders/{id}?consumes=application/json"
+                steps: [{setBody: {constant: ok}}]
+            """)
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        let from = try #require(result.routes.routes.first?.from)
+        #expect(from.scheme == "platform-http")
+        #expect(from.path == "/orders/{id}")
+        #expect(from[option: "httpMethodRestrict"] == "POST")
+        #expect(from[option: "exchangePattern"] == "InOut")
+        #expect(from[option: "consumes"] == "application/json")
+        #expect(!load("- from: {uri: \"rest:fetch:/x\", steps: [{to: log:x}]}").errors.isEmpty)
+    }
+
+    @Test func kebabCaseEndpointParametersAreTheirCamelCaseWithAWarning() throws {
+        let result = load(
+            """
+            - from:
+                uri: timer:t
+                steps:
+                  - to:
+                      uri: log:x
+                      parameters: {show-body-type: false}
+            """)
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        #expect(
+            result.diagnostics.contains {
+                $0.message.contains("'show-body-type' is the kebab-case spelling of 'showBodyType'")
+            })
+    }
+
+    /// `resource:` expressions go through the loader's reader; without one they are errors
+    /// at the expression.
+    @Test func aResourceExpressionIsTheResourcesTextOrAnErrorAtItsPosition() throws {
+        struct Reader: ResourceReader {
+            func read(_ reference: String, forRouteFile routeFile: String) throws(ResourceError)
+                -> String
+            {
+                guard reference == "classpath:greeting.txt" else {
+                    throw ResourceError("the resource '\(reference)' was not found")
+                }
+                return "Hello ${header.name}"
+            }
+        }
+        let yaml = """
+            - from:
+                uri: direct:in
+                steps:
+                  - setBody: {simple: "resource:classpath:greeting.txt"}
+                  - setHeader: {name: x, constant: "resource:file:missing.txt"}
+            """
+        let read = RouteLoader(resources: Reader()).load([RouteFile(path: "r.yaml", text: yaml)])
+        #expect(read.errors.map(\.message) == ["the resource 'file:missing.txt' was not found"])
+        #expect(read.errors.first?.location.line == 5)
+        let none = load(yaml)
+        #expect(none.errors.count == 2)
+        let ok = RouteLoader(resources: Reader()).load([
+            RouteFile(
+                path: "r.yaml",
+                text:
+                    "- from: {uri: direct:in, steps: [{setBody: {simple: \"resource:classpath:greeting.txt\"}}]}"
+            )
+        ])
+        guard case .setBody(let e)? = ok.routes.routes.first?.steps.first?.kind else {
+            Issue.record("no setBody: \(ok.errors)")
+            return
+        }
+        #expect(e.text == "Hello ${header.name}")
+    }
 }
