@@ -59,6 +59,25 @@ public final class Node: Service, Sendable {
     }
 
     public func run() async throws {
+        do {
+            try await runNode()
+        } catch {
+            // Whoever waits for a port learns that none is coming.
+            port.fail(error)
+            managementPortWaiter.fail(error)
+            throw error
+        }
+        let stopped = NodeStopped()
+        port.fail(stopped)
+        managementPortWaiter.fail(stopped)
+    }
+
+    /// The node ended before it listened.
+    struct NodeStopped: Error, CustomStringConvertible {
+        var description: String { "the node stopped before it listened" }
+    }
+
+    private func runNode() async throws {
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .error)
         let (pool, cluster) = try await openDatabase(backgroundLogger: quiet)
@@ -379,26 +398,34 @@ public final class Node: Service, Sendable {
     }
 }
 
-/// Waits for a value set once (the HTTP port).
+/// Waits for a value set once (the HTTP port), or for the failure that means it will
+/// never be set.
 final class PortWaiter: Sendable {
     private struct State {
-        var value: Int?
+        var value: Result<Int, any Error>?
         var waiters: [Int: CheckedContinuation<Int, any Error>] = [:]
         var next = 0
     }
     private let state = Mutex(State())
 
-    func set(_ value: Int) {
-        let waiters = state.withLock { s in
-            s.value = value
+    func set(_ value: Int) { settle(.success(value)) }
+
+    /// No value is coming (the node failed or stopped before it listened); a value set
+    /// before stays.
+    func fail(_ error: any Error) { settle(.failure(error)) }
+
+    private func settle(_ result: Result<Int, any Error>) {
+        let waiters = state.withLock { s -> [CheckedContinuation<Int, any Error>] in
+            guard s.value == nil else { return [] }
+            s.value = result
             defer { s.waiters = [:] }
-            return s.waiters.values
+            return Array(s.waiters.values)
         }
-        for w in waiters { w.resume(returning: value) }
+        for w in waiters { w.resume(with: result) }
     }
 
-    /// The port once set. A node that fails before it listens never sets it, so a waiter
-    /// must be able to give up: cancellation throws `CancellationError`.
+    /// The port once set; the node's error when it failed before it listened. A waiter can
+    /// also give up: cancellation throws `CancellationError`.
     func value() async throws -> Int {
         let id = state.withLock { s in
             defer { s.next += 1 }
@@ -408,13 +435,13 @@ final class PortWaiter: Sendable {
             try await withCheckedThrowingContinuation { c in
                 // Under the lock that `onCancel` takes too: a waiter is either stored
                 // before the cancellation (and resumed by it) or sees it here.
-                let step = state.withLock { s -> Result<Int, CancellationError>? in
-                    if let v = s.value { return .success(v) }
+                let step = state.withLock { s -> Result<Int, any Error>? in
+                    if let v = s.value { return v }
                     if Task.isCancelled { return .failure(CancellationError()) }
                     s.waiters[id] = c
                     return nil
                 }
-                if let step { c.resume(with: step.mapError { $0 as any Error }) }
+                if let step { c.resume(with: step) }
             }
         } onCancel: {
             state.withLock { $0.waiters.removeValue(forKey: id) }?.resume(

@@ -110,6 +110,22 @@ import Testing
             } == [])
     }
 
+    /// Whoever waits for a node's port learns of a node that failed before it listened,
+    /// instead of waiting for ever.
+    @Test func waitingForThePortOfANodeThatFailedThrowsItsError() async throws {
+        let loaded = RouteLoader().load([RouteFile(path: "routes.yaml", text: Self.route("/c"))])
+        // Nothing listens on port 1: the start fails at once.
+        var settings = NodeSettings(database: .url("postgres://caravan@127.0.0.1:1/none"))
+        settings.startTimeout = .seconds(2)
+        settings.http = NodeSettings.HTTP(host: "127.0.0.1", port: 0)
+        let node = Node(
+            routes: loaded.routes, settings: settings, logger: ServerTestDatabase.logger)
+        let waiting = Task { try await node.httpPort() }
+        await #expect(throws: (any Error).self) { try await node.run() }
+        await #expect(throws: (any Error).self) { try await waiting.value }
+        await #expect(throws: (any Error).self) { try await node.managementPort() }
+    }
+
     @Test func gracefulShutdownFinishesRunningMessages() async throws {
         // The route tells the sink when it starts a message, then takes 1.5 s over it.
         let sink = Sink()

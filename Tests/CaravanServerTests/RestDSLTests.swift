@@ -10,6 +10,9 @@ import Testing
             get:
               - path: /hello/{name}
                 to: direct:hello
+              - path: /card/{name}
+                produces: text/vcard
+                to: direct:hello
             post:
               - path: /orders
                 consumes: application/json
@@ -36,6 +39,7 @@ import Testing
             url + "/api/say/orders", #"{"qty": 3}"#, contentType: "application/json")
         let wrongType = try await HTTP.send(
             url + "/api/say/orders", "qty=3", contentType: "text/plain")
+        let card = try await HTTP.send(url + "/api/say/card/Ann", method: "GET")
         let wrongMethod = try await HTTP.send(url + "/api/say/hello/Ann", method: "DELETE")
         let missing = try await HTTP.send(url + "/say/hello/Ann", method: "GET")
         try await node.stop()
@@ -43,6 +47,10 @@ import Testing
         #expect(hello.body == "Hello Ann")
         #expect(order.status == 200)
         #expect(order.body == #"{"accepted": 3}"#)
+        #expect(order.headers["content-type"] == "application/json", "the route's own wins")
+        // `produces` names the answer's type when the route sets none.
+        #expect(card.headers["content-type"] == "text/vcard")
+        #expect(hello.headers["content-type"] != "text/vcard")
         #expect(wrongType.status == 415)
         #expect(wrongMethod.status == 405)
         #expect(wrongMethod.headers["allow"] == "GET")

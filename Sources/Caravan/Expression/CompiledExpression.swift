@@ -1,6 +1,6 @@
 /// The expression languages Caravan understands (DESIGN §5).
 public enum ExpressionLanguage: String, Sendable, CaseIterable {
-    case simple, jsonpath, xpath, constant, header, exchangeProperty, tokenize, jq
+    case simple, jsonpath, xpath, constant, header, exchangeProperty, variable, tokenize, jq
 }
 
 /// An expression in any supported language, compiled once and evaluated per exchange.
@@ -18,6 +18,8 @@ public struct CompiledExpression: Sendable {
         case constant(String)
         case header(String)
         case exchangeProperty(String)
+        /// Camel 4.4's `variable` language: the exchange variable of that name.
+        case variable(String)
         case tokenize(Tokenizer)
         case jq(JQ)
     }
@@ -56,13 +58,19 @@ public struct CompiledExpression: Sendable {
         case .jsonpath: compiled = .jsonpath(try JSONPath(text))
         case .xpath: compiled = .xpath(try XPath(text, namespaces: namespaces))
         case .constant: compiled = .constant(text)
-        case .header, .exchangeProperty:
+        case .header, .exchangeProperty, .variable:
             guard !text.isEmpty else {
                 throw ExpressionError(
                     language: language.rawValue, expression: text, position: 1, "the name is empty",
-                    hint: "give the \(language == .header ? "header" : "property") name")
+                    hint:
+                        "give the \(language == .exchangeProperty ? "property" : language.rawValue) name"
+                )
             }
-            compiled = language == .header ? .header(text) : .exchangeProperty(text)
+            switch language {
+            case .header: compiled = .header(text)
+            case .variable: compiled = .variable(text)
+            default: compiled = .exchangeProperty(text)
+            }
         case .tokenize: compiled = .tokenize(try Tokenizer(token: text))
         case .jq: compiled = .jq(try JQ(text))
         }
@@ -115,6 +123,7 @@ public struct CompiledExpression: Sendable {
         case .constant(let text): return .string(text)
         case .header(let name): return message.headers[name] ?? .null
         case .exchangeProperty(let name): return exchange.properties[name] ?? .null
+        case .variable(let name): return exchange.variables[name] ?? .null
         case .tokenize(let tokenizer):
             let source: String
             if let header = tokenizer.headerName {

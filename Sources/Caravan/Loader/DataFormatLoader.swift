@@ -3,11 +3,16 @@ extension LoadContext {
     static let dataFormatOptions: [String: [String]] = [
         "json": [
             "id", "library", "prettyPrint", "unmarshalType", "useList", "include",
-            "allowUnmarshallType", "disableFeatures", "enableFeatures",
+            "allowUnmarshallType", "disableFeatures", "enableFeatures", "contentTypeHeader",
+            "maxStringLength", "dropRootNode", "namingStrategy", "timezone", "dateFormatPattern",
+            "collectionType", "allowJmsType", "autoDiscoverObjectMapper",
+            "useDefaultObjectMapper", "autoDiscoverSchemaResolver",
         ],
         "jacksonXml": [
             "id", "prettyPrint", "unmarshalType", "useList", "include", "allowUnmarshallType",
-            "disableFeatures", "enableFeatures", "rootName",
+            "disableFeatures", "enableFeatures", "rootName", "contentTypeHeader",
+            "maxStringLength", "timezone", "collectionType", "allowJmsType",
+            "enableJaxbAnnotationModule",
         ],
         "csv": [
             "id", "delimiter", "quote", "useMaps", "useOrderedMaps", "header", "skipHeaderRecord",
@@ -27,6 +32,66 @@ extension LoadContext {
         "iCal", "mimeMultipart", "rss", "swiftMt", "swiftMx", "beanio", "flatpack", "fory",
         "parquetAvro", "smooks", "xstream", "jacksonXML", "gson", "jackson",
     ]
+
+    /// Jackson features a route may name: those that change how maps and lists are
+    /// written, and those about Java types, which have nothing to act on here (no-ops).
+    static let jacksonFeatures: Set<String> = [
+        "INDENT_OUTPUT", "ORDER_MAP_ENTRIES_BY_KEYS", "WRITE_NULL_MAP_VALUES",
+        "FAIL_ON_UNKNOWN_PROPERTIES", "FAIL_ON_EMPTY_BEANS", "WRITE_DATES_AS_TIMESTAMPS",
+        "WRITE_DURATIONS_AS_TIMESTAMPS", "ADJUST_DATES_TO_CONTEXT_TIME_ZONE",
+        "USE_BIG_DECIMAL_FOR_FLOATS", "USE_BIG_INTEGER_FOR_INTS", "FAIL_ON_NULL_FOR_PRIMITIVES",
+        "ACCEPT_SINGLE_VALUE_AS_ARRAY", "READ_UNKNOWN_ENUM_VALUES_AS_NULL",
+        "WRITE_ENUMS_USING_TO_STRING", "READ_ENUMS_USING_TO_STRING",
+        "SORT_PROPERTIES_ALPHABETICALLY",
+    ]
+
+    /// The options of `json` and `jacksonXml` that need no Java type. Options about Java
+    /// types (`unmarshalType`, `collectionType`, `namingStrategy`, ...) have no type to act
+    /// on: documents are maps and lists.
+    mutating func jacksonOptions(_ f: inout MappingReader) -> JacksonOptionsDefinition {
+        var o = JacksonOptionsDefinition()
+        o.pretty = f.bool("prettyPrint", default: false)
+        o.contentTypeHeader = f.bool("contentTypeHeader", default: true)
+        if let include = f.string("include") {
+            switch include {
+            case "ALWAYS", "USE_DEFAULTS": o.include = .always
+            case "NON_NULL", "NON_ABSENT": o.include = .nonNull
+            case "NON_EMPTY": o.include = .nonEmpty
+            default:
+                error(
+                    f.node("include")!.location, "include '\(include)' is not supported",
+                    hint: "use ALWAYS, NON_NULL, NON_ABSENT or NON_EMPTY")
+            }
+        }
+        if f.has("maxStringLength") {
+            guard let n = f.int("maxStringLength", default: nil), n > 0 else {
+                error(
+                    f.node("maxStringLength")!.location, "maxStringLength must be a number above 0")
+                return o
+            }
+            o.maxStringLength = n
+        }
+        for (key, enabled) in [("enableFeatures", true), ("disableFeatures", false)] {
+            guard let list = f.string(key) else { continue }
+            for feature in list.split(separator: ",").map({ $0.trimmingXMLWhitespace() }) {
+                guard Self.jacksonFeatures.contains(feature) else {
+                    error(
+                        f.node(key)!.location, "the Jackson feature '\(feature)' is not supported",
+                        hint:
+                            "features that apply to maps and lists: INDENT_OUTPUT, ORDER_MAP_ENTRIES_BY_KEYS, WRITE_NULL_MAP_VALUES"
+                    )
+                    continue
+                }
+                switch feature {
+                case "INDENT_OUTPUT": o.pretty = enabled
+                case "ORDER_MAP_ENTRIES_BY_KEYS": o.sortKeys = enabled
+                case "WRITE_NULL_MAP_VALUES": o.writeNullMapValues = enabled
+                default: break
+                }
+            }
+        }
+        return o
+    }
 
     mutating func dataFormat(_ r: MappingReader) -> DataFormatDefinition? {
         let formats = r.pairs.filter {
@@ -69,10 +134,9 @@ extension LoadContext {
                     f.node("library")!.location, "unknown JSON library '\(library)'",
                     hint: "any of Jackson, Gson, Jsonb means JSON here")
             }
-            return .json(pretty: f.bool("prettyPrint", default: false))
+            return .json(jacksonOptions(&f))
         case "jacksonXml":
-            return .xml(
-                rootName: f.string("rootName"), pretty: f.bool("prettyPrint", default: false))
+            return .xml(rootName: f.string("rootName"), jacksonOptions(&f))
         default:
             var o = CSVOptionsDefinition()
             if let d = f.string("delimiter") { o.delimiter = d }

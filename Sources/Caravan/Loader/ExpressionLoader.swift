@@ -30,6 +30,7 @@ extension LoadContext {
         ],
         "header": ["expression", "trim", "id"],
         "exchangeProperty": ["expression", "trim", "id"],
+        "variable": ["expression", "trim", "id"],
         "tokenize": [
             "token", "regex", "group", "groupDelimiter", "skipFirst", "headerName", "includeTokens",
             "trim", "id",

@@ -83,28 +83,35 @@ struct LoadContext {
                 hint: "add `from: {uri: ..., steps: [...]}`")
             return nil
         }
-        guard let (uri, steps) = from(fromNode) else { return nil }
-        return RouteDefinition(
+        guard let (uri, steps, receive) = from(fromNode) else { return nil }
+        var route = RouteDefinition(
             id: id, from: uri, steps: steps, location: r.location, description: description,
             routeConfigurationIds: configurationIds, autoStartup: autoStartup, errorHandler: handler
         )
+        route.variableReceive = receive
+        return route
     }
 
     mutating func bareFrom(_ node: YAMLNode, id: String, location: SourceLocation)
         -> RouteDefinition?
     {
-        guard let (uri, steps) = from(node) else { return nil }
-        return RouteDefinition(id: id, from: uri, steps: steps, location: location)
+        guard let (uri, steps, receive) = from(node) else { return nil }
+        var route = RouteDefinition(id: id, from: uri, steps: steps, location: location)
+        route.variableReceive = receive
+        return route
     }
 
-    mutating func from(_ node: YAMLNode) -> (EndpointURI, [StepDefinition])? {
+    /// The consumer, the steps and `variableReceive` of a `from`.
+    mutating func from(_ node: YAMLNode) -> (EndpointURI, [StepDefinition], String?)? {
         guard var r = reader(node, name: "from") else { return nil }
         r.rejectUnknownKeys(StepCatalog.fromKeys)
+        let receive = r.string("variableReceive")
+        if let receive { _ = variableName(receive, at: r.node("variableReceive")!.location) }
         absorb(&r)
         guard let uri = endpoint(r, role: .consumer) else { return nil }
         var steps: [StepDefinition] = []
         if let stepsNode = r.node("steps") { steps = self.steps(stepsNode, in: "from") }
-        return (uri, steps)
+        return (uri, steps, receive)
     }
 
     enum EndpointRole { case consumer, producer }

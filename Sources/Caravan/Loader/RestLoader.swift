@@ -72,6 +72,7 @@ extension LoadContext {
         }
         let base = r.string("path") ?? ""
         let consumes = r.string("consumes")
+        let produces = r.string("produces")
         let restMode = r.string("bindingMode") ?? defaultMode
         var routes: [RouteDefinition] = []
         for verb in Self.restVerbs {
@@ -100,6 +101,7 @@ extension LoadContext {
                 if let type = v.string("consumes") ?? consumes, !type.contains(",") {
                     uri.set("consumes", type)
                 }
+                if let type = v.string("produces") ?? produces { uri.set("produces", type) }
                 guard let toNode = v.node("to") else {
                     error(
                         v.location, "the \(verb) of rest '\(path)' needs 'to'",

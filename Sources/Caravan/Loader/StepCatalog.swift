@@ -7,7 +7,8 @@ enum StepCatalog {
 
     /// The expression languages (as step keys and inside `expression:`).
     static let languages = [
-        "simple", "constant", "jsonpath", "xpath", "header", "exchangeProperty", "tokenize", "jq",
+        "simple", "constant", "jsonpath", "xpath", "header", "exchangeProperty", "variable",
+        "tokenize", "jq",
     ]
 
     /// The keys of each step beyond ``commonKeys``; `languages` marks steps that take an
@@ -51,8 +52,8 @@ enum StepCatalog {
         "recipientList": (
             ["delimiter", "parallelProcessing", "stopOnException", "ignoreInvalidEndpoints"], true
         ),
-        "wireTap": (["uri", "parameters"], false),
-        "enrich": (["aggregationStrategy"], true),
+        "wireTap": (["uri", "parameters", "variableSend"], false),
+        "enrich": (["aggregationStrategy", "variableSend", "variableReceive"], true),
         "delay": (["asyncDelayed"], true),
         "throttle": (["timePeriodMillis"], true),
         "stop": ([], false),
@@ -108,7 +109,7 @@ enum StepCatalog {
     /// Languages Camel has and Caravan refuses.
     static let refusedLanguages = [
         "groovy", "js", "javaScript", "ognl", "mvel", "spel", "datasonnet", "joor", "java",
-        "method", "ref", "language", "python", "xquery", "wasm", "csimple", "hl7terser", "variable",
+        "method", "ref", "language", "python", "xquery", "wasm", "csimple", "hl7terser",
         "bean",
     ]
 
@@ -119,7 +120,7 @@ enum StepCatalog {
         "startupOrder", "errorHandler",
     ]
     /// Keys of a `from`.
-    static let fromKeys = ["uri", "parameters", "steps", "id", "description"]
+    static let fromKeys = ["uri", "parameters", "steps", "id", "description", "variableReceive"]
     /// The top-level items.
     static let items = [
         "route", "from", "routeConfiguration", "errorHandler", "onException", "beans", "rest",

@@ -116,6 +116,8 @@ public struct ErrorKind: Sendable, Hashable, Codable, CustomStringConvertible {
         "com.fasterxml.jackson.core.JsonProcessingException": "java.io.IOException",
         "com.fasterxml.jackson.core.JsonParseException":
             "com.fasterxml.jackson.core.JsonProcessingException",
+        "com.fasterxml.jackson.core.exc.StreamConstraintsException":
+            "com.fasterxml.jackson.core.JsonProcessingException",
         "org.xml.sax.SAXException": "java.lang.Exception",
         "org.xml.sax.SAXParseException": "org.xml.sax.SAXException",
     ]

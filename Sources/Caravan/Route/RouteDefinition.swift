@@ -20,6 +20,8 @@ public struct RouteDefinition: Sendable, Hashable, Codable {
     /// The route's own error handler (wins over every other).
     public var errorHandler: ErrorHandlerDefinition?
     public var location: SourceLocation
+    /// `from`'s `variableReceive`: the received body is this variable's, not the message's.
+    public var variableReceive: String?
 
     public init(
         id: String, from: EndpointURI, steps: [StepDefinition], location: SourceLocation,

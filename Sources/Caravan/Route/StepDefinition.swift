@@ -181,9 +181,10 @@ public struct AggregationStrategyName: Sendable, Hashable, Codable {
 /// A `marshal`/`unmarshal` data format and its options.
 public enum DataFormatDefinition: Sendable, Hashable, Codable {
     /// `json` (any library: Jackson, Gson ... all mean JSON here).
-    case json(pretty: Bool)
-    /// `jacksonXml` (and `jaxb`-free XML): the XML convention of docs/formats.md.
-    case xml(rootName: String?, pretty: Bool)
+    case json(JacksonOptionsDefinition)
+    /// `jacksonXml`: unmarshal as Jackson's XmlMapper reads XML into a Map, marshal in the
+    /// XML convention of docs/formats.md.
+    case xml(rootName: String?, JacksonOptionsDefinition)
     case csv(CSVOptionsDefinition)
 
     public var name: String {
@@ -193,6 +194,34 @@ public enum DataFormatDefinition: Sendable, Hashable, Codable {
         case .csv: "csv"
         }
     }
+}
+
+/// The options of Camel's Jackson data formats (`json`, `jacksonXml`) that need no Java
+/// type, as data.
+public struct JacksonOptionsDefinition: Sendable, Hashable, Codable {
+    /// Which map entries marshal writes (`include`, Jackson's `JsonInclude.Include`).
+    public enum Include: String, Sendable, Hashable, Codable {
+        /// `ALWAYS`, `USE_DEFAULTS`: every entry.
+        case always
+        /// `NON_NULL`, `NON_ABSENT`: not the entries whose value is null.
+        case nonNull
+        /// `NON_EMPTY`: nor those whose value is "", an empty list or an empty map.
+        case nonEmpty
+    }
+
+    /// `prettyPrint`, or the `INDENT_OUTPUT` feature.
+    public var pretty = false
+    public var include = Include.always
+    /// The `ORDER_MAP_ENTRIES_BY_KEYS` feature.
+    public var sortKeys = false
+    /// `WRITE_NULL_MAP_VALUES` disabled: null map values are not written.
+    public var writeNullMapValues = true
+    /// `contentTypeHeader`: marshal sets `Content-Type` (Camel's default).
+    public var contentTypeHeader = true
+    /// `maxStringLength`: unmarshal refuses a longer string value.
+    public var maxStringLength: Int?
+
+    public init() {}
 }
 
 /// Camel's csv data format options, as data.

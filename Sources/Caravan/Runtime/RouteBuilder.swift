@@ -73,8 +73,11 @@ struct RouteBuilder {
     func processor(_ step: StepDefinition) throws(Diagnostic) -> any Processor {
         let built = try stepProcessor(step)
         guard step.variableSend != nil || step.variableReceive != nil else { return built }
-        return VariableIOProcessor(
+        var io = VariableIOProcessor(
             inner: built, send: step.variableSend, receive: step.variableReceive)
+        // A tap sends a copy: the message goes on as it was, whatever the pattern.
+        if case .wireTap = step.kind { io.keepsMessage = true }
+        return io
     }
 
     private func stepProcessor(_ step: StepDefinition) throws(Diagnostic) -> any Processor {

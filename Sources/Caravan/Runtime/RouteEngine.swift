@@ -79,7 +79,8 @@ public final class RouteEngine: EndpointResolver {
                         ? .camelDefault : settings.errorHandler)
                 let entry = RouteEntry(
                     routeId: definition.id, pipeline: try builder.pipeline(definition.steps),
-                    exhaustsFailures: builder.handling?.isTrivial ?? false, log: settings.log)
+                    exhaustsFailures: builder.handling?.isTrivial ?? false, log: settings.log,
+                    variableReceive: definition.variableReceive)
                 let consumer: (any Consumer)?
                 if let component = all[definition.from.scheme], definition.from.scheme == "direct" {
                     consumer = try? component.endpoint(for: definition.from).consumer(
@@ -241,10 +242,18 @@ struct RouteEntry: Processor {
     let pipeline: Pipeline
     let exhaustsFailures: Bool
     let log: any LogSink
+    /// `from`'s `variableReceive`: the received body goes to this variable, and the
+    /// message starts without one (Camel 4.4).
+    var variableReceive: String? = nil
 
     func process(_ exchange: inout Exchange, _ context: ProcessContext)
         async throws(ProcessingError)
     {
+        if let variableReceive {
+            exchange.variables[variableReceive] = AggregationStrategyName.bodyValue(
+                exchange.message.body)
+            exchange.message.body = Body(bytes: [], contentType: nil)
+        }
         try await run(&exchange, context) {
             (e: inout Exchange, c: ProcessContext) async throws(ProcessingError) in
             try await pipeline.process(&e, c)

@@ -504,7 +504,7 @@ public final class PlatformHTTPServer: Sendable {
         }
         var headers = HTTPFields()
         if let type = result.contentType
-            ?? (body.isEmpty ? nil : result.body.format.map(\.mediaType))
+            ?? (body.isEmpty ? nil : entry.produces ?? result.body.format.map(\.mediaType))
         {
             headers[.contentType] = type.description
         }

@@ -13,6 +13,9 @@ public struct PlatformHTTPTable: Sendable {
         let segments: [Segment]
         let methods: Set<String>?
         let consumes: MediaType?
+        /// `produces`: the reply's `Content-Type` when the route sets none (the first of a
+        /// list, as the REST DSL's `produces`).
+        let produces: MediaType?
         /// `InOut`: the route runs inline and its final message is the reply.
         public let pattern: ExchangePattern
         /// `authPolicy`: who may post (nil: `caravan.auth.default`, if any).
@@ -68,6 +71,17 @@ public struct PlatformHTTPTable: Sendable {
                 }
                 consumes = type
             }
+            var produces: MediaType?
+            if let text = uri[option: "produces"] {
+                let first = text.split(separator: ",").first.map {
+                    $0.trimmingCharacters(in: .whitespaces)
+                }
+                guard let first, let type = MediaType(first) else {
+                    throw options.invalid(
+                        "produces '\(text)' is not a media type (e.g. application/json)")
+                }
+                produces = type
+            }
             guard let pattern = uri.exchangePattern else {
                 throw options.invalid(
                     "exchangePattern '\(uri[option: "exchangePattern"] ?? "")' is not InOnly or InOut"
@@ -77,7 +91,8 @@ public struct PlatformHTTPTable: Sendable {
                 Entry(
                     routeId: route.id, uri: uri, consumer: uri.description, segments: segments,
                     methods: methods,
-                    consumes: consumes, pattern: pattern, authPolicy: uri[option: "authPolicy"],
+                    consumes: consumes, produces: produces, pattern: pattern,
+                    authPolicy: uri[option: "authPolicy"],
                     rateLimitPolicy: uri[option: "rateLimitPolicy"]))
         }
         self.entries = entries

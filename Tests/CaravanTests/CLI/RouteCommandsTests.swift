@@ -141,6 +141,38 @@ import Testing
         #expect(run.stdout.hasSuffix("10 passed, 0 failed\n"))
     }
 
+    /// A REST verb is a route like any other: a route test names it by its id.
+    @Test func aRouteTestRunsARestVerbsRoute() async throws {
+        let dir = try folder([
+            "api.yaml": """
+            - rest:
+                path: /api
+                get:
+                  - path: /hello/{name}
+                    id: hello-api
+                    produces: text/plain
+                    to: direct:hello
+            - from:
+                uri: direct:hello
+                steps:
+                  - setBody: {simple: "Hello ${header.name}"}
+                  - to: mock:out
+            """,
+            "api.test.yaml": """
+            - test:
+                name: the verb's route greets the name in the path
+                route: hello-api
+                input: {body: "", headers: {name: Ann}}
+                expect:
+                  mock:out: {count: 1, messages: [{body: Hello Ann}]}
+            """,
+        ])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try await cli.caravan(["test", dir])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        #expect(run.stdout.hasSuffix("1 passed, 0 failed\n"))
+    }
+
     @Test func aFailingRouteTestPrintsADiffAndExitsOne() async throws {
         let dir = try folder([
             "r.yaml":

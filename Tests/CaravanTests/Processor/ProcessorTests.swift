@@ -244,6 +244,61 @@ import Testing
         #expect(outcome.error?.kind.distance(to: ErrorKind("java.io.IOException")) != nil)
     }
 
+    /// Jackson's options that need no Java type: include, features on map entries, the
+    /// Content-Type header, a bound on string length.
+    @Test func jacksonOptionsShapeWhatMarshalWritesAndBoundWhatUnmarshalReads() async throws {
+        let routes = try await TestRoutes(
+            """
+            - from:
+                uri: direct:nonNull
+                steps:
+                  - marshal: {json: {include: NON_NULL, enableFeatures: ORDER_MAP_ENTRIES_BY_KEYS}}
+                  - to: mock:nonNull
+            - from:
+                uri: direct:nonEmpty
+                steps:
+                  - marshal: {json: {include: NON_EMPTY, contentTypeHeader: false}}
+                  - to: mock:nonEmpty
+            - from:
+                uri: direct:nulls
+                steps:
+                  - marshal: {json: {disableFeatures: WRITE_NULL_MAP_VALUES}}
+                  - to: mock:nulls
+            - from:
+                uri: direct:bounded
+                steps:
+                  - unmarshal: {json: {maxStringLength: 5}}
+                  - to: mock:bounded
+            """)
+        let body = #"{"z": 1, "a": null, "e": "", "l": [], "m": {"n": null, "k": [null]}}"#
+        _ = await routes.run(body, route: "route1")
+        _ = await routes.run(body, route: "route2")
+        _ = await routes.run(body, route: "route3")
+        #expect(routes.bodies("nonNull") == [#"{"e":"","l":[],"m":{"k":[null]},"z":1}"#])
+        #expect(routes.bodies("nonEmpty") == [#"{"z":1,"m":{"k":[null]}}"#])
+        #expect(routes.bodies("nulls") == [#"{"z":1,"e":"","l":[],"m":{"k":[null]}}"#])
+        #expect(routes.engine.mock("nonNull").received.first?.headers["Content-Type"] != nil)
+        #expect(routes.engine.mock("nonEmpty").received.first?.headers["Content-Type"] == nil)
+        let short = await routes.run(#"{"s": "abcde"}"#, contentType: .text, route: "route4")
+        #expect(short.error == nil)
+        let long = await routes.run(#"{"s": "abcdef"}"#, contentType: .text, route: "route4")
+        #expect(
+            long.error?.kind.name == "com.fasterxml.jackson.core.exc.StreamConstraintsException")
+    }
+
+    @Test func jacksonOptionsThatCannotApplyAreRefusedWithTheirPosition() {
+        let result = load(
+            """
+            - from:
+                uri: direct:a
+                steps:
+                  - marshal: {json: {include: CUSTOM}}
+                  - marshal: {json: {enableFeatures: "ALLOW_COMMENTS"}}
+            """)
+        #expect(result.errors.map(\.location.line) == [4, 5])
+        #expect(result.errors.first?.message == "include 'CUSTOM' is not supported")
+    }
+
     /// As Jackson's XmlMapper reads XML into a Map: no root, attributes and elements as
     /// plain keys, text beside them under "", repeats as arrays, no namespace declarations.
     @Test func xmlUnmarshalsAsJacksonReadsItIntoAMap() async throws {

@@ -30,6 +30,57 @@ import Testing
         #expect(outcome.exchange.variables.keys.sorted() == ["line", "total"])
     }
 
+    /// Camel 4.4's `variable` language: a variable's value as an expression.
+    @Test func theVariableLanguageReadsAVariable() async throws {
+        let routes = try await TestRoutes(
+            """
+            - from:
+                uri: direct:in
+                steps:
+                  - setVariable: {name: customer, jsonpath: "$.customer"}
+                  - setHeader: {name: who, variable: customer}
+                  - setVariable: {name: count, constant: "42"}
+                  - setHeader: {name: next, simple: "${variableAs(count, Integer)}"}
+                  - setBody: {expression: {variable: {expression: missing}}}
+                  - to: mock:out
+            """)
+        let outcome = await routes.run(#"{"customer": "ACME"}"#)
+        #expect(outcome.error == nil, "\(String(describing: outcome.error))")
+        #expect(routes.engine.mock("out").received.first?.headers["who"] == "ACME")
+        #expect(routes.engine.mock("out").received.first?.headers["next"] == 42)
+        #expect(routes.bodies("out") == [""])
+    }
+
+    /// `from`'s variableReceive keeps the received body in a variable; enrich sends and
+    /// receives through variables; a wire tap sends a variable and leaves the message.
+    @Test func variablesOnFromEnrichAndWireTap() async throws {
+        let routes = try await TestRoutes(
+            """
+            - from:
+                uri: direct:in
+                variableReceive: order
+                steps:
+                  - setVariable: {name: sku, simple: "${jq(variable:order,.sku)}"}
+                  - enrich: {constant: "direct:price", variableSend: sku, variableReceive: price}
+                  - wireTap: {uri: "direct:audit", variableSend: price}
+                  - setBody: {simple: "${variable.sku} costs ${variable.price}, body '${body}'"}
+                  - to: mock:out
+            - from:
+                uri: direct:price
+                steps:
+                  - setBody: {simple: "12 for ${body}"}
+            - from:
+                uri: direct:audit
+                steps:
+                  - to: mock:audit
+            """)
+        let outcome = await routes.run(#"{"sku": "A-1"}"#, route: "route1")
+        #expect(outcome.error == nil, "\(String(describing: outcome.error))")
+        #expect(routes.bodies("out") == ["A-1 costs 12 for A-1, body ''"])
+        #expect(await routes.engine.mock("audit").waitForCount(1, timeout: .seconds(10)))
+        #expect(routes.bodies("audit") == ["12 for A-1"])
+    }
+
     @Test func variableSendAndReceiveLeaveTheMessageAsItWas() async throws {
         let routes = try await TestRoutes(
             """

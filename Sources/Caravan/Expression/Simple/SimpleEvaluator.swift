@@ -148,6 +148,9 @@ struct SimpleEvaluator {
         case .headerAs(let name, let type):
             return try Self.convert(
                 message.headers[name] ?? .null, to: type, what: "the header \(name)")
+        case .variableAs(let name, let type):
+            return try Self.convert(
+                exchange.variables[name] ?? .null, to: type, what: "the variable \(name)")
         case .headers(let path):
             return try apply(path, to: message.headers.document)
         case .property(let name, let path):

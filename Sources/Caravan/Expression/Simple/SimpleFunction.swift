@@ -8,6 +8,8 @@ indirect enum SimpleFunction: Sendable {
     case header(String, SimplePath)
     /// `${headerAs(name, Integer)}`.
     case headerAs(String, SimpleType)
+    /// `${variableAs(name, Integer)}`.
+    case variableAs(String, SimpleType)
     /// `${headers}`: all headers as an object.
     case headers(SimplePath)
     /// `${exchangeProperty.name}`, `${exchangeProperty[name]}`.

@@ -149,12 +149,15 @@ struct SimpleFunctionParser {
                     type, mandatory: mandatory, try path(tail, offset: t.count - tail.count))
             }
         }
-        if let args = call(t, "headerAs") {
+        for (function, what) in [("headerAs", "a header"), ("variableAs", "a variable")] {
+            guard let args = call(t, function) else { continue }
             guard args.count == 2 else {
-                throw error("headerAs takes a header name and a type: headerAs(name, Integer)")
+                throw error(
+                    "\(function) takes \(what) name and a type: \(function)(name, Integer)")
             }
             guard let type = SimpleType(javaName: args[1]) else { throw unknownType(args[1]) }
-            return .headerAs(args[0].trimmingXMLWhitespace(), type)
+            let name = args[0].trimmingXMLWhitespace()
+            return function == "headerAs" ? .headerAs(name, type) : .variableAs(name, type)
         }
         for language in ["jsonpath", "jq"] where t.hasPrefix(language + "(") && t.hasSuffix(")") {
             return try json(language, String(t.dropFirst(language.count + 1).dropLast()))
@@ -173,12 +176,13 @@ struct SimpleFunctionParser {
     }
 
     static let supportedList =
-        "supported: body, header.x, headers, exchangeProperty.x, variable.x, variables, exchangeId, routeId, exception.message, date:now:pattern, random(a,b), uuid, env.NAME, file:name, jsonpath(...), jq(...), bodyAs(Type), headerAs(name,Type)"
+        "supported: body, header.x, headers, exchangeProperty.x, variable.x, variables, exchangeId, routeId, exception.message, date:now:pattern, random(a,b), uuid, env.NAME, file:name, jsonpath(...), jq(...), bodyAs(Type), headerAs(name,Type), variableAs(name,Type)"
 
     static let knownNames = [
         "body", "header", "headers", "exchangeProperty", "variable", "variables", "exchangeId",
         "routeId", "exception",
         "date", "random", "uuid", "env", "file", "jsonpath", "jq", "bodyAs", "headerAs",
+        "variableAs",
         "mandatoryBodyAs", "null", "in.body", "in.header",
     ]
 

@@ -56,6 +56,10 @@ struct DataFormatProcessor: Processor {
         } catch {
             throw ProcessingError.format(error)
         }
+        switch format {
+        case .json(let o), .xml(_, let o): try Self.checkStringLength(exchange.message.body, o)
+        case .csv: break
+        }
     }
 
     func marshal(_ exchange: inout Exchange) throws(ProcessingError) {
@@ -73,23 +77,80 @@ struct DataFormatProcessor: Processor {
         }
         let bytes: [UInt8]
         let type: MediaType
+        var contentTypeHeader = true
         switch format {
-        case .json(let pretty):
-            bytes = JSONWriter(pretty: pretty).bytes(document)
+        case .json(let o):
+            bytes = JSONWriter(pretty: o.pretty).bytes(Self.shaped(document, o))
             type = .json
-        case .xml(let root, let pretty):
+            contentTypeHeader = o.contentTypeHeader
+        case .xml(let root, let o):
             do {
-                bytes = try XMLWriter(rootName: root, pretty: pretty).bytes(document)
+                bytes = try XMLWriter(rootName: root, pretty: o.pretty).bytes(
+                    Self.shaped(document, o))
             } catch {
                 throw ProcessingError(.illegalArgument, error.description)
             }
             type = .xml
+            contentTypeHeader = o.contentTypeHeader
         case .csv(let o):
             bytes = CSVWriter(options: o.options).bytes(document)
             type = .csv
         }
         exchange.message.body = Body(bytes: bytes, contentType: type)
+        guard contentTypeHeader else { return }
         exchange.message.headers["Content-Type"] =
             DataFormatProcessor.contentTypeHeaders[type.subtype] ?? .string(type.description)
+    }
+
+    /// The document as Jackson writes it with these options: map entries left out by
+    /// `include` and `WRITE_NULL_MAP_VALUES`, keys sorted by `ORDER_MAP_ENTRIES_BY_KEYS`
+    /// (list elements are kept, as Jackson keeps them).
+    static func shaped(_ document: Document, _ o: JacksonOptionsDefinition) -> Document {
+        guard o.include != .always || o.sortKeys || !o.writeNullMapValues else { return document }
+        func omitted(_ value: Document) -> Bool {
+            switch (value, o.include) {
+            case (.null, _): return o.include != .always || !o.writeNullMapValues
+            case (.string(let s), .nonEmpty): return s.isEmpty
+            case (.array(let a), .nonEmpty): return a.isEmpty
+            case (.object(let m), .nonEmpty): return m.isEmpty
+            default: return false
+            }
+        }
+        func shape(_ d: Document) -> Document {
+            switch d {
+            case .object(let members):
+                var kept = members.filter { !omitted($0.value) }.map {
+                    DocumentObject.Member(key: $0.key, value: shape($0.value))
+                }
+                if o.sortKeys { kept.sort { $0.key < $1.key } }
+                return .object(DocumentObject(kept))
+            case .array(let items): return .array(items.map(shape))
+            default: return d
+            }
+        }
+        return shape(document)
+    }
+
+    /// `maxStringLength`: a longer string value read is an error, as Jackson's
+    /// StreamReadConstraints make it.
+    static func checkStringLength(_ body: Body, _ o: JacksonOptionsDefinition)
+        throws(ProcessingError)
+    {
+        guard let limit = o.maxStringLength, case .document(let document) = body.content else {
+            return
+        }
+        func check(_ d: Document) throws(ProcessingError) {
+            switch d {
+            case .string(let s) where s.utf8.count > limit:
+                throw ProcessingError(
+                    ErrorKind("com.fasterxml.jackson.core.exc.StreamConstraintsException"),
+                    "String value length (\(s.utf8.count)) exceeds the maximum allowed (\(limit), from maxStringLength)"
+                )
+            case .object(let m): for member in m { try check(member.value) }
+            case .array(let a): for item in a { try check(item) }
+            default: break
+            }
+        }
+        try check(document)
     }
 }

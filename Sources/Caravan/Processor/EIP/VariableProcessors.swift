@@ -46,6 +46,8 @@ struct VariableIOProcessor: Processor {
     let inner: any Processor
     let send: String?
     let receive: String?
+    /// The message's body is restored whatever the pattern (`wireTap`).
+    var keepsMessage = false
 
     func process(_ exchange: inout Exchange, _ context: ProcessContext)
         async throws(ProcessingError)
@@ -58,7 +60,7 @@ struct VariableIOProcessor: Processor {
         if let receive {
             exchange.variables[receive] = AggregationStrategyName.bodyValue(exchange.message.body)
             exchange.message.body = original
-        } else if send != nil, exchange.pattern == .inOnly {
+        } else if send != nil, exchange.pattern == .inOnly || keepsMessage {
             // An InOnly send leaves the message as it was before the variable was sent.
             exchange.message.body = original
         }
