@@ -18,9 +18,11 @@ public struct JournalEntry: Sendable {
     /// journaled with this signature makes it a replay (a retry, signed anew, finds another
     /// one and is the stored message's duplicate). The claim's policy is the route's.
     public var signature: SignatureClaim?
-    /// Exchange properties its consumer set (a timer's `CamelTimerCounter`): the exchange
-    /// that runs it starts with them.
+    /// Exchange properties its consumer set (a timer's `CamelTimerCounter`), or of the
+    /// exchange sent to `seda:`: the exchange that runs it starts with them.
     public var properties: [String: Document] = [:]
+    /// Exchange variables of the exchange sent to `seda:`, as properties.
+    public var variables: [String: Document] = [:]
 
     public init(
         id: UUID = .timeOrdered(), route: String, consumer: String, message: Message,
@@ -56,8 +58,7 @@ public final class Journal: Sendable {
     private let commits = Mutex(0)
     private let watchdog: Watchdog
     /// The batch INSERT for this schema (see ``insert(_:)``), and the one that also
-    /// writes signatures and exchange properties (for batches with a message that has
-    /// either).
+    /// writes signatures and exchange state (for batches with a message that has either).
     private let insertStatement: StoreStatement
     private let signedInsertStatement: StoreStatement
     /// The statement after it on the same connection, whose answer proves the commit.
@@ -94,11 +95,12 @@ public final class Journal: Sendable {
         // handed to a local worker are written `running`, leased to it; ids already
         // journaled are skipped. It returns every id it wrote, and whether it went to a
         // local worker. The extended form also writes each row's signature and the end of
-        // its window (empty: none), and its exchange properties (empty: none).
+        // its window (empty: none), and its exchange properties and variables (empty:
+        // none; see ``ExchangeState``).
         func insertSQL(signed: Bool) -> String {
             let columns =
                 "id, route, consumer, headers, body, content_type, owner, lease"
-                + (signed ? ", signature, until, properties" : "")
+                + (signed ? ", signature, until, exchange" : "")
             let arrays =
                 "$1::uuid[], $2::text[], $3::text[], $4::text[], $5::bytea[], $6::text[], $7::text[], $8::bigint[]"
                 + (signed ? ", $9::text[], $10::timestamptz[], $11::text[]" : "")
@@ -106,13 +108,13 @@ public final class Journal: Sendable {
                 WITH input AS (SELECT * FROM unnest(\(arrays)) AS t(\(columns))),
                 inserted AS (
                     INSERT INTO \(schema.table("messages"))
-                        (id, route, consumer, headers, body, content_type, state, attempt, lease_owner, lease_expires_at\(signed ? ", signature, signature_until, properties" : ""))
+                        (id, route, consumer, headers, body, content_type, state, attempt, lease_owner, lease_expires_at\(signed ? ", signature, signature_until, exchange" : ""))
                     SELECT id, route, consumer, headers::jsonb, body, NULLIF(content_type, ''),
                         CASE WHEN owner = '' THEN 'ready' ELSE 'running' END,
                         CASE WHEN owner = '' THEN 0 ELSE 1 END,
                         NULLIF(owner, ''),
                         CASE WHEN owner = '' THEN NULL ELSE now() + lease * interval '1 millisecond' END
-                        \(signed ? ", NULLIF(signature, ''), CASE WHEN signature = '' THEN NULL ELSE until END, NULLIF(properties, '')::jsonb" : "")
+                        \(signed ? ", NULLIF(signature, ''), CASE WHEN signature = '' THEN NULL ELSE until END, NULLIF(exchange, '')::jsonb" : "")
                     FROM input AS i
                     ON CONFLICT (id) DO NOTHING
                     RETURNING id, route, state
@@ -195,7 +197,8 @@ public final class Journal: Sendable {
             local.deliver(
                 ClaimedMessage(
                     id: entry.id, route: entry.route, message: entry.message,
-                    properties: entry.properties, attempt: 1, failure: nil, acceptedAt: Date()))
+                    properties: entry.properties, variables: entry.variables, attempt: 1,
+                    failure: nil, acceptedAt: Date()))
             return .stored
         }
     }
@@ -212,7 +215,10 @@ public final class Journal: Sendable {
     /// — and it reads back the ids the INSERT skipped as already journaled, so that every
     /// id is accounted for.
     func insert(_ batch: [Pending]) async throws(StoreError) -> [Written] {
-        let signed = batch.contains { $0.entry.signature != nil || !$0.entry.properties.isEmpty }
+        let signed = batch.contains {
+            $0.entry.signature != nil || !$0.entry.properties.isEmpty
+                || !$0.entry.variables.isEmpty
+        }
         var ids: [UUID] = []
         var routes: [String] = []
         var consumers: [String] = []
@@ -223,7 +229,7 @@ public final class Journal: Sendable {
         var leases: [Int] = []
         var signatures: [String] = []
         var untils: [Date] = []
-        var properties: [String] = []
+        var states: [String] = []
         for p in batch {
             let e = p.entry
             owners.append(p.handOff?.owner ?? "")
@@ -234,13 +240,12 @@ public final class Journal: Sendable {
             headers.append(JSONWriter().string(e.message.headers.document))
             bodies.append(ByteBuffer(bytes: e.message.body.bytes))
             types.append(e.message.contentType?.description ?? "")
-            // Only a batch with a signed message or properties binds those columns.
+            // Only a batch with a signed message or exchange state binds those columns.
             guard signed else { continue }
             signatures.append(e.signature?.signature ?? "")
             untils.append(e.signature?.until ?? Date(timeIntervalSince1970: 0))
-            properties.append(
-                e.properties.isEmpty
-                    ? "" : JSONWriter().string(Document(sortedKeys: e.properties)))
+            states.append(
+                ExchangeState(properties: e.properties, variables: e.variables).stored ?? "")
         }
         var bindings = PostgresBindings(capacity: signed ? 11 : 8)
         bindings.append(ids)
@@ -254,7 +259,7 @@ public final class Journal: Sendable {
         if signed {
             bindings.append(signatures)
             bindings.append(untils)
-            bindings.append(properties)
+            bindings.append(states)
         }
         let statement = signed ? signedInsertStatement : insertStatement
         let (proofStatement, logger) = (proofStatement, logger)

@@ -23,7 +23,7 @@ enum MessageQueries {
             attempt = m.attempt + 1, updated_at = now()
         FROM next WHERE m.id = next.id
         RETURNING m.id, m.route, m.headers::text, m.body, m.content_type, m.attempt, m.failure::text,
-            m.created_at, m.properties::text
+            m.created_at, m.exchange::text
         """
 
     /// Marks running messages done, each with its owner: $1 ids and $2 owners, in

@@ -9,8 +9,10 @@ public struct ClaimedMessage: Sendable {
     public var id: UUID
     public var route: String
     public var message: Message
-    /// The exchange properties its consumer set.
+    /// The exchange properties its consumer set (or of the exchange sent to `seda:`).
     public var properties: [String: Document] = [:]
+    /// The exchange variables of the exchange sent to `seda:`.
+    public var variables: [String: Document] = [:]
     /// This try's number (1 for the first).
     public var attempt: Int
     /// Where a previous try stopped, when it is a redelivery.
@@ -87,7 +89,7 @@ public struct MessageStore: Sendable {
         do {
             for try await (
                 id, route, headersText, body, contentType, attempt, failureText, createdAt,
-                propertiesText
+                stateText
             )
                 in rows.decode(
                     (UUID, String, String, ByteBuffer, String?, Int, String?, Date, String?).self)
@@ -96,14 +98,12 @@ public struct MessageStore: Sendable {
                     storedHeaders: headersText, body: body, contentType: contentType)
                 let failure = try failureText.map { text in try JSONReader().read(text) }.flatMap(
                     FailurePoint.init(document:))
-                var properties: [String: Document] = [:]
-                if let propertiesText, case .object(let o) = try JSONReader().read(propertiesText) {
-                    for member in o { properties[member.key] = member.value }
-                }
+                let state = try ExchangeState(stored: stateText)
                 claimed.append(
                     ClaimedMessage(
-                        id: id, route: route, message: message, properties: properties,
-                        attempt: attempt, failure: failure, acceptedAt: createdAt))
+                        id: id, route: route, message: message, properties: state.properties,
+                        variables: state.variables, attempt: attempt, failure: failure,
+                        acceptedAt: createdAt))
             }
         } catch let error as StoreError {
             throw error

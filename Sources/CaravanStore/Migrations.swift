@@ -289,12 +289,14 @@ enum Migrations {
                 """
             ]),
         Migration(
-            version: 15, name: "messages keep their consumer's exchange properties",
+            version: 15, name: "messages keep their exchange properties and variables",
             sql: [
-                // The exchange properties a consumer sets (a timer's CamelTimerCounter):
-                // the exchange that runs the message starts with them, as in Camel.
+                // The exchange properties a consumer sets (a timer's CamelTimerCounter), and
+                // the properties and variables of an exchange sent to seda: the exchange that
+                // runs the message starts with them, as in Camel.
+                // {"properties": {...}, "variables": {...}}; NULL when both are empty.
                 """
-                ALTER TABLE {schema}."messages" ADD COLUMN properties jsonb
+                ALTER TABLE {schema}."messages" ADD COLUMN exchange jsonb
                 """
             ]),
     ]

@@ -95,9 +95,13 @@ struct SedaProducer: Producer {
         }
         let key = context.deliveryKey
         for route in routes {
-            let entry = JournalEntry(
+            // As Camel's seda hands over a copy of the exchange: its properties and
+            // variables go with the message.
+            var entry = JournalEntry(
                 id: StableID.uuid(for: "\(key)→\(route)"), route: route,
                 consumer: "seda:\(name)", message: exchange.message)
+            entry.properties = exchange.properties
+            entry.variables = exchange.variables
             do {
                 try await endpoint.component.journal.append(
                     entry, handOff: endpoint.component.handOff(route))

@@ -61,7 +61,7 @@ public struct Worker: Sendable {
                     message.route,
                     Exchange(
                         id: message.id.lowercasedText, message: message.message,
-                        properties: message.properties))
+                        properties: message.properties, variables: message.variables))
             }
             // A failure caused by the hard stop is not the message's fault: record nothing.
             if Task.isCancelled, outcome.error != nil { break }

@@ -264,13 +264,15 @@ import Testing
         }
     }
 
-    /// A consumer's exchange properties (a timer's metadata) are kept with the message and
-    /// come back with it, beside a signed message in the same batch and an unsigned one.
+    /// Exchange properties and variables (a timer's metadata, a seda send's exchange) are
+    /// kept with the message and come back with it, beside a signed message in the same
+    /// batch and an unsigned one.
     @Test func exchangePropertiesAreKeptWithTheMessageAndComeBackWhenClaimed() async throws {
         try await TestDatabase.withStore { client, schema in
             let journal = Journal(client: client, schema: schema)
             var timed = entry(1, signature: nil)
             timed.properties = ["CamelTimerCounter": 3, "CamelTimerName": "tick"]
+            timed.variables = ["customer": ["name": "ACME"]]
             async let a = journal.append(timed)
             async let b = journal.append(entry(2, signature: "s"))
             async let c = journal.append(entry(3, signature: nil))
@@ -280,6 +282,7 @@ import Testing
             let byBody = Dictionary(
                 uniqueKeysWithValues: claimed.map { ($0.message.body.text, $0) })
             #expect(byBody["1"]?.properties == ["CamelTimerCounter": 3, "CamelTimerName": "tick"])
+            #expect(byBody["1"]?.variables == ["customer": ["name": "ACME"]])
             #expect(byBody["2"]?.properties == [:])
             #expect(byBody["3"]?.properties == [:])
         }

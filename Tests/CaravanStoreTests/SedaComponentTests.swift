@@ -116,6 +116,52 @@ import Testing
         }
     }
 
+    /// As Camel's seda hands over a copy of the exchange, the consuming route starts with
+    /// the sender's exchange properties and variables (kept with the stored message).
+    @Test func propertiesAndVariablesGoWithTheMessageThroughSeda() async throws {
+        try await TestDatabase.withStore { client, schema in
+            let journal = Journal(client: client, schema: schema)
+            let store = MessageStore(client: client, schema: schema)
+            let engine = try await Self.engine(
+                """
+                - route:
+                    id: intake
+                    from:
+                      uri: direct:in
+                      steps:
+                        - setProperty: {name: region, constant: EU}
+                        - setVariable: {name: customer, jsonpath: "$.customer"}
+                        - to: "seda:billing"
+                - route:
+                    id: billing
+                    from:
+                      uri: "seda:billing"
+                      steps:
+                        - setBody: {simple: "${exchangeProperty.region} ${variable.customer}"}
+                        - to: "mock:billed"
+                """, journal)
+            let sent = await engine.run(
+                "intake",
+                Exchange(
+                    message: Message(
+                        body: Body(bytes: Array(#"{"customer": "ACME"}"#.utf8), contentType: .json))
+                ))
+            #expect(sent.error == nil)
+            let claimed = try await store.claim(
+                routes: ["billing"], owner: "w", limit: 1, lease: .seconds(30))
+            let message = try #require(claimed.first)
+            #expect(message.properties["region"] == "EU")
+            #expect(message.variables["customer"] == "ACME")
+            let outcome = await engine.run(
+                "billing",
+                Exchange(
+                    message: message.message, properties: message.properties,
+                    variables: message.variables))
+            #expect(outcome.error == nil)
+            #expect(engine.mock("billed").received.map(\.body.text) == ["EU ACME"])
+        }
+    }
+
     @Test func sendingToAQueueNobodyConsumesFailsWithTheFix() async throws {
         try await TestDatabase.withStore { client, schema in
             let journal = Journal(client: client, schema: schema)

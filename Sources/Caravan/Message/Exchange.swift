@@ -23,11 +23,13 @@ public struct Exchange: Sendable {
 
     public init(
         id: String = Exchange.newId(), message: Message = Message(),
-        properties: [String: Document] = [:], routeId: String? = nil
+        properties: [String: Document] = [:], variables: [String: Document] = [:],
+        routeId: String? = nil
     ) {
         self.id = id
         self.message = message
         self.properties = properties
+        self.variables = variables
         self.routeId = routeId
     }
 
