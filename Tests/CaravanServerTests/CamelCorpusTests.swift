@@ -1,6 +1,5 @@
 import CaravanStore
 import Foundation
-import Synchronization
 import Testing
 import Yams
 
@@ -26,7 +25,7 @@ import Yams
     }
 
     @Test func theManifestNamesEveryCorpusFileOnceAndEachWithItsSourceCommit() throws {
-        let listed = CamelCorpus.entries.map(\.file)
+        let listed = try CamelCorpus.manifest.get().map(\.file)
         #expect(Set(listed).count == listed.count, "a file is listed twice")
         let root = CamelCorpus.folder.appendingPathComponent("files")
         let onDisk = try FileManager.default.subpathsOfDirectory(atPath: root.path).filter {
@@ -46,16 +45,14 @@ enum CamelCorpus {
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("CamelCorpus")
 
-    static let entries: [Entry] = {
-        do {
-            let text = try String(
-                contentsOf: folder.appendingPathComponent("manifest.yaml"), encoding: .utf8)
-            return try YAMLDecoder().decode([Entry].self, from: text)
-        } catch {
-            Issue.record("Tests/CamelCorpus/manifest.yaml: \(error)")
-            return []
-        }
-    }()
+    /// The manifest, or why it cannot be read (the manifest test reports it).
+    static let manifest = Result { () throws -> [Entry] in
+        let text = try String(
+            contentsOf: folder.appendingPathComponent("manifest.yaml"), encoding: .utf8)
+        return try YAMLDecoder().decode([Entry].self, from: text)
+    }
+
+    static let entries: [Entry] = (try? manifest.get()) ?? []
 
     /// At most three runs at once: each is a `caravan` process, and the suite shares two
     /// cores with every other test.
@@ -261,37 +258,5 @@ enum CamelCorpus {
                 return text.firstMatch(of: content) != nil
             }
         }
-    }
-}
-
-/// A counting semaphore for async tasks.
-final class Permits: Sendable {
-    private let state: Mutex<(free: Int, waiters: [CheckedContinuation<Void, Never>])>
-
-    init(_ count: Int) { state = Mutex((count, [])) }
-
-    func withPermit<T>(_ body: () async throws -> T) async throws -> T {
-        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-            let now = state.withLock { s -> Bool in
-                if s.free > 0 {
-                    s.free -= 1
-                    return true
-                }
-                s.waiters.append(c)
-                return false
-            }
-            if now { c.resume() }
-        }
-        defer {
-            let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
-                if s.waiters.isEmpty {
-                    s.free += 1
-                    return nil
-                }
-                return s.waiters.removeFirst()
-            }
-            next?.resume()
-        }
-        return try await body()
     }
 }
