@@ -7,8 +7,9 @@ import Foundation
 public protocol Intake: Sendable {
     /// Stores `message` for `route` and returns its id once committed. `id` is given when
     /// the consumer derives it (a file's identity), so storing twice stores once. With
-    /// `signature` (a signed request), the signature is claimed in the same commit: when
-    /// it is remembered already, nothing is stored and ``IntakeError/isReplay`` is set.
+    /// `signature` (a signed request), the message keeps its signature: when a message of
+    /// that id is stored with the same signature already, nothing is stored and
+    /// ``IntakeError/isReplay`` is set.
     /// `properties` are the exchange properties the consumer sets (a timer's
     /// `CamelTimerCounter`), kept with the message for its route.
     func accept(
@@ -23,8 +24,7 @@ public struct IntakeError: Error, Sendable, CustomStringConvertible {
     /// The store is unreachable or slow: trying again later can succeed (HTTP 503). False
     /// for a failure that trying again cannot fix (HTTP 500).
     public let retryable: Bool
-    /// Nothing was stored because the request's signature was claimed before: the same
-    /// signed request again.
+    /// Nothing was stored because the same signed request was taken before: a replay.
     public let isReplay: Bool
 
     public init(_ description: String, retryable: Bool = true) {

@@ -90,9 +90,9 @@ struct IngestGuard: Sendable {
 
     /// The signature over the body (when the policy is `hmac`), checked before anything
     /// parses the body, and — with `claimNow`, for a route that stores nothing — the
-    /// replay check. A durable route's request claims its signature with the message
-    /// instead (``Pass/replayClaim``), in one commit: a message the store did not take
-    /// leaves no claim behind, and the replay check costs no statement of its own.
+    /// replay check. A durable route's message keeps its signature instead
+    /// (``Pass/replayClaim``), in its own commit: a message the store did not take leaves
+    /// nothing behind, and the replay check costs no statement of its own.
     func after(body: [UInt8], _ pass: Pass, claimNow: Bool) async -> Result<Pass, Refusal> {
         guard let (policy, check) = pass.signature else { return .success(pass) }
         var pass = pass
