@@ -265,7 +265,16 @@ public final class Journal: Sendable {
         let (proofStatement, logger) = (proofStatement, logger)
         // No StatementGuard: the group committer's deadline covers the flush.
         let (written, handedOver, found) = try await withStoreErrors {
-            try await client.withConnection { connection in
+            try await client.withConnection { [appendTimeout] connection in
+                // A commit that fails after the INSERT answered can leave the next
+                // statement unanswered on this connection; the appends already failed at
+                // `appendTimeout` (the watchdog), and closing it then gives the connection
+                // back instead of holding it (and the pool's shutdown) for ever.
+                let closer = Task {
+                    try await Task.sleep(for: appendTimeout * 2)
+                    try? await connection.close()
+                }
+                defer { closer.cancel() }
                 var written = Set<UUID>()
                 var handedOver = Set<UUID>()
                 for try await row in try await connection.execute(
