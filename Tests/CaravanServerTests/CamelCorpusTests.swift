@@ -54,10 +54,10 @@ enum CamelCorpus {
 
     static let entries: [Entry] = (try? manifest.get()) ?? []
 
-    /// At most two runs at once: each is a `caravan` process with its own migrations and
-    /// pool, and the suite shares two cores and one PostgreSQL with every other test (with
-    /// three, a CI run saw other tests' nodes miss their 60 s start).
-    static let runs = Permits(2)
+    /// One run at a time: each is a `caravan` process with its own migrations and pool,
+    /// and the suite shares two cores and one PostgreSQL with every other test (with three
+    /// at a time, then two, fresh-clone CI runs saw other tests miss their deadlines).
+    static let runs = Permits(1)
 
     /// A request, and the answer Camel gives: its status, and `answer` matching its body.
     struct Send: Decodable, Sendable {
